@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class TouchpointsConfig(AppConfig):
+    name = "followthrough.touchpoints"
+    label = "touchpoints"
+    verbose_name = "Touchpoints"

@@ -1,0 +1,104 @@
+from django.conf import settings
+from django.db import models
+
+from followthrough.channels import kinds
+from followthrough.customers.models import Customer, Engagement
+from followthrough.playbooks import vocabulary as v
+from followthrough.playbooks.models import Step
+from followthrough.tenants.models import Business
+from followthrough.tokens import new_public_id
+
+
+class Status:
+    PLANNED = "planned"
+    SENDING = "sending"
+    SENT = "sent"
+    DONE = "done"
+    SKIPPED = "skipped"
+    MISSED = "missed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    CHOICES = [
+        (PLANNED, "Planned"),
+        (SENDING, "Sending"),
+        (SENT, "Sent"),
+        (DONE, "Done"),
+        (SKIPPED, "Skipped"),
+        (MISSED, "Missed"),
+        (FAILED, "Failed"),
+        (CANCELLED, "Cancelled"),
+    ]
+    # Replanning may move or cancel only these; everything else is history.
+    REPLANNABLE = frozenset({PLANNED})
+    HAPPENED = frozenset({SENT, DONE})
+    FINISHED = frozenset({SENT, DONE, SKIPPED, MISSED, FAILED, CANCELLED})
+
+
+class Touchpoint(models.Model):
+    """One planned occurrence of a step for one engagement: the schedule and the outbox."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="touchpoints")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="touchpoints")
+    step = models.ForeignKey(Step, on_delete=models.SET_NULL, null=True, related_name="touchpoints")
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    occurrence = models.PositiveSmallIntegerField(default=0)
+    idempotency_key = models.CharField(max_length=100, unique=True)
+
+    name = models.CharField(max_length=120)
+    channel = models.CharField(max_length=10, choices=kinds.CHOICES)
+    stage = models.PositiveSmallIntegerField(choices=v.STAGE_CHOICES)
+    element = models.CharField(max_length=20, choices=v.ELEMENT_CHOICES)
+    purpose = models.CharField(max_length=15, choices=v.PURPOSE_CHOICES)
+
+    status = models.CharField(max_length=10, choices=Status.CHOICES, default=Status.PLANNED)
+    due_at = models.DateTimeField(help_text="When it is due, in UTC.")
+    local_date = models.DateField(help_text="The business-local day the step asked for.")
+    local_time = models.TimeField(help_text="The business-local time the step asked for.")
+    moved_reason = models.CharField(max_length=200, blank=True)
+
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(max_length=2000, blank=True)
+    message_id = models.CharField(max_length=200, blank=True)
+    rendered_subject = models.CharField(max_length=300, blank=True)
+    rendered_body = models.TextField(blank=True)
+    recipient = models.CharField(max_length=254, blank=True)
+    outcome_note = models.TextField(max_length=2000, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [
+            # The worker's due-rows query reads only planned automated rows, so sent and done
+            # history never slows it down however large it grows.
+            models.Index(
+                fields=["due_at"],
+                name="touchpoint_due_automated",
+                condition=models.Q(status="planned", channel__in=["email", "sms"]),
+            ),
+            models.Index(
+                fields=["lease_until"],
+                name="touchpoint_sending_lease",
+                condition=models.Q(status="sending"),
+            ),
+            models.Index(fields=["business", "status", "due_at"]),
+            models.Index(fields=["customer", "due_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} for {self.customer_id} at {self.due_at:%Y-%m-%d %H:%M}Z"
+
+    @property
+    def is_automated(self) -> bool:
+        return kinds.is_automated(self.channel)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == Status.PLANNED
