@@ -1,0 +1,174 @@
+"""Request and response shapes of the v1 API.
+
+Requests are strict: unknown fields are refused, strings are capped at the lengths of the
+model fields they land in, and datetimes must carry an offset (a timezone-naive datetime is
+refused rather than guessed at). Responses carry public ids only, never integer keys, and
+datetimes in the business's time zone with their offset.
+"""
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from ninja import Field, Schema
+from pydantic import AfterValidator, AwareDatetime, ConfigDict, StringConstraints
+
+from followthrough.channels import kinds
+from followthrough.playbooks import vocabulary as v
+from followthrough.touchpoints.models import Status
+
+EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL cannot store NUL in text; refuse it here rather than fail in the database.
+    if "\x00" in value:
+        raise ValueError("Text must not contain NUL characters.")
+    return value
+
+
+def _in_range(value: dt.datetime) -> dt.datetime:
+    if not EARLIEST <= value < LATEST:
+        raise ValueError("Use a date between the years 1900 and 2199.")
+    return value
+
+
+def Text(max_length: int, min_length: int = 0):  # noqa: N802 - reads as a type
+    return Annotated[
+        str,
+        StringConstraints(max_length=max_length, min_length=min_length),
+        AfterValidator(_no_nul),
+    ]
+
+
+When = Annotated[AwareDatetime, AfterValidator(_in_range)]
+PublicId = Text(64, min_length=1)
+ExternalId = Text(100, min_length=1)
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ----------------------------------------------------------------------------- customers
+
+
+class CustomerIn(Strict):
+    """Customer fields. Only the fields you send are written, so an upsert by external_id
+    can update one field without clearing the others."""
+
+    external_id: ExternalId | None = None
+    name: Text(150) = ""
+    email: Text(254) = ""
+    phone: Text(32) = ""
+    postal_address: Text(500) = ""
+    preferred_channel: Literal["email", "sms"] = kinds.EMAIL
+    notes: Text(5000) = ""
+    defining_moment: Text(1000) = ""
+    tags: Text(300) = ""
+
+
+class EngagementCustomerIn(CustomerIn):
+    """Who the engagement is for: {"id": ...} for a known customer, {"external_id": ...}
+    for a known customer by your id for them, or customer fields to create (or, with an
+    external_id, update) one."""
+
+    id: PublicId | None = None
+
+
+class CustomerOut(Schema):
+    id: str
+    external_id: str | None
+    name: str
+    email: str
+    phone: str
+    postal_address: str
+    preferred_channel: str
+    notes: str
+    defining_moment: str
+    tags: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class CustomerPage(Schema):
+    items: list[CustomerOut]
+    next: str | None = Field(
+        None, description="Pass as `after` to get the next page; null on the last page."
+    )
+
+
+# --------------------------------------------------------------------------- touchpoints
+
+TouchpointStatus = Literal[
+    Status.PLANNED, Status.SENDING, Status.SENT, Status.DONE, Status.SKIPPED, Status.MISSED,
+    Status.FAILED, Status.CANCELLED,
+]
+
+
+class TouchpointOut(Schema):
+    id: str
+    step: str = Field(description="The name of the playbook step this touchpoint carries out.")
+    channel: str
+    stage: int
+    element: str
+    purpose: str
+    status: str
+    due_at: dt.datetime = Field(description="ISO 8601 in the business's time zone, with offset.")
+    local_date: dt.date
+    local_time: dt.time
+    moved_reason: str
+    engagement: str
+    customer: str
+
+
+class TouchpointPage(Schema):
+    items: list[TouchpointOut]
+    next: str | None = Field(
+        None, description="Pass as `after` to get the next page; null on the last page."
+    )
+
+
+# --------------------------------------------------------------------------- engagements
+
+Event = Literal[v.WON, v.STARTED, v.DELIVERED, v.CLOSED, v.CANCELLED]
+Money = Annotated[Decimal, Field(max_digits=12, decimal_places=2, ge=0, allow_inf_nan=False)]
+
+
+class EngagementIn(Strict):
+    customer: EngagementCustomerIn
+    playbook: Text(60, min_length=1) = Field(description="The slug of one of your playbooks.")
+    external_id: ExternalId | None = Field(
+        None, description="Your id for it. Sending the same one again returns the existing "
+        "engagement (200) instead of creating a second one.",
+    )
+    kind: Text(60) = ""
+    description: Text(300) = ""
+    value: Money | None = None
+    won_at: When
+    started_at: When | None = None
+    delivered_at: When | None = None
+
+
+class EventIn(Strict):
+    event: Event
+    at: When
+
+
+class EngagementOut(Schema):
+    id: str
+    external_id: str | None
+    customer: str
+    playbook: str | None = Field(description="The playbook's slug.")
+    kind: str
+    description: str
+    value: Decimal | None
+    status: str = Field(description="won, started, delivered, closed or cancelled.")
+    won_at: dt.datetime
+    started_at: dt.datetime | None
+    delivered_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    cancelled_at: dt.datetime | None
+    created_at: dt.datetime
+    touchpoints: list[TouchpointOut]
