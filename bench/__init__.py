@@ -1,0 +1,1 @@
+"""Benchmarks: the project against its baselines, side by side (`make bench`)."""

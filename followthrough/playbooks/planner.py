@@ -1,0 +1,278 @@
+"""The planner: from an engagement's lifecycle dates and a playbook's steps to the touchpoints
+that should exist. Pure functions: no database, no clock, no I/O, so every rule about time
+(DST, quiet hours, business hours, catch-up, frequency cap) is tested without a database.
+
+A plan depends on the *local dates* of the events, never on their time of day: a step asks for
+a local time of its own. Callers may rely on that to reuse a plan across engagements.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from followthrough.channels import kinds
+
+UTC = dt.UTC
+PLANNED = "planned"
+MISSED = "missed"
+
+# Without an until-date a repeat still needs an end, or it would fill the table forever.
+REPEAT_HORIZON = dt.timedelta(days=180)
+REPEAT_MAX = 52
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    key: str  # stable per step; the Step's public_id
+    name: str
+    anchor: str  # "won" | "started" | "delivered"
+    offset_days: int
+    offset_hours: int
+    local_time: dt.time
+    repeat_every_days: int | None
+    repeat_until: str  # "" | "started" | "delivered" | "closed"
+    channel: str  # channels.kinds
+    stage: int
+    element: str
+    purpose: str
+
+
+@dataclass(frozen=True)
+class BusinessCalendar:
+    zone: ZoneInfo
+    business_days: frozenset[int]  # ISO weekdays, 1 = Monday
+    business_hours: tuple[dt.time, dt.time]  # personal touches land inside these
+    quiet_hours: tuple[dt.time, dt.time]  # automated messages never inside these (may wrap)
+    catch_up: dt.timedelta  # later than this past due → "missed"
+    frequency_cap: dt.timedelta  # at most one automated message per customer per window
+
+
+@dataclass(frozen=True)
+class PlannedTouchpoint:
+    step_key: str
+    occurrence: int  # 0 for one-off steps; 0, 1, 2 … for repeats
+    due_at: dt.datetime  # aware, UTC
+    local_date: dt.date  # the business-local intent
+    local_time: dt.time
+    status: str  # "planned" | "missed"
+    moved_reason: str  # "" or why due_at differs from the intent
+
+
+@dataclass
+class _Draft:
+    order: int
+    step: StepSpec
+    occurrence: int
+    intent: dt.datetime  # naive, business-local
+    due_at: dt.datetime
+    reasons: list[str]
+
+
+def plan(
+    events: dict[str, dt.datetime | None],
+    steps: Sequence[StepSpec],
+    calendar: BusinessCalendar,
+    now: dt.datetime,
+    busy: Sequence[dt.datetime] = (),
+) -> list[PlannedTouchpoint]:
+    """Every touchpoint the steps ask for, in order of due time (then step order)."""
+    dates = {name: local_date(at, calendar.zone) for name, at in events.items() if at}
+    drafts = [
+        _draft(order, step, occurrence, intent, calendar)
+        for order, step in enumerate(steps)
+        for occurrence, intent in enumerate(intents(step, dates))
+    ]
+    drafts.sort(key=_sort_key)
+    _apply_frequency_cap(drafts, calendar, now, busy)
+    drafts.sort(key=_sort_key)
+    return [_finish(d, calendar, now) for d in drafts]
+
+
+def local_date(at: dt.datetime, zone: ZoneInfo) -> dt.date:
+    return at.astimezone(zone).date()
+
+
+def intents(step: StepSpec, dates: dict[str, dt.date]) -> list[dt.datetime]:
+    """The naive business-local datetimes a step asks for: one, or one per repeat."""
+    anchor = dates.get(step.anchor)
+    if anchor is None:
+        return []
+    first = dt.datetime.combine(anchor + dt.timedelta(days=step.offset_days), step.local_time)
+    # Offset hours move the wall-clock time after the step's local time is applied.
+    first += dt.timedelta(hours=step.offset_hours)
+    if not step.repeat_every_days:
+        return [first]
+    until = dates.get(step.repeat_until) if step.repeat_until else None
+    every = dt.timedelta(days=step.repeat_every_days)
+    horizon = first + REPEAT_HORIZON
+    found = []
+    at = first
+    while len(found) < REPEAT_MAX:
+        if (until is not None and at.date() >= until) or (until is None and at > horizon):
+            break
+        found.append(at)
+        at += every
+    return found
+
+
+def to_utc(local: dt.datetime, zone: ZoneInfo) -> tuple[dt.datetime, str]:
+    """A naive local time as an aware UTC time, with a reason when it had to move.
+
+    Ambiguous times (clocks go back) take the first occurrence, fold=0. Times that don't exist
+    (clocks go forward) move to the first valid instant, the moment the clocks jump.
+    """
+    aware = local.replace(tzinfo=zone, fold=0)
+    utc = aware.astimezone(UTC)
+    if utc.astimezone(zone).replace(tzinfo=None) == local:
+        return utc, ""
+    jump = _gap_end(local, zone)
+    shown = jump.astimezone(zone)
+    reason = f"{local:%H:%M} does not exist that day (clocks go forward); moved to {shown:%H:%M}"
+    return jump, reason
+
+
+def _gap_end(local: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    # fold=1 reads the wall time with the offset after the jump, fold=0 with the one before,
+    # so the transition instant lies between them; bisect in whole seconds (zone transitions
+    # always fall on one).
+    a = int(local.replace(tzinfo=zone, fold=1).timestamp())
+    b = int(local.replace(tzinfo=zone, fold=0).timestamp())
+    lo, hi = min(a, b), max(a, b)
+    after = _offset_at(hi, zone)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if _offset_at(mid, zone) == after:
+            hi = mid
+        else:
+            lo = mid
+    return dt.datetime.fromtimestamp(hi, UTC)
+
+
+def _offset_at(timestamp: int, zone: ZoneInfo) -> dt.timedelta | None:
+    return dt.datetime.fromtimestamp(timestamp, zone).utcoffset()
+
+
+def _draft(order: int, step: StepSpec, occurrence: int, intent: dt.datetime,
+           calendar: BusinessCalendar) -> _Draft:
+    due, reason = to_utc(intent, calendar.zone)
+    reasons = [reason] if reason else []
+    if kinds.is_automated(step.channel):
+        due, reason = outside_quiet_hours(due, calendar)
+    else:
+        due, reason = within_business_hours(due, calendar)
+    if reason:
+        reasons.append(reason)
+    return _Draft(order, step, occurrence, intent, due, reasons)
+
+
+def _sort_key(draft: _Draft) -> tuple:
+    return (draft.due_at, draft.order, draft.occurrence)
+
+
+def in_quiet_hours(local: dt.time, quiet: tuple[dt.time, dt.time]) -> bool:
+    start, end = quiet
+    if start <= end:
+        return start <= local < end
+    return local >= start or local < end  # wraps past midnight
+
+
+def outside_quiet_hours(due: dt.datetime, calendar: BusinessCalendar) -> tuple[dt.datetime, str]:
+    """The first instant at or after `due` outside quiet hours."""
+    local = due.astimezone(calendar.zone)
+    start, end = calendar.quiet_hours
+    if not in_quiet_hours(local.time(), calendar.quiet_hours):
+        return due, ""
+    day = local.date()
+    if start > end and local.time() >= start:
+        day += dt.timedelta(days=1)
+    moved, _ = to_utc(dt.datetime.combine(day, end), calendar.zone)
+    return moved, f"quiet hours; moved to {end:%H:%M}"
+
+
+def within_business_hours(due: dt.datetime, calendar: BusinessCalendar) -> tuple[dt.datetime, str]:
+    """The first instant at or after `due` inside business hours on a business day.
+
+    On a day off the touch keeps its time of day on the next business day when that time is
+    within hours, so the owner's intent ("late morning") survives the move.
+    """
+    local = due.astimezone(calendar.zone)
+    opens, closes = calendar.business_hours
+    day, time = local.date(), local.time()
+    within = opens <= time < closes
+    if day.isoweekday() in calendar.business_days:
+        if within:
+            return due, ""
+        reason = "outside business hours"
+        if time >= closes:
+            day = _next_business_day(day + dt.timedelta(days=1), calendar)
+    else:
+        reason = "not a business day"
+        day = _next_business_day(day, calendar)
+    when = time if within else opens
+    moved, _ = to_utc(dt.datetime.combine(day, when), calendar.zone)
+    return moved, f"{reason}; moved to {day:%a} {when:%H:%M}"
+
+
+def _next_business_day(day: dt.date, calendar: BusinessCalendar) -> dt.date:
+    for _ in range(7):
+        if day.isoweekday() in calendar.business_days:
+            return day
+        day += dt.timedelta(days=1)
+    return day  # no business days at all: leave the day as it is
+
+
+def _is_missed(due: dt.datetime, calendar: BusinessCalendar, now: dt.datetime) -> bool:
+    return due < now - calendar.catch_up
+
+
+def _apply_frequency_cap(drafts: list[_Draft], calendar: BusinessCalendar, now: dt.datetime,
+                         busy: Sequence[dt.datetime]) -> None:
+    """Move (never drop) automated messages that come too close to another one."""
+    window = calendar.frequency_cap
+    if window <= dt.timedelta(0):
+        return
+    taken = sorted(b.astimezone(UTC) for b in busy)
+    for draft in drafts:
+        if not kinds.is_automated(draft.step.channel):
+            continue
+        if _is_missed(draft.due_at, calendar, now):
+            continue  # it will never be sent, so it takes nobody's slot
+        due = _first_free(draft.due_at, taken, window, calendar)
+        if due != draft.due_at:
+            draft.due_at = due
+            draft.reasons.append(f"frequency cap: one message per {_days(window)}")
+        taken.append(due)
+        taken.sort()
+
+
+def _first_free(due: dt.datetime, taken: list[dt.datetime], window: dt.timedelta,
+                calendar: BusinessCalendar) -> dt.datetime:
+    # Each pass only moves later, so the loop ends once past the last taken time.
+    while True:
+        clash = next((t for t in taken if abs(due - t) < window), None)
+        if clash is None:
+            return due
+        due, _ = outside_quiet_hours(clash + window, calendar)
+
+
+def _days(window: dt.timedelta) -> str:
+    if window % dt.timedelta(days=1):
+        return f"{window.total_seconds() / 3600:g} hours"
+    days = window.days
+    return "day" if days == 1 else f"{days} days"
+
+
+def _finish(draft: _Draft, calendar: BusinessCalendar, now: dt.datetime) -> PlannedTouchpoint:
+    status = MISSED if _is_missed(draft.due_at, calendar, now) else PLANNED
+    return PlannedTouchpoint(
+        step_key=draft.step.key,
+        occurrence=draft.occurrence,
+        due_at=draft.due_at,
+        local_date=draft.intent.date(),
+        local_time=draft.intent.time(),
+        status=status,
+        moved_reason="; ".join(draft.reasons)[:200],
+    )

@@ -1,0 +1,313 @@
+"""Planning writes the schedule: it runs the pure planner and syncs Touchpoint rows with it.
+
+Rows that are not planned are history (sent, done, skipped, missed, failed, cancelled) and
+are never changed, and a plan entry whose key already has such a row is ignored, so replanning
+can never re-send. Updates are conditional on the row still being planned, because the
+worker may claim a row (planned → sending) between our read and our write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from itertools import islice
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from followthrough.channels import kinds
+from followthrough.customers.models import Engagement
+from followthrough.playbooks import vocabulary as v
+from followthrough.playbooks.models import Playbook, Step
+from followthrough.playbooks.planner import BusinessCalendar, PlannedTouchpoint, StepSpec, plan
+from followthrough.tenants.models import Business
+from followthrough.tokens import new_public_id
+from followthrough.touchpoints.models import Status, Touchpoint
+
+# Touchpoints that hold a customer's slot for the frequency cap.
+CAP_STATUSES = (Status.PLANNED, Status.SENDING, Status.SENT)
+PLAN_EVENTS = (v.WON, v.STARTED, v.DELIVERED, v.CLOSED)
+STEP_FIELDS = ("name", "channel", "stage", "element", "purpose")
+TIME_FIELDS = ("due_at", "local_date", "local_time", "moved_reason", "status")
+# moved_reason of a row a person snoozed: replanning keeps the time they chose.
+SNOOZED = "snoozed"
+
+
+def step_spec(step: Step) -> StepSpec:
+    return StepSpec(
+        key=step.public_id, name=step.name, anchor=step.anchor,
+        offset_days=step.offset_days, offset_hours=step.offset_hours,
+        local_time=step.local_time, repeat_every_days=step.repeat_every_days,
+        repeat_until=step.repeat_until, channel=step.channel, stage=step.stage,
+        element=step.element, purpose=step.purpose,
+    )
+
+
+def step_specs(playbook: Playbook) -> list[StepSpec]:
+    return [step_spec(s) for s in playbook.steps.all()]
+
+
+def business_calendar(business: Business) -> BusinessCalendar:
+    return BusinessCalendar(
+        zone=business.zone,
+        business_days=frozenset(int(d) for d in business.business_days),
+        business_hours=(business.business_hours_start, business.business_hours_end),
+        quiet_hours=(business.quiet_hours_start, business.quiet_hours_end),
+        catch_up=dt.timedelta(days=business.catch_up_days),
+        frequency_cap=dt.timedelta(days=business.frequency_cap_days),
+    )
+
+
+def idempotency_key(engagement_public_id: str, step_key: str, occurrence: int) -> str:
+    return f"{engagement_public_id}:{step_key}:{occurrence}"
+
+
+def plan_engagement(engagement: Engagement, now: dt.datetime | None = None) -> list[Touchpoint]:
+    """Sync the engagement's touchpoints with its plan; returns all of them, by due time."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Serialise replans of one engagement (PostgreSQL; SQLite writers queue anyway).
+        list(Engagement.objects.select_for_update().filter(pk=engagement.pk).values("pk"))
+        steps = _steps_to_plan(engagement)
+        planned = _plan_for(engagement, steps, now)
+        _sync(engagement, planned, {s.public_id: s for s in steps})
+    return list(engagement.touchpoints.order_by("due_at", "id"))
+
+
+def _steps_to_plan(engagement: Engagement) -> list[Step]:
+    if engagement.cancelled_at or not engagement.playbook_id:
+        return []
+    return list(Step.objects.filter(playbook_id=engagement.playbook_id))
+
+
+def _plan_for(engagement: Engagement, steps: list[Step],
+              now: dt.datetime) -> list[PlannedTouchpoint]:
+    if not steps:
+        return []
+    busy = (
+        Touchpoint.objects.filter(
+            customer_id=engagement.customer_id, channel__in=kinds.AUTOMATED,
+            status__in=CAP_STATUSES,
+        )
+        .exclude(engagement_id=engagement.pk)
+        .values_list("due_at", flat=True)
+    )
+    return plan(
+        engagement.event_dates(), [step_spec(s) for s in steps],
+        business_calendar(engagement.business), now, busy=list(busy),
+    )
+
+
+def _sync(engagement: Engagement, planned: list[PlannedTouchpoint],
+          steps: dict[str, Step]) -> None:
+    existing = {t.idempotency_key: t for t in engagement.touchpoints.all()}
+    wanted = set()
+    new = []
+    for item in planned:
+        key = idempotency_key(engagement.public_id, item.step_key, item.occurrence)
+        wanted.add(key)
+        row = existing.get(key)
+        if row is None:
+            new.append(_new_touchpoint(engagement, steps[item.step_key], item, key))
+        elif row.status == Status.PLANNED:
+            _move(row, steps[item.step_key], item)
+    Touchpoint.objects.bulk_create(new)
+    gone = [t.pk for key, t in existing.items() if key not in wanted and t.is_open]
+    if gone:
+        Touchpoint.objects.filter(pk__in=gone, status=Status.PLANNED).update(
+            status=Status.CANCELLED, moved_reason="no longer in the plan",
+            updated_at=timezone.now(),
+        )
+
+
+def _new_touchpoint(engagement: Engagement, step: Step, item: PlannedTouchpoint,
+                    key: str) -> Touchpoint:
+    return Touchpoint(
+        business_id=engagement.business_id, engagement=engagement,
+        customer_id=engagement.customer_id, step=step, occurrence=item.occurrence,
+        idempotency_key=key, **_step_values(step), **_time_values(item),
+    )
+
+
+def _move(row: Touchpoint, step: Step, item: PlannedTouchpoint) -> None:
+    changes = _step_values(step)
+    if not row.moved_reason.startswith(SNOOZED):
+        changes.update(_time_values(item))
+    if all(getattr(row, name) == value for name, value in changes.items()):
+        return
+    # Conditional: if the worker claimed it meanwhile, it is no longer ours to move.
+    Touchpoint.objects.filter(pk=row.pk, status=Status.PLANNED).update(
+        updated_at=timezone.now(), **changes
+    )
+
+
+def _step_values(step: Step) -> dict:
+    return {name: getattr(step, name) for name in STEP_FIELDS}
+
+
+def _time_values(item: PlannedTouchpoint) -> dict:
+    return {name: getattr(item, name) for name in TIME_FIELDS}
+
+
+# The bulk path: many new engagements at once (benchmark, CSV import).
+
+BULK_ENGAGEMENTS = 2000
+# Columns the bulk path computes per row, in the order of the tuples it builds; every other
+# column of the table gets its model default, adapted once per run.
+BULK_COLUMNS = (
+    "public_id", "occurrence", "idempotency_key", "name", "channel", "stage", "element",
+    "purpose", "status", "due_at", "local_date", "local_time", "moved_reason",
+    "created_at", "updated_at", "business_id", "customer_id", "engagement_id", "step_id",
+)
+
+
+def _default_columns() -> tuple[list[str], tuple]:
+    """The remaining concrete columns and their adapted defaults."""
+    columns, values = [], []
+    for field in Touchpoint._meta.concrete_fields:
+        if field.primary_key or field.column in BULK_COLUMNS:
+            continue
+        default = field.get_default()
+        if default is None and not field.null:
+            raise RuntimeError(f"Touchpoint.{field.name} needs a value in the bulk path.")
+        columns.append(field.column)
+        values.append(field.get_db_prep_save(default, connection))
+    return columns, tuple(values)
+
+
+class _PlaybookPlan:
+    """What the bulk path needs of one playbook, loaded once."""
+
+    def __init__(self, playbook: Playbook):
+        steps = list(playbook.steps.all())
+        self.business_id = playbook.business_id
+        self.calendar = business_calendar(playbook.business)
+        self.specs = [step_spec(s) for s in steps]
+        self.step_ids = {s.public_id: s.pk for s in steps}
+        self.plans: dict[tuple, _CachedPlan] = {}
+
+
+class _CachedPlan:
+    """One plan with its database values adapted once; shared by every engagement whose
+    events fall on the same local dates (a plan depends only on those dates)."""
+
+    __slots__ = ("parts", "automated")
+
+    def __init__(self, book: _PlaybookPlan, planned: list[PlannedTouchpoint]):
+        ops = connection.ops
+        specs = {s.key: s for s in book.specs}
+        self.parts = []
+        automated = []
+        for item in planned:
+            spec = specs[item.step_key]
+            self.parts.append((
+                f":{item.step_key}:{item.occurrence}", item.occurrence, spec.name,
+                spec.channel, spec.stage, spec.element, spec.purpose, item.status,
+                ops.adapt_datetimefield_value(item.due_at),
+                ops.adapt_datefield_value(item.local_date),
+                ops.adapt_timefield_value(item.local_time), item.moved_reason,
+                book.step_ids[item.step_key],
+            ))
+            if kinds.is_automated(spec.channel) and item.status == Status.PLANNED:
+                automated.append(item.due_at)
+        self.automated = tuple(automated)
+
+
+def plan_new_engagements(engagements: Iterable[Engagement],
+                         now: dt.datetime | None = None) -> int:
+    """Plan many engagements that have no touchpoints yet; returns the rows written.
+
+    One transaction, large multi-row batches, and no model instances per touchpoint: plans
+    are cached per playbook and local event dates. Keys that already exist are skipped, so a
+    rerun never duplicates. For replanning existing engagements use plan_engagement.
+    """
+    now = now or timezone.now()
+    books: dict[int, _PlaybookPlan] = {}
+    taken: dict[int, tuple] = {}  # customer id → automated due times planned in this run
+    written = 0
+    extra_columns, defaults = _default_columns()
+    sql = _insert_sql([*BULK_COLUMNS, *extra_columns])
+    stamp = connection.ops.adapt_datetimefield_value(timezone.now())
+    fixed = (stamp, stamp)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for chunk in _chunks(engagements, BULK_ENGAGEMENTS):
+            busy = _busy_for(chunk)
+            rows = []
+            for engagement in chunk:
+                rows.extend(_rows_for(engagement, books, busy, taken, now, fixed, defaults))
+            if rows:
+                cursor.executemany(sql, rows)
+                written += cursor.rowcount if cursor.rowcount > 0 else 0
+    return written
+
+
+def _insert_sql(column_names: list[str]) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in column_names)
+    marks = ", ".join(["%s"] * len(column_names))
+    table = quote(Touchpoint._meta.db_table)
+    # Same syntax on SQLite and PostgreSQL; makes a rerun harmless. Every name comes from
+    # the model, never from input.
+    return (
+        f"INSERT INTO {table} ({columns}) VALUES ({marks}) "  # noqa: S608
+        f"ON CONFLICT ({quote('idempotency_key')}) DO NOTHING"
+    )
+
+
+def _chunks(items: Iterable, size: int) -> Iterable[list]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _busy_for(chunk: Sequence[Engagement]) -> dict[int, list[tuple[int, dt.datetime]]]:
+    """(engagement id, due time) of the automated touchpoints the chunk's customers already
+    have in the database."""
+    busy: dict[int, list[tuple[int, dt.datetime]]] = {}
+    rows = Touchpoint.objects.filter(
+        customer_id__in={e.customer_id for e in chunk}, channel__in=kinds.AUTOMATED,
+        status__in=CAP_STATUSES,
+    ).values_list("customer_id", "engagement_id", "due_at")
+    for customer_id, engagement_id, due_at in rows:
+        busy.setdefault(customer_id, []).append((engagement_id, due_at))
+    return busy
+
+
+def _rows_for(engagement: Engagement, books: dict, busy: dict, taken: dict,
+              now: dt.datetime, stamps: tuple, defaults: tuple) -> list[tuple]:
+    if engagement.cancelled_at or not engagement.playbook_id:
+        return []
+    book = books.get(engagement.playbook_id)
+    if book is None:
+        book = books[engagement.playbook_id] = _PlaybookPlan(
+            Playbook.objects.select_related("business").get(pk=engagement.playbook_id)
+        )
+    cached = _plan_cached(engagement, book, busy, taken, now)
+    if cached.automated:
+        taken[engagement.customer_id] = taken.get(engagement.customer_id, ()) + cached.automated
+    prefix = engagement.public_id
+    ids = (book.business_id, engagement.customer_id, engagement.pk)
+    return [
+        (new_public_id(), occ, prefix + suffix, name, channel, stage, element, purpose,
+         status, due, day, time, reason, *stamps, *ids, step_id, *defaults)
+        for (suffix, occ, name, channel, stage, element, purpose, status, due, day, time,
+             reason, step_id) in cached.parts
+    ]
+
+
+def _plan_cached(engagement: Engagement, book: _PlaybookPlan, busy: dict, taken: dict,
+                 now: dt.datetime) -> _CachedPlan:
+    events = {name: getattr(engagement, f"{name}_at") for name in PLAN_EVENTS}
+    others = [at for eng_id, at in busy.get(engagement.customer_id, ()) if eng_id != engagement.pk]
+    others.extend(taken.get(engagement.customer_id, ()))
+    if others:
+        # Another engagement holds slots for this customer: plan this one on its own.
+        return _CachedPlan(book, plan(events, book.specs, book.calendar, now, busy=others))
+    zone = book.calendar.zone
+    key = tuple(at.astimezone(zone).date() if at else None for at in events.values())
+    cached = book.plans.get(key)
+    if cached is None:
+        cached = book.plans[key] = _CachedPlan(
+            book, plan(events, book.specs, book.calendar, now)
+        )
+    return cached

@@ -1,0 +1,155 @@
+"""The engagement lifecycle and what people do with touchpoints on the agenda.
+
+Every function validates first, raising ValidationError with a dict naming the field, and
+writes in one transaction, so bad input never leaves anything half-saved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from followthrough.channels import kinds
+from followthrough.customers.models import Customer, Engagement
+from followthrough.playbooks import vocabulary as v
+from followthrough.playbooks.models import Playbook
+from followthrough.tenants.models import Business
+from followthrough.touchpoints.models import Status, Touchpoint
+from followthrough.touchpoints.planning import SNOOZED, plan_engagement
+
+NOTE_MAX = Touchpoint._meta.get_field("outcome_note").max_length
+
+
+def create_engagement(
+    business: Business, customer: Customer, playbook: Playbook | None, *,
+    kind: str = "", description: str = "", value: Decimal | str | None = None,
+    won_at: dt.datetime, started_at: dt.datetime | None = None,
+    delivered_at: dt.datetime | None = None, external_id: str | None = None,
+) -> Engagement:
+    """Validate, save and plan a new engagement in one transaction."""
+    errors = _ownership_errors(business, customer, playbook)
+    dates = {"won_at": won_at, "started_at": started_at, "delivered_at": delivered_at}
+    errors.update(_naive_errors(dates))
+    engagement = Engagement(
+        business=business, customer=customer, playbook=playbook, kind=kind or "",
+        description=description or "", value=value, external_id=external_id or None, **dates,
+    )
+    _full_clean(engagement, errors)
+    with transaction.atomic():
+        engagement.save()
+        plan_engagement(engagement)
+    return engagement
+
+
+def record_event(engagement: Engagement, event: str, at: dt.datetime | None) -> Engagement:
+    """Set one lifecycle date (None clears it, except won) and replan."""
+    if event not in v.LIFECYCLE_EVENTS:
+        raise ValidationError({"event": f"Unknown event {event!r}."})
+    field = f"{event}_at"
+    errors = _naive_errors({field: at})
+    if at is None and event == v.WON:
+        errors[field] = "An engagement always has a won date."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        fresh = Engagement.objects.select_for_update().get(pk=engagement.pk)
+        setattr(fresh, field, at)
+        _full_clean(fresh, {})
+        fresh.save(update_fields=[field])
+        plan_engagement(fresh)
+    setattr(engagement, field, at)
+    return fresh
+
+
+def _ownership_errors(business: Business, customer: Customer,
+                      playbook: Playbook | None) -> dict:
+    errors = {}
+    if customer is None or customer.business_id != business.pk:
+        errors["customer"] = "Choose a customer of this business."
+    if playbook is not None and playbook.business_id != business.pk:
+        errors["playbook"] = "Choose a playbook of this business."
+    elif playbook is not None and not playbook.is_active:
+        errors["playbook"] = "This playbook is switched off; switch it on or choose another."
+    return errors
+
+
+def _naive_errors(dates: dict) -> dict:
+    return {
+        name: "Give the time with its time zone."
+        for name, value in dates.items()
+        if isinstance(value, dt.datetime) and timezone.is_naive(value)
+    }
+
+
+def _full_clean(instance, errors: dict) -> None:
+    try:
+        instance.full_clean(exclude=list(errors))
+    except ValidationError as exc:
+        errors = {**exc.message_dict, **errors}
+    if errors:
+        raise ValidationError(errors)
+
+
+# Touchpoints on the agenda. Only planned rows can change, and each change is a conditional
+# update, because the worker may claim the same row at the same moment.
+
+def complete_touch(touchpoint: Touchpoint, user, outcome_note: str = "") -> Touchpoint:
+    """A person did a personal touch (call, card, visit, social, chat)."""
+    if kinds.is_automated(touchpoint.channel):
+        raise ValidationError(
+            {"channel": "Emails and texts are sent by the worker; cancel it if it should not go."}
+        )
+    return _resolve(touchpoint, Status.DONE, user, outcome_note)
+
+
+def skip_touch(touchpoint: Touchpoint, user, outcome_note: str = "") -> Touchpoint:
+    """A person decided a touch will not happen, and may say why."""
+    return _resolve(touchpoint, Status.SKIPPED, user, outcome_note)
+
+
+def cancel_touch(touchpoint: Touchpoint, user) -> Touchpoint:
+    """Stop an upcoming touch (typically an automated message) from happening."""
+    note = f"Cancelled by {user.get_username()}." if user is not None else ""
+    return _resolve(touchpoint, Status.CANCELLED, user, note)
+
+
+def snooze_touch(touchpoint: Touchpoint, until: dt.datetime) -> Touchpoint:
+    """Move a planned touch later. Replanning keeps a snoozed time."""
+    if not isinstance(until, dt.datetime) or timezone.is_naive(until):
+        raise ValidationError({"until": "Give the new time with its time zone."})
+    if until <= timezone.now():
+        raise ValidationError({"until": "Choose a time in the future."})
+    local = until.astimezone(touchpoint.business.zone)
+    reason = f"{SNOOZED} to {local:%Y-%m-%d %H:%M}"
+    return _change(touchpoint, due_at=until, moved_reason=reason)
+
+
+def _resolve(touchpoint: Touchpoint, status: str, user, outcome_note: str) -> Touchpoint:
+    outcome_note = (outcome_note or "").strip()
+    if len(outcome_note) > NOTE_MAX:
+        raise ValidationError(
+            {"outcome_note": f"Keep the note under {NOTE_MAX} characters."}
+        )
+    changes = {"status": status, "outcome_note": outcome_note, "completed_at": timezone.now()}
+    if status == Status.DONE and user is not None and touchpoint.assigned_to_id is None:
+        changes["assigned_to"] = user
+    return _change(touchpoint, **changes)
+
+
+def _change(touchpoint: Touchpoint, **changes) -> Touchpoint:
+    with transaction.atomic():
+        count = Touchpoint.objects.filter(pk=touchpoint.pk, status=Status.PLANNED).update(
+            updated_at=timezone.now(), **changes
+        )
+        if count != 1:
+            touchpoint.refresh_from_db(fields=["status"])
+            label = dict(Status.CHOICES).get(touchpoint.status, touchpoint.status).lower()
+            raise ValidationError(
+                {"status": f"This touchpoint is already {label}; only planned ones can change."}
+            )
+    touchpoint.refresh_from_db()
+    return touchpoint

@@ -1,0 +1,269 @@
+"""The pure planner: no database, no clock."""
+
+import datetime as dt
+from dataclasses import replace
+from zoneinfo import ZoneInfo
+
+from followthrough.playbooks.planner import BusinessCalendar, StepSpec, plan
+
+NEW_YORK = ZoneInfo("America/New_York")
+BERLIN = ZoneInfo("Europe/Berlin")
+UTC = dt.UTC
+LONG_AGO = dt.datetime(2020, 1, 1, tzinfo=UTC)  # "now" before everything: nothing missed
+
+
+def calendar(zone=NEW_YORK, **changes) -> BusinessCalendar:
+    base = BusinessCalendar(
+        zone=zone,
+        business_days=frozenset({1, 2, 3, 4, 5}),
+        business_hours=(dt.time(9), dt.time(17)),
+        quiet_hours=(dt.time(20), dt.time(8)),
+        catch_up=dt.timedelta(days=2),
+        frequency_cap=dt.timedelta(0),
+    )
+    return replace(base, **changes)
+
+
+def spec(key="s1", *, anchor="won", days=0, hours=0, at=dt.time(9), channel="email",
+         every=None, until="") -> StepSpec:
+    return StepSpec(
+        key=key, name=key, anchor=anchor, offset_days=days, offset_hours=hours, local_time=at,
+        repeat_every_days=every, repeat_until=until, channel=channel, stage=4,
+        element="check_in", purpose="relationship",
+    )
+
+
+def local(zone, *args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=zone)
+
+
+def one(events, step, cal, now=LONG_AGO, busy=()):
+    [planned] = plan(events, [step], cal, now, busy)
+    return planned
+
+
+def test_it_keeps_nine_oclock_across_spring_forward_in_new_york():
+    won = local(NEW_YORK, 2026, 3, 6, 15, 0)  # Friday before the Sunday 8 March jump
+    planned = one({"won": won}, spec(days=3), calendar())
+    assert planned.due_at.astimezone(NEW_YORK).time() == dt.time(9)
+    assert planned.due_at == dt.datetime(2026, 3, 9, 13, 0, tzinfo=UTC)
+
+
+def test_it_keeps_nine_oclock_across_fall_back_in_new_york():
+    won = local(NEW_YORK, 2026, 10, 30, 15, 0)
+    planned = one({"won": won}, spec(days=3), calendar())
+    assert planned.due_at == dt.datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
+
+
+def test_it_keeps_nine_oclock_across_both_transitions_in_berlin():
+    spring = one({"won": local(BERLIN, 2026, 3, 27, 12)}, spec(days=3), calendar(BERLIN))
+    autumn = one({"won": local(BERLIN, 2026, 10, 23, 12)}, spec(days=3), calendar(BERLIN))
+    assert spring.due_at == dt.datetime(2026, 3, 30, 7, 0, tzinfo=UTC)
+    assert autumn.due_at == dt.datetime(2026, 10, 26, 8, 0, tzinfo=UTC)
+
+
+def test_it_moves_a_nonexistent_time_to_the_first_valid_one_in_new_york():
+    step = spec(at=dt.time(2, 30))
+    planned = one({"won": local(NEW_YORK, 2026, 3, 8, 12)}, step, calendar(quiet_hours=(
+        dt.time(23), dt.time(1))))
+    assert planned.due_at.astimezone(NEW_YORK).replace(tzinfo=None) == dt.datetime(
+        2026, 3, 8, 3, 0)
+    assert planned.local_time == dt.time(2, 30)
+    assert "does not exist" in planned.moved_reason
+
+
+def test_it_moves_a_nonexistent_time_to_the_first_valid_one_in_berlin():
+    step = spec(at=dt.time(2, 30))
+    cal = calendar(BERLIN, quiet_hours=(dt.time(23), dt.time(1)))
+    planned = one({"won": local(BERLIN, 2026, 3, 29, 12)}, step, cal)
+    assert planned.due_at == dt.datetime(2026, 3, 29, 1, 0, tzinfo=UTC)  # 03:00 CEST
+
+
+def test_it_takes_the_first_occurrence_of_an_ambiguous_time_in_new_york():
+    step = spec(at=dt.time(1, 30))
+    cal = calendar(quiet_hours=(dt.time(23), dt.time(1)))
+    planned = one({"won": local(NEW_YORK, 2026, 11, 1, 12)}, step, cal)
+    assert planned.due_at == dt.datetime(2026, 11, 1, 5, 30, tzinfo=UTC)  # 01:30 EDT
+    assert planned.moved_reason == ""
+
+
+def test_it_takes_the_first_occurrence_of_an_ambiguous_time_in_berlin():
+    step = spec(at=dt.time(2, 30))
+    cal = calendar(BERLIN, quiet_hours=(dt.time(23), dt.time(1)))
+    planned = one({"won": local(BERLIN, 2026, 10, 25, 12)}, step, cal)
+    assert planned.due_at == dt.datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 02:30 CEST
+
+
+def test_it_applies_offset_hours_after_the_local_time():
+    planned = one({"won": local(NEW_YORK, 2026, 6, 1, 8)}, spec(days=1, hours=3), calendar())
+    assert planned.due_at.astimezone(NEW_YORK).replace(tzinfo=None) == dt.datetime(
+        2026, 6, 2, 12, 0)
+
+
+def test_it_anchors_on_the_local_date_of_the_event():
+    # 02:00 UTC on 2 June is still 1 June in New York.
+    planned = one({"won": dt.datetime(2026, 6, 2, 2, 0, tzinfo=UTC)}, spec(days=1), calendar())
+    assert planned.local_date == dt.date(2026, 6, 2)
+
+
+def test_it_plans_nothing_for_an_anchor_without_a_date():
+    step = spec(anchor="delivered")
+    assert plan({"won": local(NEW_YORK, 2026, 6, 1, 8), "delivered": None}, [step],
+                calendar(), LONG_AGO) == []
+
+
+def test_it_marks_a_touchpoint_past_the_catch_up_window_missed():
+    won = local(NEW_YORK, 2026, 6, 1, 8)
+    planned = one({"won": won}, spec(), calendar(), now=won + dt.timedelta(days=3))
+    assert planned.status == "missed"
+
+
+def test_it_keeps_a_touchpoint_within_the_catch_up_window_planned():
+    won = local(NEW_YORK, 2026, 6, 1, 8)
+    planned = one({"won": won}, spec(), calendar(), now=won + dt.timedelta(days=1))
+    assert planned.status == "planned"
+
+
+def test_it_moves_an_email_out_of_quiet_hours_to_their_end():
+    planned = one({"won": local(NEW_YORK, 2026, 6, 1, 8)}, spec(at=dt.time(6)), calendar())
+    assert planned.due_at.astimezone(NEW_YORK).replace(tzinfo=None) == dt.datetime(
+        2026, 6, 1, 8, 0)
+    assert "quiet hours" in planned.moved_reason
+
+
+def test_it_moves_a_late_evening_sms_past_midnight_to_the_next_morning():
+    step = spec(at=dt.time(21, 30), channel="sms")
+    planned = one({"won": local(NEW_YORK, 2026, 6, 1, 8)}, step, calendar())
+    assert planned.due_at.astimezone(NEW_YORK).replace(tzinfo=None) == dt.datetime(
+        2026, 6, 2, 8, 0)
+
+
+def test_it_leaves_an_email_outside_quiet_hours_alone():
+    planned = one({"won": local(NEW_YORK, 2026, 6, 1, 8)}, spec(at=dt.time(19, 59)), calendar())
+    assert planned.moved_reason == ""
+
+
+def test_it_handles_quiet_hours_that_do_not_wrap():
+    cal = calendar(quiet_hours=(dt.time(12), dt.time(14)))
+    planned = one({"won": local(NEW_YORK, 2026, 6, 1, 8)}, spec(at=dt.time(13)), cal)
+    assert planned.due_at.astimezone(NEW_YORK).time() == dt.time(14)
+
+
+def test_it_moves_a_call_before_opening_to_opening_time():
+    step = spec(at=dt.time(7), channel="call")
+    planned = one({"won": local(NEW_YORK, 2026, 6, 1, 8)}, step, calendar())  # a Monday
+    assert planned.due_at.astimezone(NEW_YORK).replace(tzinfo=None) == dt.datetime(
+        2026, 6, 1, 9, 0)
+    assert planned.local_time == dt.time(7)
+    assert "business hours" in planned.moved_reason
+
+
+def test_it_moves_a_call_after_closing_to_the_next_business_morning():
+    step = spec(at=dt.time(18), channel="call")
+    planned = one({"won": local(NEW_YORK, 2026, 6, 5, 8)}, step, calendar())  # a Friday
+    assert planned.due_at.astimezone(NEW_YORK).replace(tzinfo=None) == dt.datetime(
+        2026, 6, 8, 9, 0)
+
+
+def test_it_moves_a_card_on_a_weekend_to_monday_at_the_same_time():
+    step = spec(at=dt.time(11), channel="card")
+    planned = one({"won": local(NEW_YORK, 2026, 6, 6, 8)}, step, calendar())  # a Saturday
+    assert planned.due_at.astimezone(NEW_YORK).replace(tzinfo=None) == dt.datetime(
+        2026, 6, 8, 11, 0)
+    assert "not a business day" in planned.moved_reason
+
+
+def test_it_moves_an_early_weekend_call_to_monday_opening():
+    step = spec(at=dt.time(7), channel="call")
+    planned = one({"won": local(NEW_YORK, 2026, 6, 7, 8)}, step, calendar())  # a Sunday
+    assert planned.due_at.astimezone(NEW_YORK).replace(tzinfo=None) == dt.datetime(
+        2026, 6, 8, 9, 0)
+
+
+def test_it_lets_emails_go_out_on_weekends():
+    planned = one({"won": local(NEW_YORK, 2026, 6, 6, 8)}, spec(at=dt.time(11)), calendar())
+    assert planned.moved_reason == ""
+
+
+def test_it_repeats_until_the_until_event():
+    step = spec(anchor="started", every=7, until="delivered")
+    events = {"won": local(NEW_YORK, 2026, 6, 1, 8), "started": local(NEW_YORK, 2026, 6, 1, 8),
+              "delivered": local(NEW_YORK, 2026, 6, 20, 8)}
+    planned = plan(events, [step], calendar(), LONG_AGO)
+    assert [p.local_date.day for p in planned] == [1, 8, 15]
+    assert [p.occurrence for p in planned] == [0, 1, 2]
+
+
+def test_it_repeats_to_a_horizon_while_the_until_event_has_no_date():
+    step = spec(anchor="started", every=7, until="delivered")
+    events = {"started": local(NEW_YORK, 2026, 6, 1, 8), "delivered": None}
+    planned = plan(events, [step], calendar(), LONG_AGO)
+    assert len(planned) == 26
+    assert planned[-1].local_date - planned[0].local_date <= dt.timedelta(days=180)
+
+
+def test_it_caps_repeats_at_fifty_two():
+    step = spec(anchor="started", every=1, until="delivered")
+    planned = plan({"started": local(NEW_YORK, 2026, 6, 1, 8)}, [step], calendar(), LONG_AGO)
+    assert len(planned) == 52
+
+
+def test_it_moves_a_second_message_inside_the_frequency_cap():
+    steps = [spec("a", days=1), spec("b", days=2)]
+    cal = calendar(frequency_cap=dt.timedelta(days=2))
+    planned = plan({"won": local(NEW_YORK, 2026, 6, 1, 8)}, steps, cal, LONG_AGO)
+    assert [p.step_key for p in planned] == ["a", "b"]
+    assert planned[1].due_at - planned[0].due_at == dt.timedelta(days=2)
+    assert "frequency cap" in planned[1].moved_reason
+
+
+def test_it_never_drops_messages_for_the_frequency_cap():
+    steps = [spec(str(n), days=0) for n in range(5)]
+    cal = calendar(frequency_cap=dt.timedelta(days=1))
+    planned = plan({"won": local(NEW_YORK, 2026, 6, 1, 8)}, steps, cal, LONG_AGO)
+    assert len(planned) == 5
+    gaps = {b.due_at - a.due_at for a, b in zip(planned, planned[1:], strict=False)}
+    assert gaps == {dt.timedelta(days=1)}
+
+
+def test_it_keeps_a_capped_message_out_of_quiet_hours():
+    steps = [spec("a", at=dt.time(19)), spec("b", at=dt.time(19, 30))]
+    cal = calendar(frequency_cap=dt.timedelta(hours=3))
+    planned = plan({"won": local(NEW_YORK, 2026, 6, 1, 8)}, steps, cal, LONG_AGO)
+    assert planned[1].due_at.astimezone(NEW_YORK).replace(tzinfo=None) == dt.datetime(
+        2026, 6, 2, 8, 0)
+
+
+def test_it_moves_a_message_away_from_busy_times_of_other_engagements():
+    cal = calendar(frequency_cap=dt.timedelta(days=2))
+    busy = [local(NEW_YORK, 2026, 6, 2, 10).astimezone(UTC)]
+    planned = one({"won": local(NEW_YORK, 2026, 6, 1, 8)}, spec(days=1), cal, busy=busy)
+    assert planned.due_at == busy[0] + dt.timedelta(days=2)
+
+
+def test_it_does_not_count_missed_messages_toward_the_cap():
+    steps = [spec("old", days=0), spec("new", days=10)]
+    won = local(NEW_YORK, 2026, 6, 1, 8)
+    cal = calendar(frequency_cap=dt.timedelta(days=2))
+    now = won + dt.timedelta(days=9, hours=23)
+    planned = plan({"won": won}, steps, cal, now)
+    assert [p.status for p in planned] == ["missed", "planned"]
+    assert planned[1].moved_reason == ""
+
+
+def test_it_leaves_personal_touches_out_of_the_frequency_cap():
+    steps = [spec("email", days=1), spec("call", days=1, at=dt.time(10), channel="call")]
+    cal = calendar(frequency_cap=dt.timedelta(days=2))
+    planned = plan({"won": local(NEW_YORK, 2026, 6, 1, 8)}, steps, cal, LONG_AGO)
+    assert all(p.moved_reason == "" for p in planned)
+
+
+def test_it_returns_touchpoints_by_due_time_then_step_order():
+    steps = [spec("late", days=2), spec("early", days=1), spec("same", days=1)]
+    planned = plan({"won": local(NEW_YORK, 2026, 6, 1, 8)}, steps, calendar(), LONG_AGO)
+    assert [p.step_key for p in planned] == ["early", "same", "late"]
+
+
+def test_it_returns_aware_utc_due_times():
+    planned = one({"won": local(BERLIN, 2026, 6, 1, 8)}, spec(), calendar(BERLIN))
+    assert planned.due_at.utcoffset() == dt.timedelta(0)

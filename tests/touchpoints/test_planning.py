@@ -1,0 +1,197 @@
+"""Planning sync: the planner's output written to Touchpoint rows, and the bulk path."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from followthrough.customers.models import Customer, Engagement
+from followthrough.playbooks.library import install_builtin_playbooks
+from followthrough.touchpoints.models import Status, Touchpoint
+from followthrough.touchpoints.planning import plan_engagement, plan_new_engagements
+
+NEW_YORK = ZoneInfo("America/New_York")
+NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
+WON = dt.datetime(2026, 6, 1, 14, 0, tzinfo=NEW_YORK)  # a Monday
+
+
+@pytest.fixture
+def playbooks(business):
+    service, product = install_builtin_playbooks(business)
+    return {"service": service, "product": product}
+
+
+@pytest.fixture
+def customer(business):
+    return Customer.objects.create(business=business, name="Jamie Rivera",
+                                   email="jamie@example.com")
+
+
+def engagement_for(customer, playbook, **dates):
+    return Engagement.objects.create(
+        business=customer.business, customer=customer, playbook=playbook,
+        description="New water heater", won_at=dates.pop("won_at", WON), **dates,
+    )
+
+
+@pytest.fixture
+def job(customer, playbooks):
+    return engagement_for(customer, playbooks["service"])
+
+
+def rows(engagement):
+    return {t.step.name: t for t in engagement.touchpoints.select_related("step")}
+
+
+def test_it_creates_rows_for_the_steps_whose_anchor_has_a_date(job):
+    plan_engagement(job, now=NOW)
+    assert set(rows(job)) == {"Thank-you call", "Before we start"}
+
+
+def test_it_fills_the_touchpoint_from_the_step_and_the_plan(job, business):
+    plan_engagement(job, now=NOW)
+    call = rows(job)["Thank-you call"]
+    assert (call.business, call.customer, call.channel, call.stage) == (
+        business, job.customer, "call", 1)
+    assert (call.element, call.purpose, call.status) == ("thank_you", "relationship", "planned")
+    assert call.idempotency_key == f"{job.public_id}:{call.step.public_id}:0"
+    assert (call.local_date, call.local_time) == (dt.date(2026, 6, 2), dt.time(10))
+    assert call.due_at == dt.datetime(2026, 6, 2, 14, 0, tzinfo=dt.UTC)
+
+
+def test_it_never_duplicates_when_run_twice(job):
+    first = plan_engagement(job, now=NOW)
+    second = plan_engagement(job, now=NOW)
+    assert [t.pk for t in first] == [t.pk for t in second]
+    assert Touchpoint.objects.count() == 2
+
+
+def test_it_moves_planned_rows_when_a_date_changes(job):
+    plan_engagement(job, now=NOW)
+    job.won_at = WON + dt.timedelta(days=1)
+    job.save()
+    plan_engagement(job, now=NOW)
+    assert rows(job)["Thank-you call"].local_date == dt.date(2026, 6, 3)
+
+
+def test_it_never_moves_a_sent_row(job):
+    plan_engagement(job, now=NOW)
+    email = rows(job)["Before we start"]
+    Touchpoint.objects.filter(pk=email.pk).update(status=Status.SENT)
+    job.won_at = WON + dt.timedelta(days=3)
+    job.save()
+    plan_engagement(job, now=NOW)
+    email.refresh_from_db()
+    assert (email.status, email.due_at.date()) == (Status.SENT, dt.date(2026, 6, 2))
+
+
+def test_it_never_touches_a_done_row_that_left_the_plan(job):
+    plan_engagement(job, now=NOW)
+    call = rows(job)["Thank-you call"]
+    Touchpoint.objects.filter(pk=call.pk).update(status=Status.DONE)
+    job.playbook = None
+    job.save()
+    plan_engagement(job, now=NOW)
+    call.refresh_from_db()
+    assert call.status == Status.DONE
+
+
+def test_it_does_not_recreate_a_row_a_person_cancelled(job):
+    plan_engagement(job, now=NOW)
+    email = rows(job)["Before we start"]
+    Touchpoint.objects.filter(pk=email.pk).update(status=Status.CANCELLED)
+    plan_engagement(job, now=NOW)
+    assert job.touchpoints.filter(step=email.step).count() == 1
+    assert job.touchpoints.get(step=email.step).status == Status.CANCELLED
+
+
+def test_it_cancels_planned_rows_of_a_cancelled_engagement(job):
+    plan_engagement(job, now=NOW)
+    call = rows(job)["Thank-you call"]
+    Touchpoint.objects.filter(pk=call.pk).update(status=Status.DONE)
+    job.cancelled_at = WON + dt.timedelta(hours=1)
+    job.save()
+    plan_engagement(job, now=NOW)
+    statuses = {t.step.name: t.status for t in rows(job).values()}
+    assert statuses == {"Thank-you call": Status.DONE, "Before we start": Status.CANCELLED}
+
+
+def test_it_plans_delivered_steps_once_delivered_is_set(job):
+    plan_engagement(job, now=NOW)
+    job.delivered_at = WON + dt.timedelta(days=3)
+    job.save()
+    plan_engagement(job, now=NOW)
+    call = rows(job)["Quality check-in call"]
+    assert (call.local_date, call.status) == (dt.date(2026, 6, 5), Status.PLANNED)
+
+
+def test_it_cancels_repeats_after_the_until_event(job):
+    job.started_at = WON
+    job.save()
+    plan_engagement(job, now=NOW)
+    assert job.touchpoints.filter(step__name="How is it going?").count() == 26
+    job.delivered_at = WON + dt.timedelta(days=10)
+    job.save()
+    plan_engagement(job, now=NOW)
+    checks = job.touchpoints.filter(step__name="How is it going?", status=Status.PLANNED)
+    assert sorted(t.occurrence for t in checks) == [0, 1]
+    assert job.touchpoints.filter(status=Status.CANCELLED).count() == 24
+
+
+def test_it_creates_no_touchpoints_without_a_playbook(customer):
+    engagement = engagement_for(customer, None)
+    assert plan_engagement(engagement, now=NOW) == []
+
+
+def test_it_stores_steps_already_past_the_catch_up_window_as_missed(job):
+    plan_engagement(job, now=NOW + dt.timedelta(days=5))
+    assert {t.status for t in job.touchpoints.all()} == {Status.MISSED}
+
+
+def test_it_keeps_messages_of_two_engagements_apart(customer, playbooks, business):
+    first = engagement_for(customer, playbooks["service"])
+    second = engagement_for(customer, playbooks["service"])
+    plan_engagement(first, now=NOW)
+    plan_engagement(second, now=NOW)
+    [a] = first.touchpoints.filter(channel="email")
+    [b] = second.touchpoints.filter(channel="email")
+    assert b.due_at - a.due_at == dt.timedelta(days=business.frequency_cap_days)
+    assert "frequency cap" in b.moved_reason
+
+
+def test_it_bulk_plans_the_same_rows_as_one_by_one(customer, playbooks):
+    dates = {"started_at": WON, "delivered_at": WON + dt.timedelta(days=8)}
+    single = engagement_for(customer, playbooks["product"], **dates)
+    plan_engagement(single, now=NOW)
+    other = Customer.objects.create(business=customer.business, name="Alex")
+    bulk = engagement_for(other, playbooks["product"], **dates)
+    written = plan_new_engagements([bulk], now=NOW)
+
+    def shape(engagement):
+        return [(t.step_id, t.occurrence, t.due_at, t.local_date, t.local_time, t.status,
+                 t.moved_reason, t.name, t.channel) for t in engagement.touchpoints.all()]
+
+    assert written == single.touchpoints.count() == 9
+    assert shape(bulk) == shape(single)
+    assert bulk.touchpoints.first().idempotency_key.startswith(bulk.public_id + ":")
+
+
+def test_it_never_duplicates_in_bulk(job):
+    plan_new_engagements([job], now=NOW)
+    assert plan_new_engagements([job], now=NOW) == 0
+    assert job.touchpoints.count() == 2
+
+
+def test_it_applies_the_frequency_cap_across_engagements_in_one_bulk_run(customer, playbooks):
+    first = engagement_for(customer, playbooks["service"])
+    second = engagement_for(customer, playbooks["service"])
+    plan_new_engagements([first, second], now=NOW)
+    [a] = first.touchpoints.filter(channel="email")
+    [b] = second.touchpoints.filter(channel="email")
+    assert b.due_at - a.due_at == dt.timedelta(days=2)
+
+
+def test_it_skips_cancelled_engagements_in_bulk(job):
+    job.cancelled_at = WON
+    job.save()
+    assert plan_new_engagements([job], now=NOW) == 0
