@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "followthrough.customers",
     "followthrough.touchpoints",
     "followthrough.api",
+    "followthrough.demo",
 ]
 
 MIDDLEWARE = [
@@ -113,6 +114,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# WhiteNoise serves from the finders in every mode; it only needs the collect folder to exist.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
