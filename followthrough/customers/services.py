@@ -15,7 +15,7 @@ TEXT_FIELDS = (
     "defining_moment", "tags",
 )
 FIELDS = (*TEXT_FIELDS, "external_id")
-PHONE_HINT = "Use international format starting with +, for example +44 7700 900123."
+PHONE_HINT = "Use international format starting with +, for example +44 20 7946 0958."
 
 
 def upsert_customer(business: Business, data: dict) -> tuple[Customer, bool]:

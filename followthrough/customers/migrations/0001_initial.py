@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('external_id', models.CharField(blank=True, max_length=100, null=True)),
                 ('name', models.CharField(max_length=150)),
                 ('email', models.EmailField(blank=True, max_length=254)),
-                ('phone', models.CharField(blank=True, help_text='International format, e.g. +44 7700 900123.', max_length=32)),
+                ('phone', models.CharField(blank=True, help_text='International format, e.g. +44 20 7946 0958.', max_length=32)),
                 ('postal_address', models.TextField(blank=True, max_length=500)),
                 ('preferred_channel', models.CharField(choices=[('email', 'Email'), ('sms', 'Text message')], default='email', max_length=10)),
                 ('notes', models.TextField(blank=True, max_length=5000)),

@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from followthrough.demo.loader import DEMO_SLUG, OWNER_EMAIL, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load the demo business (once) and print the owner's sign-in."
+
+    def handle(self, *args, **options):
+        login_file = settings.VAR_DIR / "demo-login.txt"
+        result = load_demo()
+        if result is not None:
+            business, password = result
+            login_file.parent.mkdir(parents=True, exist_ok=True)
+            login_file.write_text(f"{OWNER_EMAIL}\n{password}\n")
+            login_file.chmod(0o600)
+            self.stdout.write(self.style.SUCCESS(f"Loaded the demo business: {business.name}."))
+        elif not login_file.exists():
+            self.stdout.write(
+                f"The demo business ({DEMO_SLUG}) is loaded but its sign-in file is gone; "
+                "delete var/ to start again."
+            )
+            return
+        email, password = login_file.read_text().split()
+        self.stdout.write(f"Sign in at http://127.0.0.1:8000/login/ as {email}")
+        self.stdout.write(f"Password: {password}")
