@@ -59,6 +59,9 @@ class Touchpoint(models.Model):
     moved_reason = models.CharField(max_length=200, blank=True)
 
     lease_until = models.DateTimeField(null=True, blank=True)
+    # The claim token of the worker pass that holds the lease; a late write from a pass whose
+    # lease expired (and whose row was reclaimed) is recognised and dropped.
+    claimed_by = models.CharField(max_length=32, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(max_length=2000, blank=True)
     message_id = models.CharField(max_length=200, blank=True)

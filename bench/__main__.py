@@ -1,0 +1,43 @@
+"""`make bench`: each benchmark runs the project and its baseline side by side in one run,
+in its own process (each sets up its own database), and prints the ratio."""
+
+import json
+import subprocess
+import sys
+import time
+
+BENCHMARKS = [
+    ("bench.planning", "Planning: plan + insert the touchpoints of 100,000 engagements"),
+    ("bench.dispatch", "Dispatch: the worker sends 10,000 due emails to an SMTP sink"),
+    ("bench.idle_tick", "Idle tick: one empty worker pass with 1,000,000 future touchpoints"),
+]
+
+
+def run_one(module: str) -> dict:
+    code = f"import json, {module} as b; print('RESULT ' + json.dumps(b.run()))"
+    started = time.monotonic()
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    elapsed = time.monotonic() - started
+    for line in completed.stdout.splitlines():
+        if line.startswith("RESULT "):
+            result = json.loads(line[len("RESULT "):])
+            result["seconds"] = round(elapsed, 1)
+            return result
+    sys.stderr.write(completed.stdout + completed.stderr)
+    return {"name": module, "error": f"exit {completed.returncode}"}
+
+
+def main() -> int:
+    failures = 0
+    for module, title in BENCHMARKS:
+        print(f"\n== {title}", flush=True)
+        result = run_one(module)
+        if "error" in result:
+            failures += 1
+        for key, value in result.items():
+            print(f"  {key:>24}: {value}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""Rendering message templates written by a business.
+
+Templates use Django's syntax in an engine of their own: no loaders, no template libraries,
+no context processors, and only the built-in tags and filters that cannot reach outside the
+context (the `debug`, `url`, `csrf_token`, `load` and loader tags are left out). The context
+is a plain dict of strings from `touchpoints.merge`, so a template cannot reach models,
+settings or the ORM.
+
+Message bodies are plain text, so the text is rendered without autoescaping (an apostrophe
+in O'Brien stays an apostrophe). The HTML alternative is made from that text by escaping all
+of it and turning paragraphs and line breaks into tags: customer-provided values are escaped,
+and so is the template's own text, which is plain text too.
+"""
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.template import (
+    Context,
+    Engine,
+    Library,
+    TemplateSyntaxError,
+    defaultfilters,
+    defaulttags,
+)
+from django.utils.html import escape, linebreaks
+
+MERGE_FIELDS: dict[str, str] = {
+    "customer_first_name": "The customer's first name",
+    "customer_name": "The customer's full name",
+    "business_name": "Your business's name",
+    "sender_name": "The name your messages are signed with",
+    "business_phone": "Your business's phone number",
+    "engagement_description": "What the job, order or project was",
+    "engagement_kind": "Job, order, project…",
+    "review_link": "Where to leave a review",
+    "feedback_link": "The customer's feedback survey",
+    "social_link": "Where to follow you",
+    "subscribe_link": "Where to subscribe to your updates",
+    "site_url": "The address of this Followthrough install",
+    "unsubscribe_link": "One-click unsubscribe for this customer",
+}
+
+SAMPLE_CONTEXT: dict[str, str] = {
+    "customer_first_name": "Jamie",
+    "customer_name": "Jamie Rivera",
+    "business_name": "Riverside Plumbing",
+    "sender_name": "Sam at Riverside",
+    "business_phone": "+1 518 555 0142",
+    "engagement_description": "Replaced the kitchen water heater",
+    "engagement_kind": "Job",
+    "review_link": "https://riverside.example/review",
+    "feedback_link": "https://riverside.example/feedback",
+    "social_link": "https://riverside.example/social",
+    "subscribe_link": "https://riverside.example/news",
+    "site_url": "https://followthrough.example",
+    "unsubscribe_link": "https://followthrough.example/u/sample",
+}
+
+# Tags that could show the process's state or the project's URLs, or load code.
+_HIDDEN_TAGS = frozenset({"debug", "url", "csrf_token", "load"})
+
+# Engine(builtins=[...]) wants module paths, each with a `register` Library: this module is one.
+register = Library()
+register.filters.update(defaultfilters.register.filters)
+register.tags.update(
+    {name: tag for name, tag in defaulttags.register.tags.items() if name not in _HIDDEN_TAGS}
+)
+
+
+class _IsolatedEngine(Engine):
+    default_builtins = []
+
+
+_ENGINE = _IsolatedEngine(
+    dirs=[], app_dirs=False, loaders=[], context_processors=[], debug=True,
+    libraries={}, builtins=[__name__], autoescape=False, string_if_invalid="",
+)
+
+
+@dataclass
+class TemplateProblem(Exception):
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"Line {self.line}: {self.message}" if self.line else self.message
+
+
+@lru_cache(maxsize=1024)
+def _compile(source: str):
+    try:
+        return _ENGINE.from_string(source)
+    except TemplateSyntaxError as exc:
+        info = getattr(exc, "template_debug", None) or {}
+        raise TemplateProblem(str(exc), info.get("line")) from None
+
+
+def check_template(source: str) -> None:
+    """Raise TemplateProblem (with the 1-based line number) if `source` does not compile."""
+    _compile(source)
+
+
+def render_text(source: str, context: dict[str, str]) -> str:
+    """Render a plain-text template; raises TemplateProblem if it is broken."""
+    return _compile(source).render(Context(dict(context), autoescape=False))
+
+
+def render_subject(source: str, context: dict[str, str]) -> str:
+    """A subject is one line: line breaks in a template or a value would break the header."""
+    return " ".join(render_text(source, context).split())
+
+
+# An http(s) address, without trailing punctuation. Simpler than Django's urlize, which cost
+# more than the rest of a message's rendering together.
+_LINK = re.compile(r"https?://[^\s<>\"']+?(?=[.,;:!?)\]]*(?:\s|$))")
+
+
+def text_to_html(text: str) -> str:
+    """Escaped paragraphs and line breaks, with web addresses made into links."""
+    text, parts, done = text.strip(), [], 0
+    for match in _LINK.finditer(text):
+        url = escape(match[0])
+        parts += [escape(text[done:match.start()]), f'<a href="{url}">{url}</a>']
+        done = match.end()
+    parts.append(escape(text[done:]))
+    return linebreaks("".join(parts), autoescape=False)

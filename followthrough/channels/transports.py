@@ -1,0 +1,194 @@
+"""Transports: one small class per automated channel, found through TRANSPORTS.
+
+A transport is opened once and reused for many messages (one SMTP session for a whole
+batch), and turns every delivery problem into TransportError(permanent=...): permanent means
+trying again cannot help (the address is refused), transient means it might (the server is
+down, busy or greylisting)."""
+
+import hashlib
+import smtplib
+from dataclasses import dataclass
+from email.utils import parseaddr
+
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.utils.html import escape, format_html
+
+from followthrough.channels import kinds
+
+
+class TransportError(Exception):
+    def __init__(self, message: str, permanent: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    """Everything needed to send one email, as plain data (no models): it crosses threads."""
+
+    to: str
+    subject: str
+    text: str
+    html: str
+    from_email: str
+    message_id: str
+    reply_to: str = ""
+    business_slug: str = ""
+    # Set for relationship and marketing mail: adds RFC 8058 headers and the footer.
+    unsubscribe_url: str = ""
+    postal_address: str = ""
+
+
+def message_id_for(idempotency_key: str, from_email: str = "") -> str:
+    """The same key always gives the same Message-ID, so a resend after a crash is
+    recognisable as a duplicate by the receiving side."""
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
+    domain = parseaddr(from_email)[1].rpartition("@")[2] or "followthrough"
+    return f"<{digest}@{domain}>"
+
+
+def footer_text(outgoing: OutgoingEmail) -> str:
+    lines = [line.strip() for line in outgoing.postal_address.splitlines() if line.strip()]
+    if outgoing.unsubscribe_url:
+        lines.append(f"Unsubscribe: {outgoing.unsubscribe_url}")
+    return "\n".join(lines)
+
+
+def build_email(outgoing: OutgoingEmail, connection=None) -> EmailMultiAlternatives:
+    headers = {"Message-ID": outgoing.message_id}
+    if outgoing.business_slug:
+        headers["X-Followthrough-Business"] = outgoing.business_slug
+    text, html = outgoing.text, outgoing.html
+    if outgoing.unsubscribe_url:
+        headers["List-Unsubscribe"] = f"<{outgoing.unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    footer = footer_text(outgoing)
+    if footer:
+        text = f"{text.rstrip()}\n\n-- \n{footer}\n"
+        html = f"{html}\n<hr>\n{_footer_html(outgoing)}"
+    message = EmailMultiAlternatives(
+        subject=outgoing.subject, body=text, from_email=outgoing.from_email, to=[outgoing.to],
+        reply_to=[outgoing.reply_to] if outgoing.reply_to else None, headers=headers,
+        connection=connection,
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def _footer_html(outgoing: OutgoingEmail) -> str:
+    parts = []
+    if outgoing.postal_address.strip():
+        address = escape(outgoing.postal_address.strip()).replace("\n", "<br>")
+        parts.append(f"<p>{address}</p>")
+    if outgoing.unsubscribe_url:
+        parts.append(format_html('<p><a href="{}">Unsubscribe</a></p>', outgoing.unsubscribe_url))
+    return "\n".join(parts)
+
+
+def classify(exc: BaseException) -> TransportError:
+    """Map an SMTP or socket failure to a TransportError with the right permanence."""
+    if isinstance(exc, TransportError):
+        return exc
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        answers = "; ".join(f"{code} {_text(msg)}" for code, msg in exc.recipients.values())
+        permanent = bool(codes) and all(500 <= code < 600 for code in codes)
+        return TransportError(f"Recipient refused: {answers}", permanent=permanent)
+    # Connect, HELO and AUTH failures are about our server set-up, not this message:
+    # retry with backoff rather than fail every message of the batch for good.
+    if isinstance(exc, (smtplib.SMTPConnectError, smtplib.SMTPHeloError,
+                        smtplib.SMTPAuthenticationError)):
+        return TransportError(f"SMTP server problem: {exc.smtp_code} {_text(exc.smtp_error)}")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        permanent = 500 <= exc.smtp_code < 600
+        return TransportError(f"SMTP {exc.smtp_code} {_text(exc.smtp_error)}", permanent=permanent)
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return TransportError(f"SMTP server disconnected: {exc}")
+    if isinstance(exc, smtplib.SMTPException):
+        return TransportError(f"SMTP error: {exc}")
+    if isinstance(exc, OSError):  # refused, reset, timed out, no route
+        return TransportError(f"SMTP server unreachable: {exc or type(exc).__name__}")
+    # Django raises ValueError/BadHeaderError for an address or header it cannot encode:
+    # the same message would fail the same way every time.
+    return TransportError(f"Message refused before sending: {exc}", permanent=True)
+
+
+def _text(value) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+
+
+class Transport:
+    """One channel's sender. Use as a context manager around a batch."""
+
+    channel = ""
+
+    def open(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def send(self, outgoing) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+class EmailTransport(Transport):
+    """Sends through Django's email backend (EMAIL_* settings), over one reused connection."""
+
+    channel = kinds.EMAIL
+
+    def __init__(self):
+        self.connection = None
+
+    def open(self) -> None:
+        if self.connection is not None:
+            return
+        connection = get_connection(fail_silently=False)
+        try:
+            connection.open()
+        except Exception as exc:
+            raise classify(exc) from exc
+        self.connection = connection
+
+    def close(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # noqa: S110 - a broken session has nothing left to close
+                pass
+
+    def send(self, outgoing: OutgoingEmail) -> None:
+        self.open()
+        try:
+            message = build_email(outgoing, connection=self.connection)
+            sent = self.connection.send_messages([message])
+        except Exception as exc:
+            error = classify(exc)
+            if not error.permanent:
+                # The session may be half-dead (421, dropped socket): start a new one next time.
+                self.close()
+            raise error from exc
+        if not sent:
+            raise TransportError("The email backend did not accept the message.")
+
+
+TRANSPORTS: dict[str, type[Transport]] = {kinds.EMAIL: EmailTransport}
+
+
+def transport_for(channel: str) -> Transport:
+    try:
+        return TRANSPORTS[channel]()
+    except KeyError:
+        raise TransportError(f"No transport for the {channel} channel yet.") from None
+
+
+def sendable_channels() -> frozenset[str]:
+    return frozenset(TRANSPORTS)
