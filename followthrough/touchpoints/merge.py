@@ -4,29 +4,12 @@ Only strings go in, never model instances, so a template cannot walk from a valu
 database."""
 
 from django.conf import settings
-from django.core import signing
 
 from followthrough.channels.rendering import MERGE_FIELDS
+from followthrough.customers.consent import unsubscribe_token
 from followthrough.customers.models import Customer, Engagement
 from followthrough.playbooks import vocabulary as v
 from followthrough.tenants.models import Business
-
-UNSUBSCRIBE_SALT = "followthrough.unsubscribe"
-
-
-def unsubscribe_token(customer: Customer, purpose: str) -> str:
-    # A signed "customer public id.purpose" rather than a stored token: the public id holds
-    # 128 random bits and the HMAC makes the token unforgeable, and the purpose is inside the
-    # signature, so a relationship-mail link can't withdraw any other consent. The timestamp
-    # lets the unsubscribe page refuse very old links if it ever needs to.
-    return signing.TimestampSigner(salt=UNSUBSCRIBE_SALT).sign(f"{customer.public_id}.{purpose}")
-
-
-def read_unsubscribe_token(token: str, max_age=None) -> tuple[str, str]:
-    """(customer public id, purpose); raises django.core.signing.BadSignature."""
-    value = signing.TimestampSigner(salt=UNSUBSCRIBE_SALT).unsign(token, max_age=max_age)
-    public_id, _, purpose = value.rpartition(".")
-    return public_id, purpose
 
 
 def unsubscribe_url(customer: Customer, purpose: str) -> str:

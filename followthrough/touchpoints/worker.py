@@ -42,9 +42,8 @@ from followthrough.channels.transports import (
     message_id_for,
     sendable_channels,
 )
-from followthrough.customers.consent import may_contact
-from followthrough.customers.models import ConsentEvent, Engagement
-from followthrough.playbooks import vocabulary as v
+from followthrough.customers.consent import may_contact_many
+from followthrough.customers.models import Engagement
 from followthrough.tokens import new_public_id
 from followthrough.touchpoints.merge import merge_context
 from followthrough.touchpoints.models import Status, Touchpoint
@@ -157,20 +156,9 @@ def refresh_cancellations(rows: list[Touchpoint]) -> None:
 
 
 def contactable(rows: list[Touchpoint]) -> set[int]:
-    """The ids of the rows whose customer may be contacted, reading the ledger once a batch.
-
-    Only customers with ledger entries are asked about one by one; for the rest the
-    ledger's default applies: nothing recorded means only marketing is refused (it needs an
-    explicit opt-in; see customers.consent)."""
-    recorded = set(
-        ConsentEvent.objects.filter(customer_id__in={row.customer_id for row in rows})
-        .values_list("customer_id", flat=True).distinct()
-    )
-    return {
-        row.id for row in rows
-        if (may_contact(row.customer, row.channel, row.purpose) if row.customer_id in recorded
-            else row.purpose != v.MARKETING)
-    }
+    """The ids of the rows whose customer may be contacted, reading the ledger once a batch."""
+    allowed = may_contact_many((row.customer_id, row.channel, row.purpose) for row in rows)
+    return {row.id for row in rows if (row.customer_id, row.channel, row.purpose) in allowed}
 
 
 def recheck(row: Touchpoint, now: dt.datetime, may_contact_row: bool) -> str | None:

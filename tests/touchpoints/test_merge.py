@@ -4,14 +4,10 @@ import pytest
 from django.core import signing
 
 from followthrough.channels.rendering import MERGE_FIELDS
+from followthrough.customers.consent import read_unsubscribe_token, unsubscribe_token
 from followthrough.customers.models import Customer
 from followthrough.playbooks import vocabulary as v
-from followthrough.touchpoints.merge import (
-    build_context,
-    merge_context,
-    read_unsubscribe_token,
-    unsubscribe_token,
-)
+from followthrough.touchpoints.merge import build_context, merge_context
 
 
 @pytest.fixture

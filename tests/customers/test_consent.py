@@ -1,0 +1,61 @@
+import pytest
+from django.core import signing
+
+from followthrough.customers.consent import (
+    may_contact,
+    may_contact_many,
+    read_unsubscribe_token,
+    record_consent,
+    unsubscribe_token,
+)
+from followthrough.customers.models import Customer
+from followthrough.playbooks import vocabulary as v
+
+
+@pytest.fixture
+def customer(business):
+    return Customer.objects.create(business=business, name="Ada Lovelace", email="ada@example.com")
+
+
+def test_it_allows_relationship_mail_until_the_customer_opts_out(customer):
+    assert may_contact(customer, "email", v.RELATIONSHIP)
+    record_consent(customer, "email", v.RELATIONSHIP, granted=False, source="test")
+    assert not may_contact(customer, "email", v.RELATIONSHIP)
+
+
+def test_it_refuses_marketing_without_a_recorded_opt_in(customer):
+    assert not may_contact(customer, "email", v.MARKETING)
+    record_consent(customer, "email", v.MARKETING, granted=True, source="form")
+    assert may_contact(customer, "email", v.MARKETING)
+
+
+def test_it_always_allows_transactional_mail(customer):
+    record_consent(customer, "email", v.TRANSACTIONAL, granted=False, source="test")
+    assert may_contact(customer, "email", v.TRANSACTIONAL)
+
+
+def test_it_lets_the_newest_ledger_entry_win(customer):
+    record_consent(customer, "email", v.RELATIONSHIP, granted=False, source="link")
+    record_consent(customer, "email", v.RELATIONSHIP, granted=True, source="phone call")
+    assert may_contact(customer, "email", v.RELATIONSHIP)
+
+
+def test_it_answers_many_questions_the_same_way_as_one(customer, business):
+    other = Customer.objects.create(business=business, name="Bo", email="bo@example.com")
+    record_consent(customer, "email", v.RELATIONSHIP, granted=False, source="link")
+    wanted = [(c.id, "email", p) for c in (customer, other) for p in
+              (v.TRANSACTIONAL, v.RELATIONSHIP, v.MARKETING)]
+    expected = {key for key in wanted if may_contact(
+        Customer.objects.get(id=key[0]), key[1], key[2])}
+    assert may_contact_many(wanted) == expected
+
+
+def test_it_round_trips_an_unsubscribe_token(customer):
+    token = unsubscribe_token(customer, v.RELATIONSHIP)
+    assert read_unsubscribe_token(token) == (customer.public_id, v.RELATIONSHIP)
+
+
+def test_it_rejects_a_tampered_unsubscribe_token(customer):
+    token = unsubscribe_token(customer, v.RELATIONSHIP).replace(v.RELATIONSHIP, v.MARKETING)
+    with pytest.raises(signing.BadSignature):
+        read_unsubscribe_token(token)
