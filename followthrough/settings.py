@@ -113,6 +113,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 # WhiteNoise serves from the finders in every mode; it only needs the collect folder to exist.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,13 @@
 from django.urls import include, path
 
+from followthrough.customers.public_views import unsubscribe
+
 urlpatterns = [
     path("", include("followthrough.tenants.urls")),
+    path("", include("followthrough.touchpoints.urls")),
+    path("customers/", include("followthrough.customers.urls")),
+    path("playbooks/", include("followthrough.playbooks.urls")),
+    path("outbox/", include("followthrough.channels.urls")),
+    path("api/v1/", include("followthrough.api.urls")),
+    path("u/<str:token>", unsubscribe, name="unsubscribe"),
 ]

@@ -1,9 +1,12 @@
 from django.db import models
 
+from followthrough.tokens import new_public_id
+
 
 class OutboxMessage(models.Model):
     """An email kept by the demo outbox backend instead of being delivered."""
 
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
     business_slug = models.CharField(max_length=50, blank=True, db_index=True)
     message_id = models.CharField(max_length=200, blank=True)
     from_email = models.CharField(max_length=300)

@@ -17,7 +17,9 @@ class Customer(models.Model):
     external_id = models.CharField(max_length=100, null=True, blank=True)
     name = models.CharField(max_length=150)
     email = models.EmailField(max_length=254, blank=True)
-    phone = models.CharField(max_length=32, blank=True, help_text="International format, e.g. +44 20 7946 0958.")
+    phone = models.CharField(
+        max_length=32, blank=True, help_text="International format, e.g. +44 20 7946 0958."
+    )
     postal_address = models.TextField(max_length=500, blank=True)
     preferred_channel = models.CharField(
         max_length=10, choices=PREFERRED_CHANNEL_CHOICES, default=kinds.EMAIL
@@ -138,7 +140,9 @@ class ConsentEvent(models.Model):
     channel = models.CharField(max_length=10, choices=kinds.CHOICES)
     purpose = models.CharField(max_length=15, choices=v.PURPOSE_CHOICES)
     granted = models.BooleanField()
-    source = models.CharField(max_length=60, help_text="Where it came from: form, unsubscribe link, import…")
+    source = models.CharField(
+        max_length=60, help_text="Where it came from: form, unsubscribe link, import…"
+    )
     note = models.CharField(max_length=300, blank=True)
     at = models.DateTimeField(default=timezone.now)
 

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from followthrough.channels import views
+
+urlpatterns = [
+    path("", views.outbox_list, name="outbox_list"),
+    path("<str:public_id>/", views.outbox_message, name="outbox_message"),
+]

@@ -1,0 +1,57 @@
+"""The demo outbox: the mail this install would have sent, shown as the customer sees it."""
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.views.decorators.http import require_http_methods
+
+from followthrough.channels.models import OutboxMessage
+from followthrough.tenants.access import business_required
+from followthrough.tenants.views import in_business_zone, render
+
+PAGE_SIZE = 50
+
+
+def get_outbox_message_or_404(request, public_id):
+    """Outbox rows name their business by slug (the email backend only sees headers)."""
+    message = OutboxMessage.objects.filter(
+        business_slug=request.business.slug, public_id=public_id
+    ).first()
+    if message is None:
+        raise Http404("No message here")
+    return message
+
+
+def outbox_enabled(view):
+    def wrapper(request, *args, **kwargs):
+        if not settings.OUTBOX_ENABLED:
+            raise Http404("The outbox is only on in demo mode")
+        return view(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+@business_required
+@outbox_enabled
+@in_business_zone
+@require_http_methods(["GET", "HEAD"])
+def outbox_list(request):
+    rows = OutboxMessage.objects.filter(business_slug=request.business.slug).order_by(
+        "-created_at", "-id"
+    ).defer("raw", "html_body", "text_body", "headers")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "channels/outbox_list.html", {"page": page},
+                  nav="outbox")
+
+
+@business_required
+@outbox_enabled
+@in_business_zone
+@require_http_methods(["GET", "HEAD"])
+def outbox_message(request, public_id):
+    message = get_outbox_message_or_404(request, public_id)
+    headers = sorted((message.headers or {}).items())
+    context = {"message": message, "headers": headers}
+    return render(request, "channels/outbox_message.html", context, nav="outbox")

@@ -1,0 +1,70 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from followthrough.channels.rendering import TemplateProblem, check_template
+from followthrough.playbooks.models import Step
+
+
+def _check(source: str) -> str:
+    try:
+        check_template(source)
+    except TemplateProblem as problem:
+        where = f"line {problem.line}: " if problem.line else ""
+        raise ValidationError(f"The template has a mistake on {where}{problem.message}") from None
+    return source
+
+
+class StepForm(forms.ModelForm):
+    class Meta:
+        model = Step
+        fields = [
+            "name", "position", "anchor", "offset_days", "offset_hours", "local_time",
+            "repeat_every_days", "repeat_until", "channel", "stage", "element", "purpose",
+            "subject", "body",
+        ]
+        labels = {
+            "anchor": "Counted from",
+            "offset_days": "Days after",
+            "offset_hours": "Hours after",
+            "local_time": "Local time",
+            "repeat_every_days": "Repeat every (days)",
+            "repeat_until": "Repeat until",
+            "body": "Message or script",
+            "position": "Position",
+        }
+        help_texts = {
+            "offset_days": "Negative for before (e.g. -1 is the day before).",
+            "body": "For calls, cards and visits this is your script. Merge fields look like "
+                    "{{ customer_first_name }}.",
+        }
+        widgets = {
+            "local_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "body": forms.Textarea(attrs={"rows": 10}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["position"].required = False
+        self.fields["position"].help_text = "Order in the list; leave empty to add it at the end."
+        until = self.fields["repeat_until"]
+        until.choices = [("", "Doesn't repeat")] + [c for c in until.choices if c[0]]
+
+    def clean_position(self):
+        position = self.cleaned_data.get("position")
+        return self.instance.position if position is None else position
+
+    def clean_subject(self):
+        subject = self.cleaned_data["subject"]
+        if "\n" in subject or "\r" in subject:
+            raise ValidationError("A subject is one line.")
+        return _check(subject)
+
+    def clean_body(self):
+        return _check(self.cleaned_data["body"])
+
+
+class PreviewForm(forms.Form):
+    """An unsaved subject and body to preview; saves nothing."""
+
+    subject = forms.CharField(required=False, max_length=200)
+    body = forms.CharField(required=False, max_length=10000)

@@ -1,0 +1,227 @@
+"""Today: the personal touches to make, and the automated messages about to go out."""
+
+import datetime as dt
+import logging
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from followthrough.channels import kinds
+from followthrough.channels.rendering import render_subject, render_text
+from followthrough.tenants.access import business_required, get_scoped_or_404
+from followthrough.tenants.views import in_business_zone, render
+from followthrough.touchpoints import services
+from followthrough.touchpoints.merge import merge_context
+from followthrough.touchpoints.models import Status, Touchpoint
+
+log = logging.getLogger(__name__)
+
+UPCOMING_DAYS = 7
+HISTORY_LENGTH = 3
+
+
+def get_touchpoint_or_404(request, public_id):
+    queryset = Touchpoint.objects.select_related("customer", "engagement", "step")
+    return get_scoped_or_404(queryset, request.business, public_id=public_id)
+
+
+def end_of_today(business, now=None):
+    now = now or timezone.now()
+    zone = business.zone
+    tomorrow = now.astimezone(zone).date() + dt.timedelta(days=1)
+    return dt.datetime.combine(tomorrow, dt.time(0, 0), tzinfo=zone).astimezone(dt.UTC)
+
+
+def render_touch(touchpoint):
+    """The step's subject and body rendered for this customer; never raises.
+
+    Returns (subject, body, problem): problem is a plain sentence when rendering failed."""
+    if touchpoint.rendered_body:
+        return touchpoint.rendered_subject, touchpoint.rendered_body, ""
+    step = touchpoint.step
+    if step is None or not (step.body.strip() or step.subject.strip()):
+        return "", "", ""
+    try:
+        context = merge_context(touchpoint)
+        subject = render_subject(step.subject, context) if step.subject else ""
+        body = render_text(step.body, context) if step.body else ""
+        return subject, body, ""
+    except Exception:  # a broken template must never break the agenda
+        log.warning("Could not render touchpoint %s", touchpoint.public_id, exc_info=True)
+        return step.subject, step.body, "We couldn't fill in the details, so this is the template."
+
+
+def _history(touchpoint, limit=HISTORY_LENGTH):
+    return list(
+        Touchpoint.objects.filter(customer_id=touchpoint.customer_id, status__in=Status.FINISHED)
+        .exclude(pk=touchpoint.pk)
+        .order_by("-due_at")[:limit]
+    )
+
+
+def _card(touchpoint, now):
+    subject, script, problem = render_touch(touchpoint)
+    return {
+        "touch": touchpoint,
+        "script": script,
+        "script_problem": problem,
+        "history": _history(touchpoint),
+        "overdue": touchpoint.due_at < now,
+        "channel_label": kinds.LABELS.get(touchpoint.channel, touchpoint.channel),
+    }
+
+
+@business_required
+@in_business_zone
+@require_GET
+def today(request):
+    business = request.business
+    now = timezone.now()
+    personal = (
+        Touchpoint.objects.filter(
+            business=business,
+            status=Status.PLANNED,
+            channel__in=kinds.PERSONAL,
+            due_at__lt=end_of_today(business, now),
+        )
+        .select_related("customer", "engagement", "step")
+        .order_by("due_at", "id")
+    )
+    upcoming = (
+        Touchpoint.objects.filter(
+            business=business,
+            status=Status.PLANNED,
+            channel__in=kinds.AUTOMATED,
+            due_at__lt=now + dt.timedelta(days=UPCOMING_DAYS),
+        )
+        .select_related("customer", "engagement")
+        .order_by("due_at", "id")[:100]
+    )
+    context = {
+        "cards": [_card(t, now) for t in personal],
+        "upcoming": list(upcoming),
+        "upcoming_days": UPCOMING_DAYS,
+        "now": now,
+    }
+    return render(request, "touchpoints/today.html", context, nav="today")
+
+
+def _after_action(request, touchpoint, done_text):
+    if request.htmx:
+        return render(
+            request, "touchpoints/_touch_result.html", {"touch": touchpoint, "text": done_text}
+        )
+    messages.success(request, done_text)
+    return redirect("today")
+
+
+def _refuse(request, touchpoint, text):
+    if request.htmx:
+        return render(
+            request, "touchpoints/_touch_result.html",
+            {"touch": touchpoint, "text": text, "problem": True},
+        )
+    messages.error(request, text)
+    return redirect("today")
+
+
+def _problem_text(exc):
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc)
+
+
+@business_required
+@in_business_zone
+@require_POST
+def touch_done(request, public_id):
+    touchpoint = get_touchpoint_or_404(request, public_id)
+    note = request.POST.get("outcome_note", "").strip()
+    if not touchpoint.is_open:
+        return _refuse(request, touchpoint, "That one was already taken care of.")
+    try:
+        services.complete_touch(touchpoint, request.user, note)
+    except (ValidationError, ValueError) as exc:
+        return _refuse(request, touchpoint, _problem_text(exc))
+    who = touchpoint.customer.name
+    return _after_action(request, touchpoint, f"Nice work: {touchpoint.name} with {who} is done.")
+
+
+@business_required
+@in_business_zone
+@require_POST
+def touch_skip(request, public_id):
+    touchpoint = get_touchpoint_or_404(request, public_id)
+    note = request.POST.get("outcome_note", "").strip()
+    if not touchpoint.is_open:
+        return _refuse(request, touchpoint, "That one was already taken care of.")
+    try:
+        services.skip_touch(touchpoint, request.user, note)
+    except (ValidationError, ValueError) as exc:
+        return _refuse(request, touchpoint, _problem_text(exc))
+    who = touchpoint.customer.name
+    return _after_action(request, touchpoint, f"Skipped {touchpoint.name} with {who}.")
+
+
+SNOOZE_CHOICES = {"tomorrow": 1, "next_week": 7}
+
+
+def snooze_until(business, days, now=None):
+    """The start of business hours, `days` business-local days from now."""
+    now = now or timezone.now()
+    zone = business.zone
+    day = now.astimezone(zone).date() + dt.timedelta(days=days)
+    return dt.datetime.combine(day, business.business_hours_start, tzinfo=zone).astimezone(dt.UTC)
+
+
+@business_required
+@in_business_zone
+@require_POST
+def touch_snooze(request, public_id):
+    touchpoint = get_touchpoint_or_404(request, public_id)
+    days = SNOOZE_CHOICES.get(request.POST.get("until", ""))
+    if days is None:
+        return _refuse(request, touchpoint, "Choose when to snooze until: tomorrow or next week.")
+    if not touchpoint.is_open:
+        return _refuse(request, touchpoint, "That one was already taken care of.")
+    until = snooze_until(request.business, days)
+    try:
+        services.snooze_touch(touchpoint, until)
+    except (ValidationError, ValueError) as exc:
+        return _refuse(request, touchpoint, _problem_text(exc))
+    when = "tomorrow" if days == 1 else "next week"
+    return _after_action(
+        request, touchpoint,
+        f"Snoozed {touchpoint.name} with {touchpoint.customer.name} until {when}.",
+    )
+
+
+@business_required
+@in_business_zone
+@require_POST
+def touch_cancel(request, public_id):
+    touchpoint = get_touchpoint_or_404(request, public_id)
+    if not touchpoint.is_open:
+        return _refuse(request, touchpoint, "That message isn't waiting to go out any more.")
+    try:
+        services.cancel_touch(touchpoint, request.user)
+    except (ValidationError, ValueError) as exc:
+        return _refuse(request, touchpoint, _problem_text(exc))
+    return _after_action(
+        request, touchpoint,
+        f"Cancelled: {touchpoint.name} won't be sent to {touchpoint.customer.name}.",
+    )
+
+
+@business_required
+@in_business_zone
+@require_GET
+def touch_preview(request, public_id):
+    touchpoint = get_touchpoint_or_404(request, public_id)
+    subject, body, problem = render_touch(touchpoint)
+    context = {"touch": touchpoint, "subject": subject, "body": body, "problem": problem}
+    template = "touchpoints/_preview.html" if request.htmx else "touchpoints/preview.html"
+    return render(request, template, context, nav="today")
