@@ -15,7 +15,8 @@ def env_str(name: str, default: str = "") -> str:
         try:
             return Path(file_path).read_text().strip()
         except OSError as exc:
-            raise ConfigError(f"{name}_FILE points to {file_path!r}, which cannot be read: {exc}")
+            message = f"{name}_FILE points to {file_path!r}, which cannot be read: {exc}"
+            raise ConfigError(message) from None
     return os.environ.get(name, default)
 
 
