@@ -4,8 +4,9 @@ from followthrough.customers.public_views import unsubscribe
 
 urlpatterns = [
     path("", include("followthrough.tenants.urls")),
-    path("", include("followthrough.touchpoints.urls")),
+    # customers first: its fixed paths (new/) must win over /customers/<id>/ in touchpoints.
     path("customers/", include("followthrough.customers.urls")),
+    path("", include("followthrough.touchpoints.urls")),
     path("playbooks/", include("followthrough.playbooks.urls")),
     path("outbox/", include("followthrough.channels.urls")),
     path("api/v1/", include("followthrough.api.urls")),

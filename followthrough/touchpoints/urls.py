@@ -1,6 +1,6 @@
 from django.urls import path
 
-from followthrough.touchpoints import views
+from followthrough.touchpoints import engagement_views, views
 
 urlpatterns = [
     path("", views.today, name="home"),
@@ -10,4 +10,12 @@ urlpatterns = [
     path("touches/<str:public_id>/snooze/", views.touch_snooze, name="touch_snooze"),
     path("touches/<str:public_id>/cancel/", views.touch_cancel, name="touch_cancel"),
     path("touches/<str:public_id>/preview/", views.touch_preview, name="touch_preview"),
+    # These pages drive the engagement lifecycle, so they live here, but their paths stay
+    # under /customers/ where people look for them.
+    path("customers/sales/new/", engagement_views.sale_new, name="sale_new"),
+    path("customers/engagements/<str:public_id>/", engagement_views.engagement_detail,
+         name="engagement_detail"),
+    path("customers/engagements/<str:public_id>/events/", engagement_views.engagement_event,
+         name="engagement_event"),
+    path("customers/<str:public_id>/", engagement_views.customer_detail, name="customer_detail"),
 ]

@@ -1,15 +1,13 @@
-"""Customers: list, search, create, edit, the customer page, new sales and engagements."""
+"""Customers: list, search, create and edit."""
 
 import datetime as dt
 
 import pytest
 from django.utils import timezone
 
-from followthrough.customers.consent import record_consent
-from followthrough.customers.models import Customer, Engagement
+from followthrough.customers.models import Customer
 from followthrough.playbooks.library import install_builtin_playbooks
 from followthrough.touchpoints import services
-from followthrough.touchpoints.models import Touchpoint
 
 CUSTOMER_DATA = {
     "name": "Jamie Rivera", "email": "Jamie@Example.com", "phone": "+1 518 555 0142",
@@ -112,132 +110,3 @@ def test_it_keeps_a_customer_unchanged_after_a_bad_edit(owner_client, customer):
     assert customer.name == "Alex Moreno"
 
 
-def test_it_shows_the_customer_page_with_timeline(owner_client, customer, engagement):
-    response = owner_client.get(f"/customers/{customer.public_id}/")
-    assert response.status_code == 200
-    touchpoint = engagement.touchpoints.order_by("due_at").first()
-    assert touchpoint.name in response.text
-    assert "Boiler service" in response.text
-    assert "badge-planned" in response.text
-
-
-def test_it_shows_consent_entries_on_the_customer_page(owner_client, customer):
-    record_consent(customer, "email", "marketing", True, source="signup form")
-    text = owner_client.get(f"/customers/{customer.public_id}/").text
-    assert "signup form" in text
-    assert "Marketing" in text
-
-
-def test_it_shows_local_times_on_the_customer_page(owner_client, customer, engagement):
-    touchpoint = engagement.touchpoints.order_by("due_at").first()
-    local = timezone.localtime(touchpoint.due_at, engagement.business.zone)
-    text = owner_client.get(f"/customers/{customer.public_id}/").text
-    assert local.strftime("%H:%M") in text
-
-
-def test_it_renders_the_new_sale_form(owner_client, playbooks):
-    response = owner_client.get("/customers/sales/new/")
-    assert response.status_code == 200
-    assert playbooks["service-job"].public_id in response.text
-
-
-def test_it_preselects_the_customer_from_the_customer_page(owner_client, customer, playbooks):
-    response = owner_client.get("/customers/sales/new/", {"customer": customer.public_id})
-    assert f'value="{customer.public_id}" selected' in response.text
-
-
-def test_it_creates_a_sale_with_a_new_customer(owner_client, business, playbooks):
-    response = owner_client.post("/customers/sales/new/", sale_data(playbooks["service-job"]))
-    engagement = Engagement.objects.get(business=business)
-    assert response.url == f"/customers/engagements/{engagement.public_id}/"
-    assert engagement.customer.name == "Robin Lee"
-    assert engagement.touchpoints.exists()
-
-
-def test_it_reads_the_won_date_in_the_business_zone(owner_client, business, playbooks):
-    owner_client.post("/customers/sales/new/", sale_data(playbooks["service-job"]))
-    engagement = Engagement.objects.get(business=business)
-    # 14:30 in New York on 10 March 2026 (EDT, UTC-4) is 18:30 UTC.
-    assert engagement.won_at == dt.datetime(2026, 3, 10, 18, 30, tzinfo=dt.UTC)
-
-
-def test_it_creates_a_sale_for_an_existing_customer(owner_client, customer, playbooks):
-    owner_client.post("/customers/sales/new/", sale_data(
-        playbooks["service-job"], customer=customer.public_id, new_name="", new_email=""))
-    assert Engagement.objects.get().customer == customer
-    assert Customer.objects.count() == 1
-
-
-def test_it_shows_the_plan_after_the_sale(owner_client, business, playbooks):
-    response = owner_client.post("/customers/sales/new/", sale_data(
-        playbooks["service-job"], won_at=timezone.localtime(timezone.now(), business.zone)
-        .strftime("%Y-%m-%dT%H:%M")), follow=True)
-    assert "Thank-you call" in response.text
-    assert "touches planned" in response.text
-
-
-@pytest.mark.parametrize(
-    ("overrides", "field"),
-    [
-        ({"new_name": ""}, "new_name"),
-        ({"new_email": "", "new_phone": ""}, "new_email"),
-        ({"new_phone": "0142"}, "new_phone"),
-        ({"won_at": ""}, "won_at"),
-        ({"won_at": "yesterday"}, "won_at"),
-        ({"value": "lots"}, "value"),
-        ({"playbook": "nope"}, "playbook"),
-        ({"delivered_at": "2026-03-01T09:00"}, "delivered_at"),
-    ],
-)
-def test_it_names_the_field_and_saves_nothing_with_a_bad_sale(owner_client, business,
-                                                              playbooks, overrides, field):
-    response = owner_client.post("/customers/sales/new/",
-                                 sale_data(playbooks["service-job"], **overrides))
-    assert response.status_code == 200
-    assert field in response.context["form"].errors
-    assert not Engagement.objects.exists()
-    assert not Customer.objects.exists()
-    assert not Touchpoint.objects.exists()
-
-
-def test_it_refuses_a_playbook_that_is_off(owner_client, playbooks):
-    playbook = playbooks["service-job"]
-    playbook.is_active = False
-    playbook.save()
-    response = owner_client.post("/customers/sales/new/", sale_data(playbook))
-    assert "playbook" in response.context["form"].errors
-    assert not Engagement.objects.exists()
-
-
-def test_it_shows_the_engagement_page(owner_client, engagement):
-    response = owner_client.get(f"/customers/engagements/{engagement.public_id}/")
-    assert response.status_code == 200
-    assert "Boiler service" in response.text
-    assert "Thank-you call" in response.text
-
-
-def test_it_records_a_lifecycle_event(owner_client, engagement):
-    response = owner_client.post(
-        f"/customers/engagements/{engagement.public_id}/events/",
-        {"event": "started", "at": timezone.localtime(timezone.now(), engagement.business.zone)
-         .strftime("%Y-%m-%dT%H:%M")}, follow=True,
-    )
-    engagement.refresh_from_db()
-    assert engagement.started_at is not None
-    assert "Recorded: started" in response.text
-
-
-def test_it_names_the_field_with_an_event_before_the_won_date(owner_client, engagement):
-    response = owner_client.post(
-        f"/customers/engagements/{engagement.public_id}/events/",
-        {"event": "delivered", "at": "2020-01-01T09:00"},
-    )
-    assert response.status_code == 400
-    assert "at" in response.context["event_form"].errors
-    engagement.refresh_from_db()
-    assert engagement.delivered_at is None
-
-
-def test_it_refuses_get_on_the_event_action(owner_client, engagement):
-    response = owner_client.get(f"/customers/engagements/{engagement.public_id}/events/")
-    assert response.status_code == 405
