@@ -66,14 +66,28 @@ def build_email(outgoing: OutgoingEmail, connection=None) -> EmailMultiAlternati
     footer = footer_text(outgoing)
     if footer:
         text = f"{text.rstrip()}\n\n-- \n{footer}\n"
-        html = f"{html}\n<hr>\n{_footer_html(outgoing)}"
+        html = f'{html}\n<hr>\n<div {_FOOTER_STYLE}>{_footer_html(outgoing)}</div>'
     message = EmailMultiAlternatives(
         subject=outgoing.subject, body=text, from_email=outgoing.from_email, to=[outgoing.to],
         reply_to=[outgoing.reply_to] if outgoing.reply_to else None, headers=headers,
         connection=connection,
     )
-    message.attach_alternative(html, "text/html")
+    message.attach_alternative(_html_document(html), "text/html")
     return message
+
+
+# Mail clients ignore stylesheets, so the few styles an email needs go inline. Kept plain on
+# purpose: a short note from a person, not a newsletter.
+_HTML_DOCUMENT = (
+    '<!doctype html><html><body style="margin:0;padding:16px;background:#ffffff;">'
+    '<div style="max-width:560px;font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;'
+    'font-size:16px;line-height:1.5;color:#2b2622;">{}</div></body></html>'
+)
+_FOOTER_STYLE = 'style="color:#6f665e;font-size:13px;"'
+
+
+def _html_document(body: str) -> str:
+    return _HTML_DOCUMENT.format(body)
 
 
 def _footer_html(outgoing: OutgoingEmail) -> str:

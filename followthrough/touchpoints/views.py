@@ -70,6 +70,7 @@ def _card(touchpoint, now):
         "script_problem": problem,
         "history": _history(touchpoint),
         "overdue": touchpoint.due_at < now,
+        "due_today": timezone.localdate(touchpoint.due_at) == timezone.localdate(now),
         "channel_label": kinds.LABELS.get(touchpoint.channel, touchpoint.channel),
     }
 

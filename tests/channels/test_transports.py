@@ -9,6 +9,7 @@ from followthrough.channels.transports import (
     EmailTransport,
     OutgoingEmail,
     TransportError,
+    build_email,
     classify,
     message_id_for,
     transport_for,
@@ -145,3 +146,10 @@ def test_it_has_a_registry_with_email_and_no_sms_yet():
     assert "sms" not in TRANSPORTS
     with pytest.raises(TransportError):
         transport_for("sms")
+
+
+def test_it_wraps_the_html_alternative_in_a_readable_document():
+    html, mimetype = build_email(outgoing()).alternatives[0]
+    assert mimetype == "text/html"
+    assert html.startswith("<!doctype html>")
+    assert "font-family" in html
