@@ -37,6 +37,16 @@ SHAPES = [
 ]
 
 
+DONE_NOTES = {
+    "call": [
+        "Reached them, all happy.", "Left a voicemail.",
+        "Good chat; they may need a second radiator.",
+    ],
+    "card": ["Card posted.", "Wrote it on the van before the next job."],
+    "visit": ["Dropped by; everything working."],
+}
+
+
 def load_demo(rng: random.Random | None = None) -> tuple[Business, str] | None:
     """Returns the business and the owner's new password, or None if already loaded."""
     if Business.objects.filter(slug=DEMO_SLUG).exists():
@@ -135,9 +145,7 @@ def _complete_in_the_past(touchpoint: Touchpoint, rng: random.Random) -> None:
         touchpoint.status = Status.SENT
     elif rng.random() < 0.85:
         touchpoint.status = Status.DONE
-        touchpoint.outcome_note = rng.choice(
-            ["Reached them, all happy.", "Left a voicemail.", "Card posted.", "Good chat."]
-        )
+        touchpoint.outcome_note = rng.choice(DONE_NOTES.get(touchpoint.channel, ["Done."]))
     else:
         touchpoint.status = Status.SKIPPED
         touchpoint.outcome_note = "Could not reach them this time."
