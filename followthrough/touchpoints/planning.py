@@ -62,6 +62,10 @@ def idempotency_key(engagement_public_id: str, step_key: str, occurrence: int) -
     return f"{engagement_public_id}:{step_key}:{occurrence}"
 
 
+# Why the planner cancelled a row; only rows cancelled for this reason may come back.
+DROPPED_FROM_PLAN = "no longer in the plan"
+
+
 def plan_engagement(engagement: Engagement, now: dt.datetime | None = None) -> list[Touchpoint]:
     """Sync the engagement's touchpoints with its plan; returns all of them, by due time."""
     now = now or timezone.now()
@@ -111,11 +115,13 @@ def _sync(engagement: Engagement, planned: list[PlannedTouchpoint],
             new.append(_new_touchpoint(engagement, steps[item.step_key], item, key))
         elif row.status == Status.PLANNED:
             _move(row, steps[item.step_key], item)
+        elif row.status == Status.CANCELLED and row.moved_reason == DROPPED_FROM_PLAN:
+            _revive(row, steps[item.step_key], item)
     Touchpoint.objects.bulk_create(new)
     gone = [t.pk for key, t in existing.items() if key not in wanted and t.is_open]
     if gone:
         Touchpoint.objects.filter(pk__in=gone, status=Status.PLANNED).update(
-            status=Status.CANCELLED, moved_reason="no longer in the plan",
+            status=Status.CANCELLED, moved_reason=DROPPED_FROM_PLAN,
             updated_at=timezone.now(),
         )
 
@@ -139,6 +145,14 @@ def _move(row: Touchpoint, step: Step, item: PlannedTouchpoint) -> None:
     Touchpoint.objects.filter(pk=row.pk, status=Status.PLANNED).update(
         updated_at=timezone.now(), **changes
     )
+
+
+def _revive(row: Touchpoint, step: Step, item: PlannedTouchpoint) -> None:
+    """A row the planner itself cancelled comes back when the plan wants it again (a date
+    set by mistake and cleared, a cancellation undone). Rows a person cancelled stay so."""
+    Touchpoint.objects.filter(
+        pk=row.pk, status=Status.CANCELLED, moved_reason=DROPPED_FROM_PLAN
+    ).update(updated_at=timezone.now(), **_step_values(step), **_time_values(item))
 
 
 def _step_values(step: Step) -> dict:

@@ -116,6 +116,34 @@ def test_it_cancels_planned_rows_of_a_cancelled_engagement(job):
     assert statuses == {"Thank-you call": Status.DONE, "Before we start": Status.CANCELLED}
 
 
+def test_it_brings_back_rows_when_a_date_set_by_mistake_is_cleared_and_set_again(job):
+    job.delivered_at = WON + dt.timedelta(days=3)
+    job.save()
+    plan_engagement(job, now=NOW)
+    job.delivered_at = None
+    job.save()
+    plan_engagement(job, now=NOW)
+    assert rows(job)["Quality check-in call"].status == Status.CANCELLED
+    job.delivered_at = WON + dt.timedelta(days=4)
+    job.save()
+    plan_engagement(job, now=NOW)
+    call = rows(job)["Quality check-in call"]
+    assert (call.local_date, call.status) == (dt.date(2026, 6, 6), Status.PLANNED)
+
+
+def test_it_plans_again_when_a_cancellation_is_undone(job):
+    plan_engagement(job, now=NOW)
+    job.cancelled_at = WON + dt.timedelta(hours=1)
+    job.save()
+    plan_engagement(job, now=NOW)
+    plan_engagement(job, now=NOW)
+    assert {t.status for t in rows(job).values()} == {Status.CANCELLED}
+    job.cancelled_at = None
+    job.save()
+    plan_engagement(job, now=NOW)
+    assert {t.status for t in rows(job).values()} == {Status.PLANNED}
+
+
 def test_it_plans_delivered_steps_once_delivered_is_set(job):
     plan_engagement(job, now=NOW)
     job.delivered_at = WON + dt.timedelta(days=3)
