@@ -5,7 +5,7 @@ from django.utils import timezone
 from followthrough.channels import kinds
 from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.models import Playbook
-from followthrough.tenants.models import Business
+from followthrough.tenants.models import Business, validate_timezone
 from followthrough.tokens import new_public_id
 
 PREFERRED_CHANNEL_CHOICES = [(kinds.EMAIL, "Email"), (kinds.SMS, "Text message")]
@@ -29,6 +29,16 @@ class Customer(models.Model):
         max_length=1000, blank=True, help_text="Why they chose you, in their words if you can."
     )
     tags = models.CharField(max_length=300, blank=True, help_text="Comma-separated.")
+    timezone = models.CharField(
+        max_length=64, blank=True, validators=[validate_timezone],
+        help_text="Leave blank to use the business's time zone.",
+    )
+    # Set while an incident is open: marketing waits until the customer is happy again.
+    marketing_hold = models.BooleanField(default=False)
+    referral_code = models.CharField(max_length=16, null=True, blank=True)
+    referred_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -39,7 +49,12 @@ class Customer(models.Model):
                 fields=["business", "external_id"],
                 condition=models.Q(external_id__isnull=False),
                 name="customer_external_id_per_business",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["business", "referral_code"],
+                condition=models.Q(referral_code__isnull=False),
+                name="customer_referral_code_per_business",
+            ),
         ]
         indexes = [models.Index(fields=["business", "name"])]
 
@@ -144,6 +159,9 @@ class ConsentEvent(models.Model):
         max_length=60, help_text="Where it came from: form, unsubscribe link, import…"
     )
     note = models.CharField(max_length=300, blank=True)
+    proof = models.TextField(
+        max_length=2000, blank=True, help_text="What shows it: IP address, form, import file…"
+    )
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:

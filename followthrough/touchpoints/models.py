@@ -18,6 +18,7 @@ class Status:
     MISSED = "missed"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    PAUSED = "paused"
 
     CHOICES = [
         (PLANNED, "Planned"),
@@ -28,6 +29,7 @@ class Status:
         (MISSED, "Missed"),
         (FAILED, "Failed"),
         (CANCELLED, "Cancelled"),
+        (PAUSED, "Paused"),
     ]
     # Replanning may move or cancel only these; everything else is history.
     REPLANNABLE = frozenset({PLANNED})
@@ -57,6 +59,11 @@ class Touchpoint(models.Model):
     local_date = models.DateField(help_text="The business-local day the step asked for.")
     local_time = models.TimeField(help_text="The business-local time the step asked for.")
     moved_reason = models.CharField(max_length=200, blank=True)
+    # Higher comes first on Today: a recovery call for an unhappy customer outranks a card.
+    priority = models.SmallIntegerField(default=0)
+    # The key of every customer-facing link about this touchpoint (survey, review redirect).
+    link_token = models.CharField(max_length=32, unique=True, default=new_public_id,
+                                  editable=False)
 
     lease_until = models.DateTimeField(null=True, blank=True)
     # The claim token of the worker pass that holds the lease; a late write from a pass whose

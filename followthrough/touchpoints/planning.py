@@ -169,8 +169,8 @@ BULK_ENGAGEMENTS = 2000
 # Columns the bulk path computes per row, in the order of the tuples it builds; every other
 # column of the table gets its model default, adapted once per run.
 BULK_COLUMNS = (
-    "public_id", "occurrence", "idempotency_key", "name", "channel", "stage", "element",
-    "purpose", "status", "due_at", "local_date", "local_time", "moved_reason",
+    "public_id", "link_token", "occurrence", "idempotency_key", "name", "channel", "stage",
+    "element", "purpose", "status", "due_at", "local_date", "local_time", "moved_reason",
     "created_at", "updated_at", "business_id", "customer_id", "engagement_id", "step_id",
 )
 
@@ -181,6 +181,8 @@ def _default_columns() -> tuple[list[str], tuple]:
     for field in Touchpoint._meta.concrete_fields:
         if field.primary_key or field.column in BULK_COLUMNS:
             continue
+        if field.unique:
+            raise RuntimeError(f"Touchpoint.{field.name} is unique: compute it per row.")
         default = field.get_default()
         if default is None and not field.null:
             raise RuntimeError(f"Touchpoint.{field.name} needs a value in the bulk path.")
@@ -302,8 +304,8 @@ def _rows_for(engagement: Engagement, books: dict, busy: dict, taken: dict,
     prefix = engagement.public_id
     ids = (book.business_id, engagement.customer_id, engagement.pk)
     return [
-        (new_public_id(), occ, prefix + suffix, name, channel, stage, element, purpose,
-         status, due, day, time, reason, *stamps, *ids, step_id, *defaults)
+        (new_public_id(), new_public_id(), occ, prefix + suffix, name, channel, stage, element,
+         purpose, status, due, day, time, reason, *stamps, *ids, step_id, *defaults)
         for (suffix, occ, name, channel, stage, element, purpose, status, due, day, time,
              reason, step_id) in cached.parts
     ]

@@ -89,7 +89,7 @@ def today(request):
             due_at__lt=end_of_today(business, now),
         )
         .select_related("customer", "engagement", "step")
-        .order_by("due_at", "id")
+        .order_by("-priority", "due_at", "id")
     )
     upcoming = (
         Touchpoint.objects.filter(

@@ -44,6 +44,7 @@ from followthrough.channels.transports import (
 )
 from followthrough.customers.consent import may_contact_many
 from followthrough.customers.models import Engagement
+from followthrough.playbooks import vocabulary as v
 from followthrough.tokens import new_public_id
 from followthrough.touchpoints.merge import merge_context
 from followthrough.touchpoints.models import Status, Touchpoint
@@ -51,6 +52,7 @@ from followthrough.touchpoints.models import Status, Touchpoint
 log = logging.getLogger("followthrough.worker")
 
 MAX_BACKOFF = dt.timedelta(hours=6)
+ON_HOLD = "Paused while an unhappy customer is won back."
 UNSUBSCRIBED = "unsubscribed"
 QUIET_HOURS = "quiet hours"
 RESULT_FIELDS = [
@@ -71,6 +73,7 @@ class PassReport:
     cancelled: int = 0
     missed: int = 0
     moved: int = 0
+    paused: int = 0
 
     @property
     def busy(self) -> bool:
@@ -168,6 +171,8 @@ def recheck(row: Touchpoint, now: dt.datetime, may_contact_row: bool) -> str | N
         return _settle(row, Status.CANCELLED, "cancelled", note="The engagement was cancelled.")
     if not may_contact_row:
         return _settle(row, Status.SKIPPED, "skipped", note=UNSUBSCRIBED)
+    if row.purpose == v.MARKETING and row.customer.marketing_hold:
+        return _settle(row, Status.PAUSED, "paused", note=ON_HOLD)
     if not row.customer.email:
         return _settle(row, Status.FAILED, "failed", error="The customer has no email address.")
     if now - row.due_at > dt.timedelta(days=business.catch_up_days):

@@ -8,6 +8,7 @@ from followthrough.channels import kinds
 from followthrough.channels.models import OutboxMessage
 from followthrough.channels.transports import message_id_for
 from followthrough.customers.consent import record_consent
+from followthrough.customers.models import Customer
 from followthrough.playbooks import vocabulary as v
 from followthrough.touchpoints import worker
 from followthrough.touchpoints.models import Status, Touchpoint
@@ -270,3 +271,18 @@ def test_it_reads_due_rows_through_the_partial_index(db):
         cursor.execute(f"{explain} {sql}", params)
         plan = " ".join(str(row) for row in cursor.fetchall())
     assert "touchpoint_due_automated" in plan
+
+
+def test_it_pauses_marketing_to_a_customer_on_hold(sink, make_touchpoint):
+    tp = make_touchpoint(purpose=v.MARKETING)
+    record_consent(tp.customer, "email", v.MARKETING, granted=True, source="form")
+    Customer.objects.filter(pk=tp.customer_id).update(marketing_hold=True)
+    assert worker.run_once(now=NOON).paused == 1
+    assert refreshed(tp).status == Status.PAUSED
+    assert sink.messages == []
+
+
+def test_it_still_sends_relationship_mail_to_a_customer_on_hold(sink, make_touchpoint):
+    tp = make_touchpoint(purpose=v.RELATIONSHIP)
+    Customer.objects.filter(pk=tp.customer_id).update(marketing_hold=True)
+    assert worker.run_once(now=NOON).sent == 1
