@@ -37,7 +37,10 @@ INSTALLED_APPS = [
     "followthrough.playbooks",
     "followthrough.customers",
     "followthrough.touchpoints",
+    "followthrough.feedback",
+    "followthrough.agenda",
     "followthrough.api",
+    "followthrough.integrations",
     "followthrough.demo",
 ]
 

@@ -9,6 +9,9 @@ urlpatterns = [
     path("", include("followthrough.touchpoints.urls")),
     path("playbooks/", include("followthrough.playbooks.urls")),
     path("outbox/", include("followthrough.channels.urls")),
+    path("", include("followthrough.feedback.urls")),
+    path("", include("followthrough.agenda.urls")),
+    path("", include("followthrough.integrations.urls")),
     path("api/v1/", include("followthrough.api.urls")),
     path("u/<str:token>", unsubscribe, name="unsubscribe"),
 ]
