@@ -1,8 +1,9 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import slugify
 
 from followthrough.channels.rendering import TemplateProblem, check_template
-from followthrough.playbooks.models import Step
+from followthrough.playbooks.models import Playbook, Step
 
 
 def _check(source: str) -> str:
@@ -68,3 +69,55 @@ class PreviewForm(forms.Form):
 
     subject = forms.CharField(required=False, max_length=200)
     body = forms.CharField(required=False, max_length=10000)
+
+
+class PlaybookForm(forms.ModelForm):
+    """A new playbook: blank, or a copy of one the business already has."""
+
+    copy_from = forms.ModelChoiceField(
+        queryset=Playbook.objects.none(), required=False, to_field_name="public_id",
+        label="Start from", empty_label="A blank playbook (no steps)",
+        help_text="A copy gets all the steps of that playbook; the two are independent "
+                  "afterwards.",
+    )
+
+    class Meta:
+        model = Playbook
+        fields = ["copy_from", "name", "slug", "description"]
+        labels = {"slug": "Short name"}
+        help_texts = {
+            "slug": "How the API and imports pick this playbook: lowercase letters, numbers "
+                    "and hyphens. Leave it empty to make it from the name.",
+        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, business, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.business = business
+        self.fields["slug"].required = False
+        self.fields["copy_from"].queryset = Playbook.objects.filter(business=business)
+
+    def clean(self):
+        cleaned = super().clean()
+        name = cleaned.get("name")
+        if "slug" in self.errors or not name:
+            return cleaned
+        typed = (cleaned.get("slug") or "").lower()
+        slug = typed or slugify(name)[:60].strip("-")
+        if not slug:
+            self.add_error("slug", "Type a short name with letters or numbers: the name has "
+                                   "none to make one from.")
+        elif Playbook.objects.filter(business=self.business, slug=slug).exists():
+            made = "" if typed else " (made from the name)"
+            self.add_error("slug", f"Another of your playbooks already uses “{slug}”{made}. "
+                                   "Choose a different short name.")
+        else:
+            cleaned["slug"] = slug
+        return cleaned
+
+
+class PlaybookDetailsForm(forms.ModelForm):
+    class Meta:
+        model = Playbook
+        fields = ["name", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}

@@ -1,8 +1,9 @@
 from django.contrib import messages
-from django.db import transaction
-from django.db.models import Count, Max
+from django.db import IntegrityError
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from followthrough.channels import kinds
@@ -13,10 +14,12 @@ from followthrough.channels.rendering import (
     render_subject,
     render_text,
 )
+from followthrough.playbooks import services
 from followthrough.playbooks import vocabulary as v
-from followthrough.playbooks.forms import PreviewForm, StepForm
+from followthrough.playbooks.forms import PlaybookDetailsForm, PlaybookForm, PreviewForm, StepForm
+from followthrough.playbooks.library import install_builtin_playbooks
 from followthrough.playbooks.models import Playbook, Step
-from followthrough.tenants.access import business_required, get_scoped_or_404
+from followthrough.tenants.access import business_required, get_scoped_or_404, owner_required
 from followthrough.tenants.views import in_business_zone, render
 
 
@@ -62,18 +65,33 @@ def render_preview(business, subject: str, body: str) -> dict:
 
 
 def describe_offset(step) -> str:
-    parts = []
-    if step.offset_days:
-        n = abs(step.offset_days)
-        parts.append(f"{n} day{'s' if n != 1 else ''}")
-    if step.offset_hours:
-        n = abs(step.offset_hours)
-        parts.append(f"{n} hour{'s' if n != 1 else ''}")
+    """'the day after it's won', '2 days before it's delivered', 'on the day it's started'."""
     anchor = step.get_anchor_display().lower()
-    if not parts:
+    days, hours = step.offset_days, step.offset_hours
+    if not days and not hours:
         return f"on the day it's {anchor}"
-    before = step.offset_days < 0 or (not step.offset_days and step.offset_hours < 0)
+    if days in (1, -1) and not hours:
+        return f"the day {'after' if days > 0 else 'before'} it's {anchor}"
+    parts = []
+    if days:
+        parts.append(f"{abs(days)} day{'s' if abs(days) != 1 else ''}")
+    if hours:
+        parts.append(f"{abs(hours)} hour{'s' if abs(hours) != 1 else ''}")
+    before = days < 0 or (not days and hours < 0)
     return f"{' '.join(parts)} {'before' if before else 'after'} it's {anchor}"
+
+
+def describe_when(step) -> str:
+    """The step's timing in one sentence, e.g. "The day after it's won, at 10:00"."""
+    text = f"{describe_offset(step)}, at {step.local_time:%H:%M}"
+    if step.repeat_every_days:
+        text += (f", then every {step.repeat_every_days} days until it's "
+                 f"{step.get_repeat_until_display().lower()}")
+    return text[0].upper() + text[1:]
+
+
+def _owner_of(request) -> bool:
+    return bool(request.membership and request.membership.is_owner)
 
 
 @business_required
@@ -86,19 +104,81 @@ def playbook_list(request):
                   nav="playbooks")
 
 
+@owner_required
+@require_POST
+def playbook_install(request):
+    installed = install_builtin_playbooks(request.business)
+    names = " and ".join(p.name for p in installed)
+    messages.success(request, f"Added the built-in playbooks: {names}. "
+                              "Open one to make it your own.")
+    return redirect("playbook_list")
+
+
+@owner_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def playbook_new(request):
+    initial = {}
+    source = request.GET.get("from")
+    if source:
+        original = get_playbook_or_404(request, source)
+        initial = {"copy_from": original.public_id, "name": f"{original.name} (copy)",
+                   "description": original.description}
+    form = PlaybookForm(request.POST or None, business=request.business, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            playbook = services.create_playbook(
+                request.business, name=data["name"], slug=data["slug"],
+                description=data["description"], copy_from=data["copy_from"],
+            )
+        except IntegrityError:
+            # Someone took the slug between the form's check and our insert.
+            form.add_error("slug", f"Another of your playbooks already uses “{data['slug']}”. "
+                                   "Choose a different short name.")
+        else:
+            if data["copy_from"]:
+                messages.success(request, f"Made “{playbook.name}”, a copy of "
+                                          f"{data['copy_from'].name}. Changes here don't "
+                                          "touch the original.")
+            else:
+                messages.success(request, f"Made “{playbook.name}”. Add its first step.")
+            return redirect("playbook_detail", playbook.public_id)
+    return render(request, "playbooks/playbook_form.html", {"form": form}, nav="playbooks")
+
+
 @business_required
+@in_business_zone
 @require_http_methods(["GET", "HEAD"])
 def playbook_detail(request, public_id):
     playbook = get_playbook_or_404(request, public_id)
-    steps = [
-        {"step": s, "offset": describe_offset(s), "automated": kinds.is_automated(s.channel)}
-        for s in playbook.steps.all()
+    steps = list(playbook.steps.order_by("position", "id"))
+    items = [
+        {"step": s, "when": describe_when(s), "automated": kinds.is_automated(s.channel),
+         "first": i == 0, "last": i == len(steps) - 1}
+        for i, s in enumerate(steps)
     ]
-    context = {"playbook": playbook, "steps": steps, "stage_names": v.STAGE_NAMES}
+    context = {"playbook": playbook, "steps": items, "stage_names": v.STAGE_NAMES,
+               "can_change": _owner_of(request)}
     return render(request, "playbooks/playbook_detail.html", context, nav="playbooks")
 
 
-@business_required
+@owner_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def playbook_edit(request, public_id):
+    playbook = get_playbook_or_404(request, public_id)
+    form = PlaybookDetailsForm(request.POST or None, instance=playbook)
+    if request.method == "POST" and form.is_valid():
+        services.update_playbook(playbook, name=form.cleaned_data["name"],
+                                 description=form.cleaned_data["description"])
+        messages.success(request, f"Saved “{playbook.name}”.")
+        return redirect("playbook_detail", playbook.public_id)
+    if request.method == "POST":
+        playbook.refresh_from_db()
+    return render(request, "playbooks/playbook_edit.html",
+                  {"form": form, "playbook": playbook}, nav="playbooks")
+
+
+@owner_required
 @require_POST
 def playbook_toggle(request, public_id):
     playbook = get_playbook_or_404(request, public_id)
@@ -122,32 +202,29 @@ def _step_page(request, form, playbook, step=None):
     return render(request, "playbooks/step_form.html", context, nav="playbooks")
 
 
-@business_required
+@owner_required
 @in_business_zone
 @require_http_methods(["GET", "HEAD", "POST"])
 def step_new(request, public_id):
     playbook = get_playbook_or_404(request, public_id)
-    last = playbook.steps.aggregate(m=Max("position"))["m"]
-    step = Step(playbook=playbook, position=(last or 0) + 1)
+    step = Step(playbook=playbook, position=services.next_position(playbook))
     form = StepForm(request.POST or None, instance=step)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
+        services.save_step(form.instance)
         messages.success(request, f"Added “{step.name}” to {playbook.name}. "
                                   "New sales will include it.")
         return redirect("playbook_detail", playbook.public_id)
     return _step_page(request, form, playbook)
 
 
-@business_required
+@owner_required
 @in_business_zone
 @require_http_methods(["GET", "HEAD", "POST"])
 def step_edit(request, public_id):
     step = get_step_or_404(request, public_id)
     form = StepForm(request.POST or None, instance=step)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
+        services.save_step(form.instance)
         messages.success(request, f"Saved “{step.name}”. Sales from now on use the new version.")
         return redirect("playbook_detail", step.playbook.public_id)
     if request.method == "POST":
@@ -169,3 +246,32 @@ def step_preview(request, public_id):
                "preview": render_preview(request.business, subject, body)}
     template = "playbooks/_preview.html" if request.htmx else "playbooks/step_preview.html"
     return render(request, template, context, nav="playbooks")
+
+
+@owner_required
+@require_POST
+def step_delete(request, public_id):
+    step = get_step_or_404(request, public_id)
+    services.delete_step(step)
+    messages.success(request, f"Deleted “{step.name}”. Its planned follow-ups are cancelled; "
+                              "what was already sent or done stays in the history.")
+    return redirect("playbook_detail", step.playbook.public_id)
+
+
+def _move(request, public_id, direction):
+    step = get_step_or_404(request, public_id)
+    services.move_step(step, direction)
+    return redirect(f"{reverse('playbook_detail', args=[step.playbook.public_id])}"
+                    f"#step-{step.public_id}")
+
+
+@owner_required
+@require_POST
+def step_move_up(request, public_id):
+    return _move(request, public_id, services.UP)
+
+
+@owner_required
+@require_POST
+def step_move_down(request, public_id):
+    return _move(request, public_id, services.DOWN)

@@ -44,7 +44,8 @@ def test_it_shows_a_playbook_with_its_steps(owner_client, playbook):
 
 def test_it_describes_when_a_step_happens(owner_client, playbook):
     text = owner_client.get(f"/playbooks/{playbook.public_id}/").text
-    assert "1 day after it&#x27;s won, at 10:00" in text
+    assert "The day after it&#x27;s won, at 10:00 · " in text
+    assert "Phone call" in text
 
 
 def test_it_renders_the_step_edit_form(owner_client, email_step):
