@@ -68,7 +68,8 @@ def insert_future_rows(db_path: Path, rows: int) -> None:
     def values(n: int) -> tuple:
         due = now + dt.timedelta(days=1, seconds=n * 30)  # spread over the coming year
         row = fixed | {
-            "public_id": f"bench{n:027d}", "idempotency_key": f"bench:{n}",
+            "public_id": f"bench{n:027d}", "link_token": f"link{n:028d}",
+            "idempotency_key": f"bench:{n}",
             "channel": CHANNELS[n % len(CHANNELS)], "due_at": str(due),
             "local_date": str(due.date()), "local_time": str(due.time()),
         }
