@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "followthrough.touchpoints",
     "followthrough.feedback",
     "followthrough.agenda",
+    "followthrough.insights",
     "followthrough.api",
     "followthrough.integrations",
     "followthrough.demo",
@@ -166,3 +167,38 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {"followthrough": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")}},
 }
+
+# ---- integrations (issue 6) BEGIN: email providers, SMS, webhooks, imports, API limits ----
+# EMAIL_PROVIDER picks a django-anymail backend (postmark, mailgun, sendgrid, amazon_ses,
+# brevo, mailjet, resend, sparkpost, ...); empty keeps EMAIL_BACKEND (SMTP by default).
+EMAIL_PROVIDER = env_str("EMAIL_PROVIDER", "").strip().lower()
+ANYMAIL = {
+    key: env_str(f"ANYMAIL_{key}")
+    for key in (
+        "POSTMARK_SERVER_TOKEN", "MAILGUN_API_KEY", "MAILGUN_SENDER_DOMAIN",
+        "MAILGUN_WEBHOOK_SIGNING_KEY", "SENDGRID_API_KEY", "AMAZON_SES_CONFIGURATION_SET_NAME",
+        "BREVO_API_KEY", "MAILJET_API_KEY", "MAILJET_SECRET_KEY", "RESEND_API_KEY",
+        "RESEND_SIGNING_SECRET", "SPARKPOST_API_KEY", "POSTMARK_WEBHOOK_SECRET",
+        "WEBHOOK_SECRET",
+    )
+    if env_str(f"ANYMAIL_{key}")
+}
+if EMAIL_PROVIDER:
+    if not EMAIL_PROVIDER.replace("_", "").isalnum():
+        raise ConfigError(f"EMAIL_PROVIDER must be an anymail provider name, not {EMAIL_PROVIDER!r}")
+    EMAIL_BACKEND = f"anymail.backends.{EMAIL_PROVIDER}.EmailBackend"
+    OUTBOX_ENABLED = False
+INSTALLED_APPS.append("anymail")
+# SMS through Twilio, install-wide: credentials come from the environment, never the database.
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM = env_str("TWILIO_FROM", "")
+TWILIO_API_BASE = env_str("TWILIO_API_BASE", "")  # only for tests against a local stand-in
+# Outbound webhooks: private, loopback and link-local targets are refused unless allowed.
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
+WEBHOOK_TIMEOUT = env_int("WEBHOOK_TIMEOUT", 10)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_BACKOFF_SECONDS = env_int("WEBHOOK_BACKOFF_SECONDS", 30)
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 600)
+# ---- integrations (issue 6) END ----

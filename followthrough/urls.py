@@ -11,6 +11,7 @@ urlpatterns = [
     path("outbox/", include("followthrough.channels.urls")),
     path("", include("followthrough.feedback.urls")),
     path("", include("followthrough.agenda.urls")),
+    path("insights/", include("followthrough.insights.urls")),
     path("", include("followthrough.integrations.urls")),
     path("api/v1/", include("followthrough.api.urls")),
     path("u/<str:token>", unsubscribe, name="unsubscribe"),
