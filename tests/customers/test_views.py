@@ -1,13 +1,9 @@
 """Customers: list, search, create and edit."""
 
-import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from followthrough.customers.models import Customer
-from followthrough.playbooks.library import install_builtin_playbooks
-from followthrough.touchpoints import services
 
 CUSTOMER_DATA = {
     "name": "Jamie Rivera", "email": "Jamie@Example.com", "phone": "+1 518 555 0142",
@@ -17,33 +13,9 @@ CUSTOMER_DATA = {
 
 
 @pytest.fixture
-def playbooks(business):
-    return {p.slug: p for p in install_builtin_playbooks(business)}
-
-
-@pytest.fixture
 def customer(business):
     return Customer.objects.create(business=business, name="Alex Moreno",
                                    email="alex@example.com", phone="+15185550199")
-
-
-@pytest.fixture
-def engagement(business, customer, playbooks):
-    return services.create_engagement(
-        business, customer, playbooks["service-job"], kind="Job",
-        description="Boiler service", won_at=timezone.now() - dt.timedelta(hours=2),
-    )
-
-
-def sale_data(chosen_playbook, **overrides):
-    data = {
-        "customer": "", "new_name": "Robin Lee", "new_email": "robin@example.com",
-        "new_phone": "", "playbook": chosen_playbook.public_id, "kind": "Job",
-        "description": "Fixed the leaking tap", "value": "180.00",
-        "won_at": "2026-03-10T14:30", "started_at": "", "delivered_at": "",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_it_lists_customers(owner_client, customer):

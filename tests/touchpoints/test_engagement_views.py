@@ -11,12 +11,6 @@ from followthrough.playbooks.library import install_builtin_playbooks
 from followthrough.touchpoints import services
 from followthrough.touchpoints.models import Touchpoint
 
-CUSTOMER_DATA = {
-    "name": "Jamie Rivera", "email": "Jamie@Example.com", "phone": "+1 518 555 0142",
-    "preferred_channel": "email", "postal_address": "", "defining_moment": "",
-    "notes": "", "tags": "",
-}
-
 
 @pytest.fixture
 def playbooks(business):
