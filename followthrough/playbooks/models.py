@@ -54,6 +54,10 @@ class Step(models.Model):
     purpose = models.CharField(max_length=15, choices=v.PURPOSE_CHOICES, default=v.RELATIONSHIP)
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField(max_length=10000, blank=True)
+    requires_approval = models.BooleanField(
+        "Approve before send", default=False,
+        help_text="Each message waits on Today until someone approves, edits or skips it.",
+    )
 
     class Meta:
         ordering = ["playbook", "position", "id"]
@@ -71,5 +75,8 @@ class Step(models.Model):
             errors["subject"] = "An email needs a subject."
         if kinds.is_automated(self.channel) and not self.body.strip():
             errors["body"] = "An automated message needs a body."
+        from followthrough.playbooks.fairness import problems  # fair reviews: refuse gating
+
+        errors = {**problems(self.element, self.subject, self.body), **errors}
         if errors:
             raise ValidationError(errors)

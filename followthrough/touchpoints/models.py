@@ -19,6 +19,8 @@ class Status:
     FAILED = "failed"
     CANCELLED = "cancelled"
     PAUSED = "paused"
+    # Waiting on Today for a person to approve, edit or skip; the worker claims only planned.
+    DRAFT = "draft"
 
     CHOICES = [
         (PLANNED, "Planned"),
@@ -30,6 +32,7 @@ class Status:
         (FAILED, "Failed"),
         (CANCELLED, "Cancelled"),
         (PAUSED, "Paused"),
+        (DRAFT, "Waiting for approval"),
     ]
     # Replanning may move or cancel only these; everything else is history.
     REPLANNABLE = frozenset({PLANNED})

@@ -3,8 +3,7 @@ from django.urls import path
 from followthrough.touchpoints import engagement_views, views
 
 urlpatterns = [
-    path("", views.today, name="home"),
-    path("today/", views.today, name="today"),
+    # Today and the week live in agenda, which can show promises and feedback too.
     path("touches/<str:public_id>/done/", views.touch_done, name="touch_done"),
     path("touches/<str:public_id>/skip/", views.touch_skip, name="touch_skip"),
     path("touches/<str:public_id>/snooze/", views.touch_snooze, name="touch_snooze"),

@@ -1,4 +1,6 @@
-"""Today: the personal touches to make, and the automated messages about to go out."""
+"""The actions on one touch (done, skip, snooze, cancel, preview) and the helpers that show
+a touch with its context. The Today and week pages themselves live in agenda, which can
+also show promises and feedback."""
 
 import datetime as dt
 import logging
@@ -73,41 +75,6 @@ def _card(touchpoint, now):
         "due_today": timezone.localdate(touchpoint.due_at) == timezone.localdate(now),
         "channel_label": kinds.LABELS.get(touchpoint.channel, touchpoint.channel),
     }
-
-
-@business_required
-@in_business_zone
-@require_GET
-def today(request):
-    business = request.business
-    now = timezone.now()
-    personal = (
-        Touchpoint.objects.filter(
-            business=business,
-            status=Status.PLANNED,
-            channel__in=kinds.PERSONAL,
-            due_at__lt=end_of_today(business, now),
-        )
-        .select_related("customer", "engagement", "step")
-        .order_by("-priority", "due_at", "id")
-    )
-    upcoming = (
-        Touchpoint.objects.filter(
-            business=business,
-            status=Status.PLANNED,
-            channel__in=kinds.AUTOMATED,
-            due_at__lt=now + dt.timedelta(days=UPCOMING_DAYS),
-        )
-        .select_related("customer", "engagement")
-        .order_by("due_at", "id")[:100]
-    )
-    context = {
-        "cards": [_card(t, now) for t in personal],
-        "upcoming": list(upcoming),
-        "upcoming_days": UPCOMING_DAYS,
-        "now": now,
-    }
-    return render(request, "touchpoints/today.html", context, nav="today")
 
 
 def _after_action(request, touchpoint, done_text):

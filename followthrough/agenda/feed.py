@@ -1,0 +1,107 @@
+"""The calendar feed: /cal/<token>.ics, one per person, with their personal touches,
+visits, maintenance appointments and promises as events (Google ignores VTODO)."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from icalendar import Calendar, Event
+
+from followthrough.agenda.models import Preference, Promise
+from followthrough.channels import kinds
+from followthrough.tenants.models import Membership
+from followthrough.touchpoints.models import Status, Touchpoint
+
+CANCELLED_KEPT = dt.timedelta(days=30)
+PAST_KEPT = dt.timedelta(days=30)
+DURATIONS = {kinds.VISIT: dt.timedelta(hours=1), kinds.CARD: dt.timedelta(minutes=15)}
+SHOWN = (Status.PLANNED, Status.DONE, Status.SKIPPED, Status.CANCELLED)
+
+
+def sequence(updated_at: dt.datetime) -> int:
+    """Grows whenever the row changes: seconds since 2024, from updated_at (auto_now)."""
+    return max(0, int((updated_at - dt.datetime(2024, 1, 1, tzinfo=dt.UTC)).total_seconds()))
+
+
+def touch_event(touch: Touchpoint) -> Event:
+    event = Event()
+    event.add("uid", f"touch-{touch.public_id}@followthrough")
+    event.add("dtstamp", touch.updated_at.astimezone(dt.UTC))
+    event.add("dtstart", touch.due_at.astimezone(dt.UTC))
+    event.add("dtend", touch.due_at.astimezone(dt.UTC)
+              + DURATIONS.get(touch.channel, dt.timedelta(minutes=30)))
+    event.add("summary", f"{kinds.LABELS.get(touch.channel, touch.channel)}: {touch.name} "
+                         f"with {touch.customer.name}")
+    lines = [f"For: {touch.engagement}"]
+    if touch.customer.phone:
+        lines.append(f"Phone: {touch.customer.phone}")
+    if touch.customer.defining_moment:
+        lines.append(f"Why they chose you: {touch.customer.defining_moment}")
+    event.add("description", "\n".join(lines))
+    if touch.channel == kinds.VISIT and touch.customer.postal_address:
+        event.add("location", ", ".join(touch.customer.postal_address.splitlines()))
+    event.add("url", f"{settings.SITE_URL}/customers/{touch.customer.public_id}/")
+    event.add("sequence", sequence(touch.updated_at))
+    event.add("status", "CANCELLED" if touch.status in (Status.CANCELLED, Status.SKIPPED)
+              else "CONFIRMED")
+    return event
+
+
+def promise_event(promise: Promise) -> Event:
+    event = Event()
+    event.add("uid", f"promise-{promise.public_id}@followthrough")
+    event.add("dtstamp", (promise.resolved_at or promise.created_at).astimezone(dt.UTC))
+    event.add("dtstart", promise.due_on)  # an all-day event on the promised date
+    event.add("dtend", promise.due_on + dt.timedelta(days=1))
+    event.add("summary", f"Promise to {promise.customer.name}: {promise.what}")
+    event.add("url", f"{settings.SITE_URL}/promises/")
+    event.add("sequence", sequence(promise.resolved_at or promise.created_at))
+    event.add("status", "CANCELLED" if promise.status != Promise.OPEN else "CONFIRMED")
+    return event
+
+
+def build_feed(preference: Preference, now: dt.datetime | None = None) -> bytes:
+    now = now or timezone.now()
+    business, user = preference.business, preference.user
+    calendar = Calendar()
+    calendar.add("prodid", "-//Followthrough//Agenda//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", f"{business.name}: follow-up")
+    calendar.add("x-wr-timezone", business.timezone)
+    touches = (
+        Touchpoint.objects.filter(business=business, channel__in=kinds.PERSONAL,
+                                  status__in=SHOWN)
+        .filter(Q(assigned_to=user) | Q(assigned_to__isnull=True))
+        .filter(Q(status=Status.PLANNED)
+                | Q(status__in=(Status.CANCELLED, Status.SKIPPED),
+                    updated_at__gte=now - CANCELLED_KEPT)
+                | Q(status=Status.DONE, due_at__gte=now - PAST_KEPT))
+        .select_related("customer", "engagement").order_by("due_at", "id")[:2000]
+    )
+    for touch in touches:
+        calendar.add_component(touch_event(touch))
+    promises = Promise.objects.filter(business=business).filter(
+        Q(status=Promise.OPEN) | Q(resolved_at__gte=now - CANCELLED_KEPT)
+    ).filter(Q(made_by=user) | Q(made_by__isnull=True)).select_related("customer")[:500]
+    for promise in promises:
+        calendar.add_component(promise_event(promise))
+    return calendar.to_ical()
+
+
+@require_GET
+def calendar_feed(request, token):
+    """No sign-in: calendar apps can't log in. The 128-bit token is the key; renewing it
+    in Settings kills the old one."""
+    preference = (Preference.objects.filter(feed_token=token).select_related("business", "user")
+                  .first() if token else None)
+    if preference is None or not preference.user.is_active or not Membership.objects.filter(
+        business=preference.business, user=preference.user
+    ).exists():
+        raise Http404("No such calendar")
+    response = HttpResponse(build_feed(preference), content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=300"
+    return response

@@ -1,0 +1,72 @@
+from django import forms
+
+from followthrough.agenda.models import Preference, ServiceInterval
+from followthrough.customers.models import Customer, Engagement
+
+
+class PromiseForm(forms.Form):
+    customer = forms.ModelChoiceField(
+        queryset=Customer.objects.none(), to_field_name="public_id", label="To whom",
+        empty_label="Choose a customer",
+        error_messages={"required": "Choose the customer you made the promise to.",
+                        "invalid_choice": "Choose a customer of this business."},
+    )
+    what = forms.CharField(label="What you promised", max_length=300,
+                           error_messages={"required": "Say what you promised."})
+    due_on = forms.DateField(label="By when", widget=forms.DateInput(attrs={"type": "date"}),
+                             error_messages={"required": "Give the date you promised it by.",
+                                             "invalid": "Give the date as YYYY-MM-DD."})
+
+    def __init__(self, business, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].queryset = Customer.objects.filter(business=business)
+
+
+class ApproveForm(forms.Form):
+    subject = forms.CharField(required=False, max_length=300)
+    body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 10}),
+                           max_length=10000,
+                           error_messages={"required": "Write the message, or skip it instead."})
+
+
+class IntervalForm(forms.ModelForm):
+    class Meta:
+        model = ServiceInterval
+        fields = ["name", "every", "unit", "lead_days", "channel"]
+        labels = {"name": "Product or service", "every": "Every", "unit": "Unit",
+                  "channel": "Remind by"}
+
+
+class ServicePlanForm(forms.Form):
+    engagement = forms.ModelChoiceField(
+        queryset=Engagement.objects.none(), to_field_name="public_id", label="Delivered job",
+        empty_label="Choose a delivered job",
+        error_messages={"required": "Choose the job the reminders are for.",
+                        "invalid_choice": "Choose a delivered job of this business."},
+    )
+    interval = forms.ModelChoiceField(
+        queryset=ServiceInterval.objects.none(), to_field_name="public_id", label="Reminder",
+        empty_label="Choose a reminder",
+        error_messages={"required": "Choose which reminder to start.",
+                        "invalid_choice": "Choose a reminder of this business."},
+    )
+
+    def __init__(self, business, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["engagement"].queryset = (
+            Engagement.objects.filter(business=business, delivered_at__isnull=False,
+                                      closed_at__isnull=True, cancelled_at__isnull=True)
+            .select_related("customer").order_by("-delivered_at")
+        )
+        self.fields["engagement"].label_from_instance = (
+            lambda e: f"{e.customer.name}: {e} ({e.delivered_at:%d %b %Y})"
+        )
+        self.fields["interval"].queryset = ServiceInterval.objects.filter(business=business)
+
+
+class DigestForm(forms.ModelForm):
+    class Meta:
+        model = Preference
+        fields = ["digest_enabled", "digest_time"]
+        widgets = {"digest_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+        help_texts = {"digest_time": "In the business's time zone."}

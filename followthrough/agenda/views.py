@@ -1,0 +1,529 @@
+"""Today, the week, and the personal side of follow-up: outcomes, approvals, promises, card
+batches, maintenance reminders and the calendar feed settings."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from followthrough.agenda import printables, services
+from followthrough.agenda.forms import (
+    ApproveForm,
+    DigestForm,
+    IntervalForm,
+    PromiseForm,
+    ServicePlanForm,
+)
+from followthrough.agenda.models import (
+    CardBatch,
+    Opportunity,
+    Preference,
+    Promise,
+    ServiceInterval,
+    ServicePlan,
+)
+from followthrough.channels import kinds
+from followthrough.customers.models import Customer
+from followthrough.feedback.models import Incident, SurveyResponse
+from followthrough.tenants.access import business_required, get_scoped_or_404
+from followthrough.tenants.models import Membership
+from followthrough.tenants.views import in_business_zone, render
+from followthrough.tokens import new_public_id
+from followthrough.touchpoints.models import Status, Touchpoint
+from followthrough.touchpoints.views import (
+    UPCOMING_DAYS,
+    _card,
+    _problem_text,
+    end_of_today,
+    get_touchpoint_or_404,
+    render_touch,
+)
+
+WEEK_DAYS = 7
+CARD_DAYS = 7
+
+
+def _who(request) -> str:
+    return "everyone" if request.GET.get("who") == "everyone" else "mine"
+
+
+def _personal(request, until, who):
+    rows = (
+        Touchpoint.objects.filter(business=request.business, status=Status.PLANNED,
+                                  channel__in=kinds.PERSONAL, due_at__lt=until)
+        .select_related("customer", "engagement", "step", "assigned_to")
+        .order_by("-priority", "due_at", "id")
+    )
+    if who == "mine":
+        # Unassigned touches belong to everyone, so nothing falls between two chairs.
+        rows = rows.filter(Q(assigned_to=request.user) | Q(assigned_to__isnull=True))
+    return rows
+
+
+def _members(business):
+    return [m.user for m in Membership.objects.filter(business=business)
+            .select_related("user").order_by("user__username")]
+
+
+def _cards(request, touches, now):
+    touches = list(touches)
+    customer_ids = {t.customer_id for t in touches}
+    promises = {}
+    for promise in Promise.objects.filter(business=request.business, status=Promise.OPEN,
+                                          customer_id__in=customer_ids):
+        promises.setdefault(promise.customer_id, []).append(promise)
+    members = _members(request.business)
+    feedback = {}
+    for response in SurveyResponse.objects.filter(business=request.business,
+                                                  customer_id__in=customer_ids):
+        feedback.setdefault(response.customer_id, response)  # newest first
+    incidents = {i.customer_id: i for i in Incident.objects.filter(
+        business=request.business, customer_id__in=customer_ids, resolved_at__isnull=True)}
+    cards = []
+    for touch in touches:
+        card = _card(touch, now)
+        card["promises"] = promises.get(touch.customer_id, [])
+        card["members"] = members
+        card["feedback"] = feedback.get(touch.customer_id)
+        card["incident"] = incidents.get(touch.customer_id)
+        card["retried"] = touch.moved_reason.startswith(services.NO_ANSWER)
+        card["is_reminder"] = touch.idempotency_key.startswith("maintenance:")
+        cards.append(card)
+    return cards
+
+
+@business_required
+@in_business_zone
+@require_GET
+def today(request):
+    business = request.business
+    now = timezone.now()
+    who = _who(request)
+    personal = _personal(request, end_of_today(business, now), who)
+    drafts = (
+        Touchpoint.objects.filter(business=business, status=Status.DRAFT)
+        .select_related("customer", "engagement", "step").order_by("due_at", "id")[:50]
+    )
+    upcoming = (
+        Touchpoint.objects.filter(business=business, status=Status.PLANNED,
+                                  channel__in=kinds.AUTOMATED,
+                                  due_at__lt=now + dt.timedelta(days=UPCOMING_DAYS))
+        .select_related("customer", "engagement").order_by("due_at", "id")[:100]
+    )
+    local_today = services.local_today(business, now)
+    open_promises = Promise.objects.filter(business=business, status=Promise.OPEN)
+    context = {
+        "who": who,
+        "cards": _cards(request, personal, now),
+        "drafts": [{"touch": t, "text": render_touch(t)} for t in drafts],
+        "overdue_promises": list(open_promises.filter(due_on__lt=local_today)
+                                 .select_related("customer")),
+        "soon_promises": list(open_promises.filter(
+            due_on__gte=local_today, due_on__lte=local_today + dt.timedelta(days=1)
+        ).select_related("customer")),
+        "opportunities": list(Opportunity.objects.filter(business=business,
+                                                         status=Opportunity.OPEN)
+                              .select_related("customer")[:20]),
+        "upcoming": list(upcoming),
+        "upcoming_days": UPCOMING_DAYS,
+        "now": now,
+        "local_today": local_today,
+    }
+    return render(request, "agenda/today.html", context, nav="today")
+
+
+@business_required
+@in_business_zone
+@require_GET
+def week(request):
+    business = request.business
+    now = timezone.now()
+    who = _who(request)
+    start = services.local_today(business, now)
+    end = dt.datetime.combine(start + dt.timedelta(days=WEEK_DAYS), dt.time(0),
+                              tzinfo=business.zone)
+    touches = list(_personal(request, end, who))
+    zone = business.zone
+    days = [{"date": start + dt.timedelta(days=i), "cards": []} for i in range(WEEK_DAYS)]
+    overdue = []
+    for card in _cards(request, touches, now):
+        day = card["touch"].due_at.astimezone(zone).date()
+        if day < start:
+            overdue.append(card)
+        else:
+            days[(day - start).days]["cards"].append(card)
+    promises = Promise.objects.filter(
+        business=business, status=Promise.OPEN, due_on__lt=start + dt.timedelta(days=WEEK_DAYS)
+    ).select_related("customer")
+    context = {"who": who, "days": days, "overdue": overdue, "promises": list(promises),
+               "total": len(touches)}
+    return render(request, "agenda/week.html", context, nav="week")
+
+
+# Actions on one touch. HTMX swaps the card; without HTMX we go back where we came from.
+
+def _back(request):
+    target = request.POST.get("next", "")
+    return target if target in ("/week/", "/today/", "/") else "today"
+
+
+def _answer(request, touchpoint, text, problem=False):
+    if request.htmx:
+        return render(request, "touchpoints/_touch_result.html",
+                      {"touch": touchpoint, "text": text, "problem": problem})
+    (messages.error if problem else messages.success)(request, text)
+    return redirect(_back(request))
+
+
+@business_required
+@in_business_zone
+@require_POST
+def touch_outcome(request, public_id):
+    touchpoint = get_touchpoint_or_404(request, public_id)
+    if not touchpoint.is_open:
+        return _answer(request, touchpoint, "That one was already taken care of.", True)
+    try:
+        touchpoint, text = services.record_outcome(
+            touchpoint, request.user, request.POST.get("outcome", ""),
+            request.POST.get("outcome_note", ""),
+        )
+    except ValidationError as exc:
+        return _answer(request, touchpoint, _problem_text(exc), True)
+    return _answer(request, touchpoint, text)
+
+
+@business_required
+@in_business_zone
+@require_POST
+def touch_assign(request, public_id):
+    touchpoint = get_touchpoint_or_404(request, public_id)
+    try:
+        services.assign(touchpoint, request.POST.get("assigned_to", ""))
+    except ValidationError as exc:
+        messages.error(request, _problem_text(exc))
+        return redirect(_back(request))
+    who = touchpoint.assigned_to.get_username() if touchpoint.assigned_to else "nobody yet"
+    messages.success(request, f"{touchpoint.name} with {touchpoint.customer.name}: {who}.")
+    return redirect(_back(request))
+
+
+@business_required
+@in_business_zone
+@require_POST
+def touch_else(request, public_id):
+    """The answer to "What else can we do for you?"."""
+    touchpoint = get_touchpoint_or_404(request, public_id)
+    try:
+        services.capture_opportunity(touchpoint, request.user, request.POST.get("text", ""))
+    except ValidationError as exc:
+        messages.error(request, _problem_text(exc))
+        return redirect(_back(request))
+    messages.success(request, f"Saved as a follow-up opportunity for {touchpoint.customer.name}.")
+    return redirect(_back(request))
+
+
+@business_required
+@in_business_zone
+@require_POST
+def touch_book(request, public_id):
+    touchpoint = get_touchpoint_or_404(request, public_id)
+    if not touchpoint.is_open or not touchpoint.idempotency_key.startswith("maintenance:"):
+        messages.error(request, "Only an open maintenance reminder can be booked as a new job.")
+        return redirect("today")
+    try:
+        engagement = services.book_new_job(touchpoint, request.user)
+    except ValidationError as exc:
+        messages.error(request, _problem_text(exc))
+        return redirect("today")
+    messages.success(request, f"Booked: a new job for {touchpoint.customer.name} is planned.")
+    return redirect("engagement_detail", engagement.public_id)
+
+
+@business_required
+@in_business_zone
+@require_http_methods(["GET", "POST"])
+def touch_approve(request, public_id):
+    """Approve a draft as it is, or edit it first (the form), or skip it."""
+    touchpoint = get_touchpoint_or_404(request, public_id)
+    subject, body, problem = render_touch(touchpoint)
+    if request.method == "POST" and request.POST.get("action") == "skip":
+        try:
+            services.skip_draft(touchpoint, request.user)
+        except ValidationError as exc:
+            messages.error(request, _problem_text(exc))
+            return redirect("today")
+        messages.success(request, f"Skipped: {touchpoint.name} won't be sent.")
+        return redirect("today")
+    if request.method == "POST" and request.POST.get("action") == "approve":
+        try:
+            services.approve(touchpoint)
+        except ValidationError as exc:
+            messages.error(request, _problem_text(exc))
+            return redirect("today")
+        messages.success(request, f"Approved: {touchpoint.name} goes to "
+                                  f"{touchpoint.customer.name} as planned.")
+        return redirect("today")
+    form = ApproveForm(request.POST or None, initial={"subject": subject, "body": body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.approve(touchpoint, form.cleaned_data["subject"], form.cleaned_data["body"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Approved with your changes: {touchpoint.name} goes to "
+                                      f"{touchpoint.customer.name} as planned.")
+            return redirect("today")
+    return render(request, "agenda/approve.html",
+                  {"touch": touchpoint, "form": form, "problem": problem}, nav="today")
+
+
+# Promises.
+
+@business_required
+@in_business_zone
+@require_http_methods(["GET", "POST"])
+def promise_list(request):
+    business = request.business
+    form = PromiseForm(business, request.POST or None,
+                       initial={"customer": request.GET.get("customer", "")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.make_promise(business, form.cleaned_data["customer"], request.user,
+                                  form.cleaned_data["what"], form.cleaned_data["due_on"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Promise noted. We'll remind you before the day.")
+            return redirect("promise_list")
+    kept, broken, rate = services.keeping_rate(business)
+    promises = Promise.objects.filter(business=business).select_related("customer", "made_by")
+    context = {
+        "form": form, "kept": kept, "broken": broken, "rate": rate,
+        "open": list(promises.filter(status=Promise.OPEN)),
+        "settled": list(promises.exclude(status=Promise.OPEN).order_by("-resolved_at")[:50]),
+        "local_today": services.local_today(business),
+    }
+    return render(request, "agenda/promises.html", context, nav="today")
+
+
+def _promise(request, public_id):
+    return get_scoped_or_404(Promise.objects.select_related("customer"), request.business,
+                             public_id=public_id)
+
+
+@business_required
+@in_business_zone
+@require_POST
+def promise_kept(request, public_id):
+    promise = _promise(request, public_id)
+    try:
+        services.keep_promise(promise)
+    except ValidationError as exc:
+        messages.error(request, _problem_text(exc))
+    else:
+        messages.success(request, f"Kept your word to {promise.customer.name}. Well done.")
+    return redirect(request.POST.get("next") == "today" and "today" or "promise_list")
+
+
+@business_required
+@in_business_zone
+@require_http_methods(["GET", "POST"])
+def promise_broken(request, public_id):
+    promise = _promise(request, public_id)
+    error = None
+    if request.method == "POST":
+        try:
+            services.break_promise(promise, request.POST.get("honest_note", ""),
+                                   request.POST.get("make_good", ""))
+        except ValidationError as exc:
+            error = _problem_text(exc)
+        else:
+            messages.success(request, "Noted, honestly. Making good goes a long way.")
+            return redirect("promise_list")
+    return render(request, "agenda/promise_broken.html",
+                  {"promise": promise, "error": error, "data": request.POST}, nav="today",
+                  status=400 if error else None)
+
+
+# Cards to write.
+
+@business_required
+@in_business_zone
+@require_GET
+def batch_list(request):
+    business = request.business
+    until = end_of_today(business) + dt.timedelta(days=CARD_DAYS - 1)
+    context = {
+        "waiting": list(services.cards_to_write(business, until)),
+        "batches": list(CardBatch.objects.filter(business=business)[:20]),
+        "card_days": CARD_DAYS,
+    }
+    return render(request, "agenda/batches.html", context, nav="today")
+
+
+@business_required
+@in_business_zone
+@require_POST
+def batch_new(request):
+    until = end_of_today(request.business) + dt.timedelta(days=CARD_DAYS - 1)
+    try:
+        batch = services.create_batch(request.business, request.user, until)
+    except ValidationError as exc:
+        messages.error(request, _problem_text(exc))
+        return redirect("batch_list")
+    return redirect("batch_detail", batch.public_id)
+
+
+def _batch(request, public_id):
+    return get_scoped_or_404(CardBatch.objects.all(), request.business, public_id=public_id)
+
+
+def _batch_cards(batch):
+    return list(batch.touchpoints.select_related("customer", "engagement", "step")
+                .order_by("customer__name", "id"))
+
+
+@business_required
+@in_business_zone
+@require_GET
+def batch_detail(request, public_id):
+    batch = _batch(request, public_id)
+    cards = _batch_cards(batch)
+    reminders = sum(1 for c in cards if c.idempotency_key.startswith("maintenance:"))
+    return render(request, "agenda/batch_detail.html",
+                  {"batch": batch, "cards": cards, "reminders": reminders}, nav="today")
+
+
+def _pdf(data: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+@business_required
+@in_business_zone
+@require_GET
+def batch_pdf(request, public_id):
+    batch = _batch(request, public_id)
+    return _pdf(printables.cards_pdf(request.business, _batch_cards(batch)), "cards.pdf")
+
+
+@business_required
+@in_business_zone
+@require_GET
+def batch_labels(request, public_id):
+    batch = _batch(request, public_id)
+    return _pdf(printables.labels_pdf(request.business, _batch_cards(batch)), "labels.pdf")
+
+
+@business_required
+@in_business_zone
+@require_GET
+def batch_postcards(request, public_id):
+    batch = _batch(request, public_id)
+    cards = [c for c in _batch_cards(batch) if c.idempotency_key.startswith("maintenance:")]
+    return _pdf(printables.postcards_pdf(request.business, cards), "postcards.pdf")
+
+
+@business_required
+@in_business_zone
+@require_POST
+def batch_posted(request, public_id):
+    batch = _batch(request, public_id)
+    try:
+        done = services.mark_posted(batch, request.user)
+    except ValidationError as exc:
+        messages.error(request, _problem_text(exc))
+    else:
+        messages.success(request, f"Posted: {done} card{'s' if done != 1 else ''} marked done. "
+                                  "They'll be so pleased.")
+    return redirect("batch_detail", batch.public_id)
+
+
+# Maintenance and reorder reminders.
+
+@business_required
+@in_business_zone
+@require_http_methods(["GET", "POST"])
+def reminder_list(request):
+    business = request.business
+    interval_form = IntervalForm(request.POST if "save_interval" in request.POST else None)
+    plan_form = ServicePlanForm(business, request.POST if "start_plan" in request.POST else None,
+                                initial={"engagement": request.GET.get("engagement", "")})
+    if "save_interval" in request.POST and interval_form.is_valid():
+        interval = interval_form.save(commit=False)
+        interval.business = business
+        interval.save()
+        messages.success(request, f"Saved {interval.name}. Now start it for a delivered job.")
+        return redirect("reminder_list")
+    if "start_plan" in request.POST and plan_form.is_valid():
+        try:
+            services.start_service_plan(plan_form.cleaned_data["engagement"],
+                                        plan_form.cleaned_data["interval"])
+        except ValidationError as exc:
+            plan_form.add_error(None, exc)
+        else:
+            messages.success(request, "Reminders planned. We'll keep them coming.")
+            return redirect("reminder_list")
+    plans = (ServicePlan.objects.filter(business=business)
+             .select_related("interval", "engagement__customer").order_by("-created_at")[:100])
+    context = {
+        "interval_form": interval_form, "plan_form": plan_form,
+        "intervals": list(ServiceInterval.objects.filter(business=business)),
+        "plans": list(plans),
+    }
+    return render(request, "agenda/reminders.html", context, nav="today")
+
+
+@business_required
+@in_business_zone
+@require_POST
+def service_stop(request, public_id):
+    plan = get_scoped_or_404(ServicePlan.objects.select_related("engagement__customer"),
+                             request.business, public_id=public_id)
+    services.stop_service_plan(plan, f"stopped by {request.user.get_username()}")
+    messages.success(request, f"Stopped the reminders for {plan.engagement.customer.name}.")
+    return redirect("reminder_list")
+
+
+# Settings: calendar feed and digest, each person their own.
+
+def preference_for(business, user) -> Preference:
+    preference, _ = Preference.objects.get_or_create(business=business, user=user)
+    return preference
+
+
+@business_required
+@in_business_zone
+@require_http_methods(["GET", "POST"])
+def settings_calendar(request):
+    preference = preference_for(request.business, request.user)
+    action = request.POST.get("action")
+    form = DigestForm(request.POST if action == "digest" else None, instance=preference)
+    if action in ("renew", "revoke"):
+        with transaction.atomic():
+            preference.feed_token = new_public_id() if action == "renew" else None
+            preference.save(update_fields=["feed_token"])
+        messages.success(request, "Your calendar link is new; the old one has stopped working."
+                         if action == "renew" else "Your calendar link is switched off.")
+        return redirect("settings_calendar")
+    if action == "digest" and form.is_valid():
+        form.save()
+        messages.success(request, "Saved your morning digest settings.")
+        return redirect("settings_calendar")
+    feed_url = (request.build_absolute_uri(f"/cal/{preference.feed_token}.ics")
+                if preference.feed_token else "")
+    context = {"preference": preference, "form": form, "feed_url": feed_url,
+               "webcal_url": feed_url.replace("https://", "webcal://").replace("http://",
+                                                                                "webcal://")}
+    return render(request, "agenda/settings_calendar.html", context, nav="settings")
+
+
+def customer_choices(business):
+    return Customer.objects.filter(business=business).order_by("name")
