@@ -16,16 +16,28 @@ from django.utils import timezone
 from followthrough.channels.models import OutboxMessage
 from followthrough.channels.outbox import BUSINESS_HEADER, OutboxEmailBackend
 from followthrough.customers.models import Customer
+from followthrough.feedback import services as feedback_services
+from followthrough.feedback.models import SurveyResponse
 from followthrough.playbooks.library import install_builtin_playbooks
+from followthrough.tenants.models import Invitation, Membership
 from followthrough.touchpoints import services
 
 ID_PARAMS = {"public_id", "token"}
 # The API has its own tenancy tests (tests/api/test_tenancy.py) with API keys, not sessions.
 SKIP_PREFIXES = ("api/",)
-PUBLIC_ROUTES = {"login", "logout"}
+# integrations: called by providers (Twilio, email providers), not people; each checks the
+# provider's signature, tested in tests/integrations/.
+SKIP_PREFIXES += ("integrations/anymail/", "integrations/sms/inbound", "integrations/sms/status")
+PUBLIC_ROUTES = {"login", "logout", "login_verify", "password_reset", "password_reset_done",
+                 "password_reset_complete"}
 # Pages a customer opens from a message: no sign-in, the 128-bit link token is the key.
 # Each has its own test that a forged token gets 404.
-CUSTOMER_FACING_ROUTES = {"unsubscribe"}
+CUSTOMER_FACING_ROUTES = {"unsubscribe", "inbound_receive",
+                          "invitation_accept", "password_reset_confirm",
+                          "calendar_feed",
+                          # feedback: forged tokens are tested in tests/feedback/
+                          "survey", "review", "review_site", "social", "subscribe",
+                          "subscribe_confirm"}
 
 
 def walk(patterns, prefix=""):
@@ -75,14 +87,67 @@ def objects(business):
     def touchpoint():
         return engagement.touchpoints.filter(status="planned").first().public_id
 
+    def promise():
+        from followthrough.agenda.models import Promise
+        return Promise.objects.create(business=business, customer=customer, what="Call back",
+                                      due_on=dt.date(2030, 1, 1)).public_id
+
+    def batch():
+        from followthrough.agenda.models import CardBatch
+        return CardBatch.objects.create(business=business).public_id
+
+    def service():
+        from followthrough.agenda.models import ServiceInterval, ServicePlan
+        interval = ServiceInterval.objects.create(business=business, name="Service")
+        return ServicePlan.objects.create(business=business, engagement=engagement,
+                                          interval=interval).public_id
+
+    def integration(kind):
+        from followthrough.api.models import ApiKey
+        from followthrough.integrations.models import ImportJob, InboundSource, WebhookEndpoint
+        if kind == "apikey":
+            return ApiKey.issue(business, "Shop")[0].public_id
+        if kind == "import":
+            return ImportJob.objects.create(business=business, filename="c.csv",
+                                            data=b"Name,Email\nAda,ada@example.com\n",
+                                            total=1).public_id
+        if kind == "inbound":
+            return InboundSource.objects.create(business=business, provider="generic",
+                                                playbook=playbook).public_id
+        return WebhookEndpoint.objects.create(business=business, url="https://example.com/h",
+                                              events=["incident.opened"]).public_id
+
     return {
+        "apikey": lambda: integration("apikey"),
+        "import": lambda: integration("import"),
+        "inbound": lambda: integration("inbound"),
+        "webhook": lambda: integration("webhook"),
+        "promise": promise,
+        "batch": batch,
+        "service": service,
         "customer": lambda: customer.public_id,
         "engagement": lambda: engagement.public_id,
         "playbook": lambda: playbook.public_id,
         "step": lambda: playbook.steps.first().public_id,
         "touch": touchpoint,
         "outbox": lambda: OutboxMessage.objects.get(business_slug=business.slug).public_id,
+        "member": lambda: Membership.objects.get_or_create(
+            business=business, user=_user("teammate@riverside.example"),
+            defaults={"role": Membership.STAFF})[0].public_id,
+        "invitation": lambda: Invitation.objects.create(
+            business=business, email="new@riverside.example").public_id,
+        "incident": lambda: feedback_services.open_incident(
+            customer, engagement, "complaint", "Late").public_id,
+        "testimonial": lambda: SurveyResponse.objects.create(
+            business=business, customer=customer, engagement=engagement, nps=10,
+            went_well="Great", quote_as="full").public_id,
     }
+
+
+def _user(email):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get_or_create(username=email, email=email)[0]
 
 
 def url_for(route: str, value: str) -> str:

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import nh3
 from django.template import (
     Context,
     Engine,
@@ -34,12 +35,15 @@ MERGE_FIELDS: dict[str, str] = {
     "business_phone": "Your business's phone number",
     "engagement_description": "What the job, order or project was",
     "engagement_kind": "Job, order, project…",
-    "review_link": "Where to leave a review",
+    "review_link": "Where to leave a review (a tracked link to your review pages)",
     "feedback_link": "The customer's feedback survey",
-    "social_link": "Where to follow you",
-    "subscribe_link": "Where to subscribe to your updates",
+    "social_link": "A page with your social profiles",
+    "subscribe_link": "Where to confirm they want your updates (double opt-in)",
     "site_url": "The address of this Followthrough install",
     "unsubscribe_link": "One-click unsubscribe for this customer",
+    "preferences_link": "Where the customer chooses what to stop (same page as unsubscribe)",
+    "score_links": "One-tap 0–10 answers, one link per line, each opening the survey",
+    "referral_link": "The customer's own referral link for friends",
 }
 
 SAMPLE_CONTEXT: dict[str, str] = {
@@ -50,12 +54,17 @@ SAMPLE_CONTEXT: dict[str, str] = {
     "business_phone": "+1 518 555 0142",
     "engagement_description": "Replaced the kitchen water heater",
     "engagement_kind": "Job",
-    "review_link": "https://riverside.example/review",
-    "feedback_link": "https://riverside.example/feedback",
-    "social_link": "https://riverside.example/social",
-    "subscribe_link": "https://riverside.example/news",
+    "review_link": "https://followthrough.example/r/sample",
+    "feedback_link": "https://followthrough.example/s/sample",
+    "social_link": "https://followthrough.example/social/sample",
+    "subscribe_link": "https://followthrough.example/n/sample",
     "site_url": "https://followthrough.example",
     "unsubscribe_link": "https://followthrough.example/u/sample",
+    "preferences_link": "https://followthrough.example/u/sample",
+    "score_links": "\n".join(
+        f"{n} https://followthrough.example/s/sample?nps={n}" for n in range(10, -1, -1)
+    ),
+    "referral_link": "https://followthrough.example/ref/SAMPLE23",
 }
 
 # Tags that could show the process's state or the project's URLs, or load code.
@@ -125,4 +134,6 @@ def text_to_html(text: str) -> str:
         parts += [escape(text[done:match.start()]), f'<a href="{url}">{url}</a>']
         done = match.end()
     parts.append(escape(text[done:]))
-    return linebreaks("".join(parts), autoescape=False)
+    # nh3 (ammonia) as a second line of defence: only p, br and http(s) links survive.
+    return nh3.clean(linebreaks("".join(parts), autoescape=False), tags={"p", "br", "a"},
+                     attributes={"a": {"href"}}, url_schemes={"http", "https"}, link_rel=None)

@@ -9,7 +9,9 @@ import hashlib
 import smtplib
 from dataclasses import dataclass
 from email.utils import parseaddr
+from urllib.parse import quote, urlsplit
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.utils.html import escape, format_html
 
@@ -38,6 +40,10 @@ class OutgoingEmail:
     # Set for relationship and marketing mail: adds RFC 8058 headers and the footer.
     unsubscribe_url: str = ""
     postal_address: str = ""
+    # The touchpoint's idempotency key: sent as provider metadata (django-anymail) so a
+    # provider's logs and webhooks tie back to the touchpoint.
+    idempotency_key: str = ""
+    channel: str = kinds.EMAIL
 
 
 def message_id_for(idempotency_key: str, from_email: str = "") -> str:
@@ -61,7 +67,8 @@ def build_email(outgoing: OutgoingEmail, connection=None) -> EmailMultiAlternati
         headers["X-Followthrough-Business"] = outgoing.business_slug
     text, html = outgoing.text, outgoing.html
     if outgoing.unsubscribe_url:
-        headers["List-Unsubscribe"] = f"<{outgoing.unsubscribe_url}>"
+        mailto = _unsubscribe_mailto(outgoing)
+        headers["List-Unsubscribe"] = f"<{outgoing.unsubscribe_url}>, <{mailto}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     footer = footer_text(outgoing)
     if footer:
@@ -73,7 +80,19 @@ def build_email(outgoing: OutgoingEmail, connection=None) -> EmailMultiAlternati
         connection=connection,
     )
     message.attach_alternative(_html_document(html), "text/html")
+    if outgoing.idempotency_key:
+        # django-anymail reads these; Django's own backends ignore them.
+        message.metadata = {"touchpoint": outgoing.idempotency_key}
     return message
+
+
+def _unsubscribe_mailto(outgoing: OutgoingEmail) -> str:
+    """mailto: for clients that only offer mail: UNSUBSCRIBE_MAILTO if set, else the reply
+    address, with the link's token in the subject so the request names the customer."""
+    address = getattr(settings, "UNSUBSCRIBE_MAILTO", "") or parseaddr(
+        outgoing.reply_to or outgoing.from_email)[1]
+    token = outgoing.unsubscribe_url.rstrip("/").rpartition("/")[2]
+    return f"mailto:{address}?subject={quote('unsubscribe ' + token)}"
 
 
 # Mail clients ignore stylesheets, so the few styles an email needs go inline. Kept plain on
@@ -194,7 +213,85 @@ class EmailTransport(Transport):
             raise TransportError("The email backend did not accept the message.")
 
 
-TRANSPORTS: dict[str, type[Transport]] = {kinds.EMAIL: EmailTransport}
+@dataclass(frozen=True)
+class OutgoingSms:
+    """One text message, as plain data."""
+
+    to: str
+    body: str
+    from_number: str
+    status_callback: str = ""
+    idempotency_key: str = ""
+    channel: str = kinds.SMS
+
+
+# Twilio error codes that mean this number will never take this message: invalid or
+# unreachable number, a landline, or the recipient texted STOP.
+TWILIO_PERMANENT = frozenset({21211, 21212, 21214, 21408, 21610, 21612, 21614, 21617})
+
+
+def sms_configured() -> bool:
+    return bool(settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN
+                and settings.TWILIO_FROM)
+
+
+def _twilio_http_client():
+    from twilio.http.http_client import TwilioHttpClient
+
+    base = settings.TWILIO_API_BASE.rstrip("/")
+
+    class LocalBaseClient(TwilioHttpClient):
+        """Sends Twilio's requests to TWILIO_API_BASE instead (a test stand-in)."""
+
+        def request(self, method, url, *args, **kwargs):
+            parts = urlsplit(url)
+            url = base + parts.path + (f"?{parts.query}" if parts.query else "")
+            return super().request(method, url, *args, **kwargs)
+
+    return LocalBaseClient(timeout=20) if base else TwilioHttpClient(timeout=20)
+
+
+class SmsTransport(Transport):
+    """Sends text messages through Twilio's REST API with the official client."""
+
+    channel = kinds.SMS
+
+    def __init__(self):
+        self.client = None
+
+    @staticmethod
+    def is_configured() -> bool:
+        return sms_configured()
+
+    def open(self) -> None:
+        if self.client is None:
+            from twilio.rest import Client
+
+            self.client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN,
+                                 http_client=_twilio_http_client())
+
+    def send(self, outgoing: OutgoingSms) -> str:
+        from twilio.base.exceptions import TwilioException, TwilioRestException
+
+        self.open()
+        options = {"to": outgoing.to, "from_": outgoing.from_number, "body": outgoing.body}
+        if outgoing.status_callback:
+            options["status_callback"] = outgoing.status_callback
+        try:
+            message = self.client.messages.create(**options)
+        except TwilioRestException as exc:
+            permanent = exc.code in TWILIO_PERMANENT or (
+                400 <= exc.status < 500 and exc.status not in (401, 403, 408, 429))
+            raise TransportError(f"Twilio {exc.status} {exc.code}: {exc.msg}",
+                                 permanent=permanent) from exc
+        except (TwilioException, OSError) as exc:
+            raise TransportError(f"Twilio unreachable: {exc}") from exc
+        except Exception as exc:  # requests' connection errors and timeouts
+            raise TransportError(f"Twilio unreachable: {type(exc).__name__}: {exc}") from exc
+        return message.sid
+
+
+TRANSPORTS: dict[str, type[Transport]] = {kinds.EMAIL: EmailTransport, kinds.SMS: SmsTransport}
 
 
 def transport_for(channel: str) -> Transport:
@@ -205,4 +302,8 @@ def transport_for(channel: str) -> Transport:
 
 
 def sendable_channels() -> frozenset[str]:
-    return frozenset(TRANSPORTS)
+    """The channels with a transport that is set up; SMS needs the TWILIO_* settings."""
+    return frozenset(
+        channel for channel, cls in TRANSPORTS.items()
+        if getattr(cls, "is_configured", lambda: True)()
+    )

@@ -172,3 +172,29 @@ class ConsentEvent(models.Model):
         verb = "granted" if self.granted else "withdrew"
         return f"{self.customer} {verb} {self.purpose} {self.channel} ({self.source})"
 
+
+
+class Suppression(models.Model):
+    """A business's do-not-contact list, by address rather than by customer row: it holds
+    even if the customer is deleted and imported again. Only a hash of the address is kept."""
+
+    UNSUBSCRIBED = "unsubscribed"
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
+    REASONS = [(UNSUBSCRIBED, "Unsubscribed"), (BOUNCED, "Bounced"), (COMPLAINED, "Complained")]
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    address_hash = models.CharField(max_length=64)
+    channel = models.CharField(max_length=10, choices=kinds.CHOICES)
+    reason = models.CharField(max_length=20, choices=REASONS, default=UNSUBSCRIBED)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "address_hash", "channel"], name="one_suppression_per_address"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.address_hash[:12]}… ({self.reason})"

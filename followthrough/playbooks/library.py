@@ -21,6 +21,11 @@ SIGN_OFF = (
     "{% if business_phone %} · {{ business_phone }}{% endif %}"
 )
 
+# One-tap answers: each opens the survey with the score chosen; only pressing Send records it.
+ONE_TAP_SCORES = "\n".join(
+    f"{n}: {{{{ feedback_link }}}}?nps={n}" for n in range(10, -1, -1)
+)
+
 
 def step(name, *, anchor, days, at, channel, stage, element, purpose=v.RELATIONSHIP,
          subject="", body="", hours=0, every=None, until=""):
@@ -103,8 +108,9 @@ SERVICE_JOB = {
             subject="Two minutes to tell us how we did?",
             body=(
                 "Hi {{ customer_first_name }},\n\n"
-                "We would love to hear what went well and what we could do better. It takes "
-                "two minutes:\n{{ feedback_link }}\n\n"
+                "We would love to hear what went well and what we could do better. How likely "
+                "are you to recommend us to a friend? Tap a number (10 means certainly):\n"
+                + ONE_TAP_SCORES + "\n\nOr open the two-minute survey:\n{{ feedback_link }}\n\n"
                 "Every answer is read by a person." + SIGN_OFF
             ),
         ),

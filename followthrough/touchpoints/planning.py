@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from itertools import islice
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from followthrough.channels import kinds
+from followthrough.customers.consent import may_contact_many
 from followthrough.customers.models import Engagement
 from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.models import Playbook, Step
@@ -29,6 +31,8 @@ CAP_STATUSES = (Status.PLANNED, Status.SENDING, Status.SENT)
 PLAN_EVENTS = (v.WON, v.STARTED, v.DELIVERED, v.CLOSED)
 STEP_FIELDS = ("name", "channel", "stage", "element", "purpose")
 TIME_FIELDS = ("due_at", "local_date", "local_time", "moved_reason", "status")
+# Rows replanning may move: planned ones, and drafts waiting for approval.
+MOVABLE = (Status.PLANNED, Status.DRAFT)
 # moved_reason of a row a person snoozed: replanning keeps the time they chose.
 SNOOZED = "snoozed"
 
@@ -64,6 +68,9 @@ def idempotency_key(engagement_public_id: str, step_key: str, occurrence: int) -
 
 # Why the planner cancelled a row; only rows cancelled for this reason may come back.
 DROPPED_FROM_PLAN = "no longer in the plan"
+# Why the planner skipped a row: consent is enforced when planning and again when sending.
+# Such a row comes back on a replan once the customer may be contacted again.
+NO_CONSENT = "no consent"
 
 
 def plan_engagement(engagement: Engagement, now: dt.datetime | None = None) -> list[Touchpoint]:
@@ -107,20 +114,26 @@ def _sync(engagement: Engagement, planned: list[PlannedTouchpoint],
     existing = {t.idempotency_key: t for t in engagement.touchpoints.all()}
     wanted = set()
     new = []
+    allowed = _consented(engagement, steps)
     for item in planned:
         key = idempotency_key(engagement.public_id, item.step_key, item.occurrence)
         wanted.add(key)
         row = existing.get(key)
+        step = steps[item.step_key]
+        if item.status == Status.PLANNED and step.pk not in allowed:
+            item = replace(item, status=Status.SKIPPED, moved_reason=NO_CONSENT)
         if row is None:
-            new.append(_new_touchpoint(engagement, steps[item.step_key], item, key))
-        elif row.status == Status.PLANNED:
-            _move(row, steps[item.step_key], item)
+            new.append(_new_touchpoint(engagement, step, item, key))
+        elif row.status in MOVABLE:
+            _move(row, step, item)
         elif row.status == Status.CANCELLED and row.moved_reason == DROPPED_FROM_PLAN:
-            _revive(row, steps[item.step_key], item)
+            _revive(row, step, item)
+        elif row.status == Status.SKIPPED and row.moved_reason == NO_CONSENT:
+            _revive(row, step, item, Status.SKIPPED, NO_CONSENT)
     Touchpoint.objects.bulk_create(new)
-    gone = [t.pk for key, t in existing.items() if key not in wanted and t.is_open]
+    gone = [t.pk for key, t in existing.items() if key not in wanted and t.status in MOVABLE]
     if gone:
-        Touchpoint.objects.filter(pk__in=gone, status=Status.PLANNED).update(
+        Touchpoint.objects.filter(pk__in=gone, status__in=MOVABLE).update(
             status=Status.CANCELLED, moved_reason=DROPPED_FROM_PLAN,
             updated_at=timezone.now(),
         )
@@ -131,36 +144,53 @@ def _new_touchpoint(engagement: Engagement, step: Step, item: PlannedTouchpoint,
     return Touchpoint(
         business_id=engagement.business_id, engagement=engagement,
         customer_id=engagement.customer_id, step=step, occurrence=item.occurrence,
-        idempotency_key=key, **_step_values(step), **_time_values(item),
+        idempotency_key=key, **_step_values(step), **_time_values(item, step),
     )
 
 
 def _move(row: Touchpoint, step: Step, item: PlannedTouchpoint) -> None:
     changes = _step_values(step)
     if not row.moved_reason.startswith(SNOOZED):
-        changes.update(_time_values(item))
+        changes.update(_time_values(item, step))
+    if row.status == Status.DRAFT and changes.get("status") == Status.PLANNED:
+        changes["status"] = Status.DRAFT  # still waiting for a person's approval
     if all(getattr(row, name) == value for name, value in changes.items()):
         return
     # Conditional: if the worker claimed it meanwhile, it is no longer ours to move.
-    Touchpoint.objects.filter(pk=row.pk, status=Status.PLANNED).update(
+    Touchpoint.objects.filter(pk=row.pk, status=row.status).update(
         updated_at=timezone.now(), **changes
     )
 
 
-def _revive(row: Touchpoint, step: Step, item: PlannedTouchpoint) -> None:
-    """A row the planner itself cancelled comes back when the plan wants it again (a date
-    set by mistake and cleared, a cancellation undone). Rows a person cancelled stay so."""
-    Touchpoint.objects.filter(
-        pk=row.pk, status=Status.CANCELLED, moved_reason=DROPPED_FROM_PLAN
-    ).update(updated_at=timezone.now(), **_step_values(step), **_time_values(item))
+def _revive(row: Touchpoint, step: Step, item: PlannedTouchpoint,
+            status: str = Status.CANCELLED, reason: str = DROPPED_FROM_PLAN) -> None:
+    """A row the planner itself cancelled or skipped comes back when the plan wants it again
+    (a date set by mistake and cleared, consent given again). Rows a person ended stay so."""
+    Touchpoint.objects.filter(pk=row.pk, status=status, moved_reason=reason).update(
+        updated_at=timezone.now(), **_step_values(step), **_time_values(item, step)
+    )
+
+
+def _consented(engagement: Engagement, steps: dict[str, Step]) -> set[int]:
+    """Ids of the steps this customer may get now. Personal touches are not screened here:
+    a person decides on the call or the card."""
+    customer_id = engagement.customer_id
+    asks = {(customer_id, s.channel, s.purpose) for s in steps.values()
+            if kinds.is_automated(s.channel)}
+    yes = may_contact_many(asks) if asks else set()
+    return {s.pk for s in steps.values()
+            if not kinds.is_automated(s.channel) or (customer_id, s.channel, s.purpose) in yes}
 
 
 def _step_values(step: Step) -> dict:
     return {name: getattr(step, name) for name in STEP_FIELDS}
 
 
-def _time_values(item: PlannedTouchpoint) -> dict:
-    return {name: getattr(item, name) for name in TIME_FIELDS}
+def _time_values(item: PlannedTouchpoint, step: Step | None = None) -> dict:
+    values = {name: getattr(item, name) for name in TIME_FIELDS}
+    if step is not None and step.requires_approval and values["status"] == Status.PLANNED:
+        values["status"] = Status.DRAFT  # "approve before send": waits on Today
+    return values
 
 
 # The bulk path: many new engagements at once (benchmark, CSV import).

@@ -6,9 +6,11 @@ from followthrough.customers.consent import (
     may_contact_many,
     read_unsubscribe_token,
     record_consent,
+    suppress,
     unsubscribe_token,
+    unsuppress,
 )
-from followthrough.customers.models import Customer
+from followthrough.customers.models import Customer, Suppression
 from followthrough.playbooks import vocabulary as v
 
 
@@ -59,3 +61,55 @@ def test_it_rejects_a_tampered_unsubscribe_token(customer):
     token = unsubscribe_token(customer, v.RELATIONSHIP).replace(v.RELATIONSHIP, v.MARKETING)
     with pytest.raises(signing.BadSignature):
         read_unsubscribe_token(token)
+
+
+# The consent matrix: (purpose, ledger entries oldest first, suppressed?) → may we write?
+MATRIX = [
+    (v.TRANSACTIONAL, [], False, True),
+    (v.TRANSACTIONAL, [False], True, True),
+    (v.RELATIONSHIP, [], False, True),
+    (v.RELATIONSHIP, [False], False, False),
+    (v.RELATIONSHIP, [False, True], False, True),
+    (v.RELATIONSHIP, [], True, False),
+    (v.MARKETING, [], False, False),
+    (v.MARKETING, [True], False, True),
+    (v.MARKETING, [True, False], False, False),
+    (v.MARKETING, [True], True, False),
+]
+
+
+@pytest.mark.parametrize(("purpose", "ledger", "suppressed", "allowed"), MATRIX)
+def test_it_follows_the_consent_matrix(customer, purpose, ledger, suppressed, allowed):
+    for granted in ledger:
+        record_consent(customer, "email", purpose, granted=granted, source="test")
+    if suppressed:
+        suppress(customer, "email")
+    assert may_contact(customer, "email", purpose) is allowed
+    assert ((customer.id, "email", purpose) in may_contact_many(
+        [(customer.id, "email", purpose)])) is allowed
+
+
+def test_it_records_the_proof(customer):
+    event = record_consent(customer, "email", v.MARKETING, granted=True, source="form",
+                           proof="IP 203.0.113.9; signup form")
+    assert event.proof == "IP 203.0.113.9; signup form"
+
+
+def test_it_suppresses_by_hashed_address_across_customer_rows(customer, business):
+    suppress(customer, "email")
+    again = Customer.objects.create(business=business, name="Ada", email=" ADA@example.com")
+    assert not may_contact(again, "email", v.RELATIONSHIP)
+    assert "ada@example.com" not in str(Suppression.objects.values_list())
+
+
+def test_it_keeps_a_suppression_list_per_business(customer, other_business):
+    suppress(customer, "email")
+    elsewhere = Customer.objects.create(business=other_business, name="Ada",
+                                        email="ada@example.com")
+    assert may_contact(elsewhere, "email", v.RELATIONSHIP)
+
+
+def test_it_lifts_a_suppression_on_a_fresh_yes(customer):
+    suppress(customer, "email")
+    unsuppress(customer, "email")
+    assert may_contact(customer, "email", v.RELATIONSHIP)

@@ -36,11 +36,13 @@ def test_it_names_the_customer_business_and_engagement(touchpoint):
     assert context["business_phone"] == "+1 518 555 0142"
 
 
-def test_it_points_links_at_the_business_website_until_tracked_links_exist(touchpoint):
+def test_it_points_customer_links_at_the_touchpoints_own_token(touchpoint):
     context = merge_context(touchpoint)
-    assert context["review_link"] == context["social_link"] == "https://riverside.example"
-    assert context["feedback_link"] == ""
-    assert context["site_url"] == "http://testserver"
+    token = touchpoint.link_token
+    assert context["review_link"] == f"http://testserver/r/{token}"
+    assert context["feedback_link"] == f"http://testserver/s/{token}"
+    assert context["social_link"] == f"http://testserver/social/{token}"
+    assert context["subscribe_link"] == f"http://testserver/n/{token}"
 
 
 def test_it_gives_relationship_mail_a_signed_unsubscribe_link(touchpoint):

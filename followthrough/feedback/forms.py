@@ -1,0 +1,100 @@
+from django import forms
+
+from followthrough.feedback.models import FeedbackSettings, Quote
+
+ANSWER_LIMIT = 2000
+NPS_CHOICES = [(str(n), str(n)) for n in range(11)]
+CSAT_CHOICES = [("1", "1 · Very unhappy"), ("2", "2"), ("3", "3"), ("4", "4"),
+                ("5", "5 · Very happy")]
+
+
+class AnswerField(forms.CharField):
+    """Free text from a customer: kept (cut to a safe length), never rejected for length;
+    templates escape it when shown."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def clean(self, value):
+        return super().clean(value or "")[:ANSWER_LIMIT]
+
+
+class SurveyForm(forms.Form):
+    nps = forms.TypedChoiceField(choices=NPS_CHOICES, coerce=int, required=False,
+                                 empty_value=None, widget=forms.RadioSelect)
+    csat = forms.TypedChoiceField(choices=CSAT_CHOICES, coerce=int, required=False,
+                                  empty_value=None, widget=forms.RadioSelect)
+    went_well = AnswerField(required=False, strip=True)
+    improve = AnswerField(required=False, strip=True)
+    anything_else = AnswerField(required=False, strip=True)
+    quote_as = forms.ChoiceField(choices=Quote.CHOICES, required=False,
+                                 widget=forms.RadioSelect)
+
+    def __init__(self, *args, questions: FeedbackSettings, **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = {"nps": questions.q_nps, "csat": questions.q_csat,
+                  "went_well": questions.q_went_well, "improve": questions.q_improve,
+                  "anything_else": questions.q_anything_else, "quote_as": questions.q_testimonial}
+        for name, label in labels.items():
+            self.fields[name].label = label
+        self.fields["quote_as"].help_text = (
+            "Only if you want to: it makes no difference to anything else, ever.")
+
+    def clean(self):
+        data = super().clean()
+        if not any(data.get(name) not in (None, "") for name in
+                   ("nps", "csat", "went_well", "improve", "anything_else")):
+            raise forms.ValidationError("Please answer at least one question before sending.")
+        return data
+
+
+class FeedbackSettingsForm(forms.ModelForm):
+    review_fields = ("google_review_url", "facebook_review_url", "yelp_review_url",
+                     "other_review_url")
+    social_fields = ("facebook_url", "instagram_url", "linkedin_url", "other_social_url")
+    question_fields = ("q_nps", "q_csat", "q_went_well", "q_improve", "q_anything_else",
+                       "q_testimonial")
+
+    class Meta:
+        model = FeedbackSettings
+        exclude = ["business"]
+        labels = {
+            "q_nps": "Recommend question (0–10)", "q_csat": "Satisfaction question (1–5)",
+            "q_went_well": "What went well", "q_improve": "What to improve",
+            "q_anything_else": "What else can we do", "q_testimonial": "Permission to quote",
+        }
+
+    def _group(self, names):
+        return [self[name] for name in names]
+
+    def reviews(self):
+        return self._group(self.review_fields)
+
+    def socials(self):
+        return self._group(self.social_fields)
+
+    def questions(self):
+        return self._group(self.question_fields)
+
+
+class ResolveForm(forms.Form):
+    note = forms.CharField(label="What did you do to put it right?", max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ComplaintForm(forms.Form):
+    summary = forms.CharField(label="What are they unhappy about?", max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReferralForm(forms.Form):
+    name = forms.CharField(label="Your name", max_length=150)
+    email = forms.EmailField(label="Your email", required=False)
+    phone = forms.CharField(label="Your phone", max_length=32, required=False)
+    message = forms.CharField(label="What can we help with?", max_length=1000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("email") and not data.get("phone"):
+            raise forms.ValidationError("Leave an email or a phone number so we can reach you.")
+        return data

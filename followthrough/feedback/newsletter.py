@@ -1,0 +1,56 @@
+"""Newsletter double opt-in: ask, get a confirmation link by email, confirm on a page."""
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+
+from followthrough.channels import kinds
+from followthrough.customers.consent import may_contact_many
+from followthrough.customers.models import ConsentEvent, Customer
+from followthrough.playbooks import vocabulary as v
+from followthrough.touchpoints.planning import plan_engagement
+
+SALT = "followthrough.newsletter"
+CONFIRM_DAYS = 7
+
+
+def confirm_token(customer: Customer) -> str:
+    return signing.dumps(customer.public_id, salt=SALT)
+
+
+def customer_for(token: str) -> Customer:
+    """Raises BadSignature for a forged, unknown or week-old link."""
+    public_id = signing.loads(token, salt=SALT, max_age=CONFIRM_DAYS * 86400)
+    customer = Customer.objects.select_related("business").filter(public_id=public_id).first()
+    if customer is None:
+        raise signing.BadSignature("Unknown customer")
+    return customer
+
+
+def send_confirmation(customer: Customer) -> None:
+    business = customer.business
+    link = f"{settings.SITE_URL}/n/confirm/{confirm_token(customer)}"
+    send_mail(
+        f"Please confirm: updates from {business.name}",
+        render_to_string("feedback/subscribe_email.txt",
+                         {"customer": customer, "shop": business, "link": link}),
+        business.from_email, [customer.email],
+    )
+
+
+def replan(customer: Customer) -> None:
+    """Steps skipped for want of consent come back now that the customer said yes."""
+    for engagement in customer.engagements.filter(cancelled_at=None):
+        plan_engagement(engagement)
+
+
+def subscribers(business):
+    """Customers whose newest marketing email consent is a yes (and not suppressed)."""
+    said_yes = ConsentEvent.objects.filter(business=business, channel=kinds.EMAIL,
+                                           purpose=v.MARKETING, granted=True)
+    customers = list(Customer.objects.filter(business=business,
+                                              pk__in=said_yes.values("customer_id"))
+                     .exclude(email="").order_by("name"))
+    allowed = may_contact_many((c.pk, kinds.EMAIL, v.MARKETING) for c in customers)
+    return [c for c in customers if (c.pk, kinds.EMAIL, v.MARKETING) in allowed]

@@ -1,0 +1,172 @@
+"""Pages customers reach from a message or a friend's link, without signing in.
+
+Every GET only shows; answers, subscriptions and referrals are recorded on POST. The one
+exception, documented in docs/feedback.md, is the review redirect: a GET there adds one to a
+click counter (never anything the customer sees), because a redirect cannot be a POST.
+
+The forms here are csrf_exempt (documented in docs/feedback.md): the 128-bit token in the
+address is the credential, so a forged cross-site POST would need the token it lacks; and
+these pages are sent with `Referrer-Policy: no-referrer`, under which browsers send
+`Origin: null` on POST, which Django's CSRF check refuses."""
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from followthrough import events
+from followthrough.channels import kinds
+from followthrough.customers.consent import record_consent, unsuppress
+from followthrough.customers.models import Customer
+from followthrough.customers.public_views import client_ip
+from followthrough.customers.services import upsert_customer
+from followthrough.feedback import clicks, newsletter, referrals, services
+from followthrough.feedback.forms import ReferralForm, SurveyForm
+from followthrough.feedback.models import ReviewClick
+from followthrough.playbooks import vocabulary as v
+
+
+def _gone(request, why="unknown"):
+    """A kind page for an old or mistyped link: 404 for unknown, 200 for expired."""
+    return render(request, "feedback/public_gone.html", {"why": why},
+                  status=404 if why == "unknown" else 200)
+
+
+def _touch(request, token):
+    touchpoint = services.touchpoint_for_link(token)
+    if touchpoint is None:
+        return None, _gone(request)
+    if services.is_expired(touchpoint):
+        return None, _gone(request, "expired")
+    return touchpoint, None
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def survey(request, token):
+    touchpoint, refusal = _touch(request, token)
+    if refusal:
+        return refusal
+    questions = services.settings_for(touchpoint.business)
+    if request.method == "POST":
+        form = SurveyForm(request.POST, questions=questions)
+        if form.is_valid():
+            response = services.submit_response(touchpoint, form.cleaned_data)
+            return render(request, "feedback/survey_thanks.html",
+                          {"shop": touchpoint.business, "response": response, "token": token})
+    else:
+        form = SurveyForm(initial=_initial(request, touchpoint), questions=questions)
+    return render(request, "feedback/survey.html", {
+        "form": form, "shop": touchpoint.business, "customer": touchpoint.customer,
+        "editing": services.editable_response(touchpoint) is not None,
+    }, status=400 if form.errors else 200)
+
+
+def _initial(request, touchpoint) -> dict:
+    earlier = services.editable_response(touchpoint)
+    initial = {n: getattr(earlier, n) for n in services.ANSWER_FIELDS} if earlier else {}
+    score = request.GET.get("nps", "")
+    if score.isdigit() and 0 <= int(score) <= 10:
+        initial["nps"] = int(score)
+    return initial
+
+
+@require_http_methods(["GET", "HEAD"])
+def review(request, token, site=""):
+    touchpoint, refusal = _touch(request, token)
+    if refusal:
+        return refusal
+    links = services.settings_for(touchpoint.business).review_links()
+    if not site and len(links) != 1:
+        return render(request, "feedback/review_choose.html",
+                      {"shop": touchpoint.business, "links": links, "token": token})
+    site = site or next(iter(links))
+    if site not in links:
+        return _gone(request)
+    if not clicks.is_scanner(request, touchpoint.completed_at):
+        ReviewClick.objects.create(business_id=touchpoint.business_id, touchpoint=touchpoint,
+                                   site=site)
+    return HttpResponseRedirect(links[site][1])
+
+
+@require_GET
+def social(request, token):
+    touchpoint, refusal = _touch(request, token)
+    if refusal:
+        return refusal
+    links = services.settings_for(touchpoint.business).social_links()
+    return render(request, "feedback/social.html", {"shop": touchpoint.business,
+                                                    "links": links})
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def subscribe(request, token):
+    """Step one of double opt-in: the customer asks, and we email a confirmation link."""
+    touchpoint, refusal = _touch(request, token)
+    if refusal:
+        return refusal
+    customer = touchpoint.customer
+    context = {"shop": touchpoint.business, "customer": customer}
+    if request.method == "POST" and customer.email:
+        newsletter.send_confirmation(customer)
+        return render(request, "feedback/subscribe_sent.html", context)
+    return render(request, "feedback/subscribe.html", context)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def subscribe_confirm(request, token):
+    """Step two: the press on the confirmation page records the marketing consent."""
+    try:
+        customer = newsletter.customer_for(token)
+    except signing.BadSignature:
+        return _gone(request)
+    context = {"shop": customer.business, "customer": customer}
+    if request.method == "GET":
+        return render(request, "feedback/subscribe_confirm.html", context)
+    with transaction.atomic():
+        unsuppress(customer, kinds.EMAIL)
+        record_consent(customer, kinds.EMAIL, v.MARKETING, granted=True,
+                       source="newsletter double opt-in",
+                       proof=f"IP {client_ip(request)}; confirmation link emailed to "
+                             f"{customer.email}; confirmed on the subscribe page")
+        events.publish(customer.business, events.CUSTOMER_SUBSCRIBED,
+                       {"customer": customer.public_id, "channel": kinds.EMAIL})
+        newsletter.replan(customer)
+    return render(request, "feedback/subscribe_done.html", context)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def referral_landing(request, code):
+    referrer = Customer.objects.select_related("business").filter(
+        referral_code=(code or "").upper()).first()
+    if referrer is None:
+        return _gone(request)
+    shop = referrer.business
+    form = ReferralForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _create_referred(shop, referrer, form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return render(request, "feedback/referral_done.html",
+                          {"shop": shop, "referrer": referrer})
+    return render(request, "feedback/referral_landing.html",
+                  {"shop": shop, "referrer": referrer, "form": form},
+                  status=400 if form.errors else 200)
+
+
+def _create_referred(shop, referrer, data) -> Customer:
+    with transaction.atomic():
+        customer, _ = upsert_customer(shop, {
+            "name": data["name"], "email": data["email"], "phone": data["phone"],
+            "notes": f"Came through {referrer.name}'s referral link. {data['message']}".strip(),
+        })
+        referrals.attribute(customer, referrer)
+    return customer

@@ -1,0 +1,86 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from followthrough.feedback.models import Incident, SurveyResponse
+from followthrough.feedback.services import EDIT_WINDOW, SURVEY_LIFETIME, submit_response
+from followthrough.touchpoints.models import Touchpoint
+
+
+def url(touch, query=""):
+    return f"/s/{touch.link_token}{query}"
+
+
+def test_it_keys_the_survey_on_at_least_128_random_bits(survey_touch):
+    import base64
+    raw = base64.urlsafe_b64decode(survey_touch.link_token + "==")
+    assert len(raw) * 8 >= 128
+    assert survey_touch.link_token != survey_touch.public_id
+
+
+def test_it_prefills_a_one_tap_score_without_recording_anything(client, survey_touch):
+    response = client.get(url(survey_touch, "?nps=3"))
+    assert response.status_code == 200
+    assert b'value="3" id="id_nps_3" checked' in response.content
+    assert not SurveyResponse.objects.exists()
+    assert not Incident.objects.exists()
+
+
+def test_it_records_an_answer_only_on_post(client, survey_touch):
+    client.post(url(survey_touch), {"nps": "9", "went_well": "Tidy work"})
+    answer = SurveyResponse.objects.get()
+    assert (answer.nps, answer.went_well, answer.customer) == (9, "Tidy work",
+                                                               survey_touch.customer)
+
+
+def test_it_updates_the_answer_on_a_repeated_post(client, survey_touch):
+    client.post(url(survey_touch), {"nps": "9"})
+    client.post(url(survey_touch), {"nps": "9"})
+    client.post(url(survey_touch), {"nps": "7", "improve": "Call ahead"})
+    answer = SurveyResponse.objects.get()
+    assert (answer.nps, answer.improve) == (7, "Call ahead")
+
+
+def test_it_stores_a_new_response_after_the_edit_window(survey_touch):
+    earlier = timezone.now() - EDIT_WINDOW - dt.timedelta(minutes=1)
+    submit_response(survey_touch, {"nps": 8}, now=earlier)
+    submit_response(survey_touch, {"nps": 10})
+    assert sorted(SurveyResponse.objects.values_list("nps", flat=True)) == [8, 10]
+
+
+def test_it_asks_for_at_least_one_answer(client, survey_touch):
+    response = client.post(url(survey_touch), {})
+    assert response.status_code == 400
+    assert b"Please answer at least one question" in response.content
+
+
+def test_it_shows_a_kind_page_for_an_unknown_token(client, db):
+    response = client.get("/s/not-a-real-token")
+    assert response.status_code == 404
+    assert b"find that page" in response.content
+
+
+def test_it_expires_60_days_after_the_send(client, survey_touch):
+    Touchpoint.objects.filter(pk=survey_touch.pk).update(
+        completed_at=timezone.now() - SURVEY_LIFETIME - dt.timedelta(minutes=1))
+    response = client.post(url(survey_touch), {"nps": "9"})
+    assert response.status_code == 200
+    assert b"This link has expired" in response.content
+    assert not SurveyResponse.objects.exists()
+
+
+def test_it_keeps_over_long_answers_and_scripts_safely(client, survey_touch, owner_client):
+    script = "<script>alert(1)</script>" + "x" * 5000
+    client.post(url(survey_touch), {"nps": "9", "went_well": script})
+    stored = SurveyResponse.objects.get().went_well
+    assert len(stored) == 2000 and stored.startswith("<script>")
+    page = owner_client.get("/feedback/").content
+    assert b"<script>alert" not in page and b"&lt;script&gt;alert(1)" in page
+
+
+@pytest.mark.parametrize("agent", ["Mozilla/5.0 (compatible; Proofpoint)", ""])
+def test_it_never_answers_for_a_scanner_get(client, survey_touch, agent):
+    client.get(url(survey_touch, "?nps=0"), HTTP_USER_AGENT=agent)
+    client.head(url(survey_touch, "?nps=0"))
+    assert not SurveyResponse.objects.exists()
