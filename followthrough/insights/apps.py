@@ -5,3 +5,8 @@ class InsightsConfig(AppConfig):
     name = "followthrough.insights"
     label = "insights"
     verbose_name = "Insights"
+
+    def ready(self) -> None:
+        from followthrough.insights import receivers
+
+        receivers.connect()

@@ -1,0 +1,111 @@
+"""The Insights page's figures for one business and period, computed once and cached.
+
+What is cached and why: every figure on the page is an aggregate over the business's
+touchpoints, engagements and feedback, and with a million touchpoints a cold computation
+takes longer than a page should. So the whole set of figures is cached per business and
+period (Django's cache, 10 minutes at most) under a key that changes whenever the data
+does:
+
+- the newest `updated_at` of the business's touchpoints (one index lookup on
+  insights_touchpoint_business_updated), which moves with every send, completion, skip,
+  plan and replan, including the worker's bulk updates that fire no signals;
+- a per-business version number, bumped by post_save/post_delete of the other rows the
+  page reads (engagements, customers, playbooks, steps, promises, responses, incidents,
+  review clicks).
+
+A change shows on the next page view; the 10-minute limit only bounds figures that depend on
+the clock alone (an engagement sliding out of "last 30 days")."""
+
+import datetime as dt
+
+from django.core.cache import cache
+from django.db.models import Max
+from django.utils import timezone
+
+from followthrough.insights import metrics as m
+from followthrough.touchpoints.models import Touchpoint
+
+TTL = 600
+AT_RISK_SHOWN = 25
+
+
+def version_key(business_id: int) -> str:
+    return f"insights:version:{business_id}"
+
+
+def bump(business_id: int) -> None:
+    key = version_key(business_id)
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, None)
+
+
+def cache_key(business, p: m.Period, full: bool = False) -> str:
+    marker = (Touchpoint.objects.filter(business=business)
+              .aggregate(m=Max("updated_at"))["m"])
+    stamp = marker.timestamp() if marker else 0
+    version = cache.get(version_key(business.pk), 0)
+    kind = "full" if full else "page"
+    return f"insights:{kind}:{business.pk}:{p.key}:{version}:{stamp}"
+
+
+def figures(business, p: m.Period, use_cache: bool = True, full: bool = False) -> dict:
+    """The page's figures. The page keeps only the AT_RISK_SHOWN lowest health scores, so
+    the cached entry stays small however many customers there are; `full` keeps them all
+    (the at-risk CSV) in an entry of its own."""
+    key = cache_key(business, p, full) if use_cache else None
+    if key:
+        found = cache.get(key)
+        if found is not None:
+            return found
+    data = compute(business, p, full)
+    if key:
+        cache.set(key, data, TTL)
+    return data
+
+
+def compute(business, p: m.Period, full: bool = False) -> dict:
+    health = m.health(business, now=p.end)
+    risky = m.at_risk(health)
+    design = m.design_delta(business)
+    coverage = m.coverage_map(business)
+    return {
+        "computed_at": p.end,
+        "practice": m.practice_delta(business, p),
+        "design": design,
+        "design_names": [m.ELEMENT_NAMES[e] for e in design],
+        "gaps": [{"playbook_id": g["playbook"].public_id, "name": g["playbook"].name,
+                  "missing": g["missing"], "missing_names": g["missing_names"]}
+                 for g in m.playbook_gaps(business)],
+        "trend": m.delta_trend(business, p),
+        "coverage": [{"playbook_id": c["playbook"].public_id, "name": c["playbook"].name,
+                      "stages": c["stages"]} for c in coverage],
+        "outcomes_by_stage": m.stage_outcomes(business, p),
+        "health": m.health_summary(health),
+        "at_risk": [_risk_row(h) for h in (risky if full else risky[:AT_RISK_SHOWN])],
+        "feedback": m.feedback_metrics(business, p),
+        "repeat": m.repeat_purchase(business, p),
+        "next_purchase": m.time_to_next_purchase(business, p),
+        "referrals": m.referrals(business, p),
+        "clicks": m.review_clicks(business, p),
+        "maintenance": m.maintenance_jobs(business, p),
+    }
+
+
+def _risk_row(h: m.Health) -> dict:
+    return {
+        "public_id": h.public_id, "name": h.name, "score": h.score, "reasons": h.reasons,
+        "last_contact": h.last_contact, "promise_keeping": h.promise_keeping,
+        "promises_broken": h.promises_broken, "latest_score": h.latest_score,
+        "open_incident": h.open_incident, "maintenance_due": h.maintenance_due,
+        "maintenance_overdue": h.maintenance_overdue,
+    }
+
+
+def month_label(month: dt.date) -> str:
+    return month.strftime("%b") if month.month != 1 else month.strftime("%b %y")
+
+
+def local(value):
+    return timezone.localtime(value) if value else None

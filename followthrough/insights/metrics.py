@@ -1,0 +1,589 @@
+"""Every figure on the Insights page, as a function over the business's rows.
+
+Each function takes the business (and a Period where the figure depends on time) and
+returns plain data; nothing here renders or caches. docs/insights.md defines each figure in
+words, and tests/insights/test_metrics.py pins the definitions with exact numbers.
+
+Conventions:
+- An element "happened" when a touchpoint for it is sent or done (Status.HAPPENED).
+- A "delivered engagement" has a delivered date and no cancelled date.
+- A figure with nothing to average over is None (shown as "—"), never 0.
+"""
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Window
+from django.db.models.functions import Coalesce, Lag, TruncMonth
+from django.utils import timezone
+
+from followthrough.customers.models import Customer, Engagement
+from followthrough.playbooks import vocabulary as v
+from followthrough.playbooks.library import BUILTIN_PLAYBOOKS
+from followthrough.playbooks.models import Playbook, Step
+from followthrough.touchpoints.models import Status, Touchpoint
+
+ELEMENTS = v.POST_SERVICE_ELEMENTS
+ELEMENT_NAMES = dict(v.ELEMENT_CHOICES)
+STAGES = (1, 2, 3, 4)
+SMALL_SAMPLE = 30
+# Word of mouth: an unhappy customer tells 20 to 30 people, a happy one 7 to 10.
+UNHAPPY_TELLS = (20, 30)
+HAPPY_TELLS = (7, 10)
+NO_CONTACT_MONTHS = 6
+NEXT_JOB_DAYS = 60  # a maintenance reminder "became a job" if one is won within this
+
+
+# ---------------------------------------------------------------------------- periods
+
+PERIODS = {"30": ("Last 30 days", 30), "90": ("Last 90 days", 90),
+           "365": ("Last 12 months", 365), "all": ("All time", None)}
+DEFAULT_PERIOD = "90"
+
+
+@dataclass(frozen=True)
+class Period:
+    key: str
+    label: str
+    start: dt.datetime | None  # None: all time
+    end: dt.datetime
+
+    def q(self, field_name: str) -> Q:
+        """The filter `start <= field <= end` (no lower bound for all time)."""
+        q = Q(**{f"{field_name}__lte": self.end})
+        if self.start is not None:
+            q &= Q(**{f"{field_name}__gte": self.start})
+        return q
+
+    def contains(self, when) -> bool:
+        return when is not None and when <= self.end and (self.start is None
+                                                          or when >= self.start)
+
+
+def period(key: str | None, now: dt.datetime | None = None) -> Period:
+    now = now or timezone.now()
+    if key not in PERIODS:
+        key = DEFAULT_PERIOD
+    label, days = PERIODS[key]
+    start = None if days is None else now - dt.timedelta(days=days)
+    return Period(key, label, start, now)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return None if not whole else round(100 * part / whole, 1)
+
+
+# --------------------------------------------------------------------- the delta
+
+@dataclass(frozen=True)
+class Delta:
+    happened: frozenset
+    missing: tuple  # in POST_SERVICE_ELEMENTS order
+
+    @property
+    def count(self) -> int:
+        return len(self.missing)
+
+    @property
+    def missing_names(self) -> list[str]:
+        return [ELEMENT_NAMES[e] for e in self.missing]
+
+    @property
+    def rows(self) -> list[tuple[str, bool]]:
+        return [(ELEMENT_NAMES[e], e in self.happened) for e in ELEMENTS]
+
+
+def delivered_engagements(business):
+    return Engagement.objects.filter(business=business, delivered_at__isnull=False,
+                                     cancelled_at__isnull=True)
+
+
+def happened_elements(engagements) -> dict[int, set[str]]:
+    """Engagement id → the post-service elements that were sent or done for it."""
+    found: dict[int, set[str]] = {}
+    rows = (Touchpoint.objects.filter(engagement__in=engagements, element__in=ELEMENTS,
+                                      status__in=Status.HAPPENED)
+            .values_list("engagement_id", "element").distinct())
+    for engagement_id, element in rows:
+        found.setdefault(engagement_id, set()).add(element)
+    return found
+
+
+def delta_of(happened) -> Delta:
+    happened = frozenset(happened) & frozenset(ELEMENTS)
+    return Delta(happened, tuple(e for e in ELEMENTS if e not in happened))
+
+
+def engagement_delta(engagement) -> Delta | None:
+    """The delta of one engagement; None until it is delivered (or when it was cancelled)."""
+    if engagement.delivered_at is None or engagement.cancelled_at is not None:
+        return None
+    found = happened_elements(Engagement.objects.filter(pk=engagement.pk))
+    return delta_of(found.get(engagement.pk, ()))
+
+
+def customer_deltas(customer) -> list[tuple]:
+    """(engagement, Delta) for each delivered engagement of the customer, newest first."""
+    engagements = list(delivered_engagements(customer.business_id)
+                       .filter(customer=customer).order_by("-delivered_at"))
+    found = happened_elements(engagements)
+    return [(e, delta_of(found.get(e.pk, ()))) for e in engagements]
+
+
+def practice_delta(business, p: Period) -> dict:
+    """The average engagement delta over engagements delivered in the period."""
+    engagements = delivered_engagements(business).filter(p.q("delivered_at"))
+    n = engagements.count()
+    if not n:
+        return {"average": None, "engagements": 0}
+    happened = (Touchpoint.objects.filter(engagement__in=engagements, element__in=ELEMENTS,
+                                          status__in=Status.HAPPENED)
+                .values("engagement_id", "element").distinct().count())
+    return {"average": round(len(ELEMENTS) - happened / n, 2), "engagements": n}
+
+
+def _elements_in(steps) -> set[str]:
+    return set(steps.filter(element__in=ELEMENTS).values_list("element", flat=True))
+
+
+def design_delta(business) -> list[str]:
+    """The post-service elements that no active playbook contains, in element order."""
+    have = _elements_in(Step.objects.filter(playbook__business=business,
+                                            playbook__is_active=True))
+    return [e for e in ELEMENTS if e not in have]
+
+
+def playbook_gaps(business) -> list[dict]:
+    """Each active playbook with the post-service elements it lacks."""
+    have: dict[int, set[str]] = {}
+    rows = (Step.objects.filter(playbook__business=business, playbook__is_active=True,
+                                element__in=ELEMENTS)
+            .values_list("playbook_id", "element").distinct())
+    for playbook_id, element in rows:
+        have.setdefault(playbook_id, set()).add(element)
+    out = []
+    for playbook in Playbook.objects.filter(business=business, is_active=True).order_by("name"):
+        missing = [e for e in ELEMENTS if e not in have.get(playbook.pk, set())]
+        out.append({"playbook": playbook, "missing": missing,
+                    "missing_names": [ELEMENT_NAMES[e] for e in missing]})
+    return out
+
+
+def month_starts(business, p: Period, first: dt.datetime | None = None) -> list[dt.date]:
+    """The months of the trend, oldest first: the last 12, or from the first delivery for
+    all time (at most 36)."""
+    zone = business.zone
+    end = timezone.localtime(p.end, zone).date().replace(day=1)
+    count = 12
+    if p.start is None and first is not None:
+        start = timezone.localtime(first, zone).date().replace(day=1)
+        count = min(36, max(1, (end.year - start.year) * 12 + end.month - start.month + 1))
+    months = []
+    y, m = end.year, end.month
+    for _ in range(count):
+        months.append(dt.date(y, m, 1))
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return months[::-1]
+
+
+def delta_trend(business, p: Period) -> list[dict]:
+    """Per month of delivery, in the business's zone: the practice delta (average
+    engagement delta) and the design delta as it was applied (post-service elements that
+    no plan of that month's engagements contained)."""
+    zone = business.zone
+    delivered = delivered_engagements(business)
+    first = delivered.order_by("delivered_at").values_list("delivered_at", flat=True).first()
+    months = month_starts(business, p, first)
+    if not months:
+        return []
+    since = dt.datetime.combine(months[0], dt.time(0), tzinfo=zone)
+    engagements = delivered.filter(delivered_at__gte=since, delivered_at__lte=p.end)
+    month = TruncMonth("delivered_at", tzinfo=zone)
+    counts = {_as_date(r["m"]): r["n"] for r in engagements.annotate(m=month).values("m")
+              .annotate(n=Count("id")).order_by()}
+    tp_month = TruncMonth("engagement__delivered_at", tzinfo=zone)
+    base = Touchpoint.objects.filter(engagement__in=engagements, element__in=ELEMENTS)
+    happened: dict[dt.date, int] = {}
+    for r in (base.filter(status__in=Status.HAPPENED).annotate(m=tp_month)
+              .values("m", "engagement_id", "element").distinct().order_by()):
+        key = _as_date(r["m"])
+        happened[key] = happened.get(key, 0) + 1
+    planned: dict[dt.date, set[str]] = {}
+    for r in (base.exclude(status=Status.CANCELLED).annotate(m=tp_month)
+              .values("m", "element").distinct().order_by()):
+        planned.setdefault(_as_date(r["m"]), set()).add(r["element"])
+    out = []
+    for m in months:
+        n = counts.get(m, 0)
+        out.append({
+            "month": m,
+            "engagements": n,
+            "practice": round(len(ELEMENTS) - happened.get(m, 0) / n, 2) if n else None,
+            "design": len(ELEMENTS) - len(planned.get(m, set())) if n else None,
+        })
+    return out
+
+
+def _as_date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, str):  # some SQLite builds hand back text
+        return dt.date.fromisoformat(value[:10])
+    return value
+
+
+# ------------------------------------------------------------ the one-click fix
+
+def library_step(element: str) -> dict | None:
+    """The built-in step for an element: one anchored on delivery first, else the first."""
+    candidates = [s for p in BUILTIN_PLAYBOOKS for s in p["steps"] if s["element"] == element]
+    for s in candidates:
+        if s["anchor"] == v.DELIVERED:
+            return s
+    return candidates[0] if candidates else None
+
+
+# -------------------------------------------------------- touch-point coverage
+
+def coverage_map(business) -> list[dict]:
+    """Each active playbook with the number of steps it has in stages 1-4."""
+    counts: dict[tuple[int, int], int] = {}
+    for r in (Step.objects.filter(playbook__business=business, playbook__is_active=True)
+              .values("playbook_id", "stage").annotate(n=Count("id")).order_by()):
+        counts[(r["playbook_id"], r["stage"])] = r["n"]
+    return [
+        {"playbook": pb, "stages": [counts.get((pb.pk, s), 0) for s in STAGES]}
+        for pb in Playbook.objects.filter(business=business, is_active=True).order_by("name")
+    ]
+
+
+def stage_outcomes(business, p: Period) -> list[dict]:
+    """Per stage, the touchpoints due in the period that are finished: completed (sent or
+    done), skipped, missed (missed or failed). Cancelled and still-open rows are left out."""
+    buckets = {Status.SENT: "completed", Status.DONE: "completed", Status.SKIPPED: "skipped",
+               Status.MISSED: "missed", Status.FAILED: "missed"}
+    table = {s: {"completed": 0, "skipped": 0, "missed": 0} for s in STAGES}
+    rows = (Touchpoint.objects.filter(p.q("due_at"), business=business,
+                                      status__in=list(buckets))
+            .values("stage", "status").annotate(n=Count("id")).order_by())
+    for r in rows:
+        table[r["stage"]][buckets[r["status"]]] += r["n"]
+    out = []
+    for s in STAGES:
+        row = table[s]
+        total = row["completed"] + row["skipped"] + row["missed"]
+        out.append({"stage": s, "name": v.STAGE_NAMES[s], **row, "total": total,
+                    "completed_rate": _rate(row["completed"], total)})
+    return out
+
+
+# ------------------------------------------------------------ optional models
+
+def optional_model(app_label: str, name: str):
+    """A model from an app to our left that may not have landed yet; None if absent."""
+    try:
+        return apps.get_model(app_label, name)
+    except LookupError:
+        return None
+
+
+# ------------------------------------------------------------ business outcomes
+
+def repeat_purchase(business, p: Period) -> dict:
+    """Of the customers with a sale or job won in the period, how many have two or more
+    (not cancelled) in all."""
+    live = Engagement.objects.filter(business=business, cancelled_at__isnull=True)
+    buyers = live.filter(p.q("won_at")).values("customer_id").distinct()
+    customers = (live.filter(customer_id__in=buyers).values("customer_id")
+                 .annotate(n=Count("id")).order_by())
+    total = repeat = 0
+    for r in customers:
+        total += 1
+        repeat += r["n"] >= 2
+    return {"customers": total, "repeat": repeat, "rate": _rate(repeat, total)}
+
+
+def time_to_next_purchase(business, p: Period) -> dict:
+    """The median number of days between a customer's sale or job and their previous one,
+    over the (not cancelled) ones won in the period that had a previous one."""
+    rows = (Engagement.objects.filter(business=business, cancelled_at__isnull=True)
+            .annotate(previous=Window(Lag("won_at"), partition_by=[F("customer_id")],
+                                      order_by=[F("won_at").asc(), F("id").asc()]))
+            .values_list("won_at", "previous"))
+    gaps = [(won - prev).total_seconds() / 86400 for won, prev in rows
+            if prev is not None and p.contains(won)]
+    return {"pairs": len(gaps),
+            "median_days": round(statistics.median(gaps), 1) if gaps else None}
+
+
+def referrals(business, p: Period) -> dict:
+    """Customers added in the period whom another customer referred, and how many of them
+    have bought (a sale or job that was not cancelled)."""
+    referred = Customer.objects.filter(p.q("created_at"), business=business,
+                                       referred_by__isnull=False)
+    made = referred.count()
+    bought = Engagement.objects.filter(customer=OuterRef("pk"), cancelled_at__isnull=True)
+    converted = referred.filter(Exists(bought)).count()
+    return {"made": made, "converted": converted, "rate": _rate(converted, made)}
+
+
+def maintenance_jobs(business, p: Period) -> dict:
+    """Maintenance reminders sent or done in the period, and how many were followed by a
+    new sale or job for that customer won within NEXT_JOB_DAYS."""
+    reminders = list(
+        Touchpoint.objects.filter(business=business, element=v.MAINTENANCE,
+                                  status__in=Status.HAPPENED)
+        .annotate(at=Coalesce("completed_at", "due_at")).filter(p.q("at"))
+        .values_list("customer_id", "engagement_id", "at")
+    )
+    if not reminders:
+        return {"reminders": 0, "jobs": 0, "rate": None}
+    wins: dict[int, list] = {}
+    for customer_id, eng_id, won in (
+        Engagement.objects.filter(business=business, cancelled_at__isnull=True,
+                                  customer_id__in={r[0] for r in reminders})
+        .values_list("customer_id", "id", "won_at")
+    ):
+        wins.setdefault(customer_id, []).append((eng_id, won))
+    window = dt.timedelta(days=NEXT_JOB_DAYS)
+    jobs = sum(
+        any(eng_id != source and at <= won <= at + window for eng_id, won in wins.get(c, []))
+        for c, source, at in reminders
+    )
+    return {"reminders": len(reminders), "jobs": jobs, "rate": _rate(jobs, len(reminders))}
+
+
+# --------------------------------------------------------- relationship health
+
+@dataclass
+class Health:
+    customer_id: int
+    name: str = ""
+    public_id: str = ""
+    last_contact: dt.datetime | None = None
+    promises_kept: int = 0
+    promises_broken: int = 0
+    latest_score: int | None = None  # latest NPS-style score, 0-10, when feedback exists
+    detractor_unrecovered: bool = False
+    open_incident: bool = False
+    maintenance_due: dt.datetime | None = None
+    maintenance_overdue: bool = False
+    no_contact: bool = False
+    reasons: list = field(default_factory=list)
+    score: int = 100
+
+    @property
+    def promise_keeping(self) -> float | None:
+        return _rate(self.promises_kept, self.promises_kept + self.promises_broken)
+
+    @property
+    def at_risk(self) -> bool:
+        return bool(self.reasons)
+
+
+# Points taken off 100 for each warning sign; the page and docs/insights.md explain them.
+PENALTIES = {
+    "detractor": 30,
+    "incident": 25,
+    "broken_promise": 15,  # per broken promise, at most two counted
+    "maintenance": 15,
+    "no_contact": 15,
+}
+
+
+def score_health(h: Health) -> Health:
+    reasons, score = [], 100
+    if h.detractor_unrecovered:
+        score -= PENALTIES["detractor"]
+        reasons.append("Unhappy, not yet won back")
+    if h.open_incident:
+        score -= PENALTIES["incident"]
+        reasons.append("Open incident")
+    if h.promises_broken:
+        score -= PENALTIES["broken_promise"] * min(2, h.promises_broken)
+        reasons.append("Broken promise" if h.promises_broken == 1
+                       else f"{h.promises_broken} broken promises")
+    if h.maintenance_overdue:
+        score -= PENALTIES["maintenance"]
+        reasons.append("Maintenance overdue")
+    if h.no_contact:
+        score -= PENALTIES["no_contact"]
+        reasons.append(f"No contact in {NO_CONTACT_MONTHS} months")
+    h.score, h.reasons = max(0, score), reasons
+    return h
+
+
+def health(business, now=None, customers=None) -> dict[int, Health]:
+    """Customer id → Health for every customer of the business (or the given ones).
+
+    A few grouped queries, whatever the number of customers."""
+    now = now or timezone.now()
+    qs = Customer.objects.filter(business=business)
+    if customers is not None:
+        qs = qs.filter(pk__in=[c.pk for c in customers])
+    out = {pk: Health(pk, name, pid) for pk, name, pid in
+           qs.values_list("pk", "name", "public_id")}
+    if not out:
+        return out
+    scope = {"customer_id__in": list(out)} if customers is not None else {}
+    tps = Touchpoint.objects.filter(business=business, **scope)
+    for customer_id, last in (tps.filter(status__in=Status.HAPPENED)
+                              .values("customer_id").annotate(
+                                  last=Max(Coalesce("completed_at", "due_at")))
+                              .values_list("customer_id", "last").order_by()):
+        out[customer_id].last_contact = last
+    # Maintenance: the next open reminder; overdue when one went unanswered (missed or
+    # failed), or was sent more than NEXT_JOB_DAYS ago with no sale or job since.
+    for customer_id, due in (tps.filter(element=v.MAINTENANCE,
+                                        status__in=[Status.PLANNED, Status.DRAFT])
+                             .values("customer_id").annotate(due=Max("due_at"))
+                             .values_list("customer_id", "due").order_by()):
+        out[customer_id].maintenance_due = due
+    last_won = dict(Engagement.objects.filter(business=business, cancelled_at__isnull=True,
+                                              **scope)
+                    .values("customer_id").annotate(w=Max("won_at"))
+                    .values_list("customer_id", "w").order_by())
+    stale = now - dt.timedelta(days=NEXT_JOB_DAYS)
+    for customer_id, status, at in (
+        tps.filter(element=v.MAINTENANCE,
+                   status__in=[Status.MISSED, Status.FAILED, *Status.HAPPENED])
+        .annotate(at=Coalesce("completed_at", "due_at"))
+        .values_list("customer_id", "status", "at")
+    ):
+        won = last_won.get(customer_id)
+        answered = won is not None and won >= at
+        if not answered and (status in (Status.MISSED, Status.FAILED) or at <= stale):
+            out[customer_id].maintenance_overdue = True
+    # No contact: the latest sale or job and the latest touch sent or done are both older
+    # than N months.
+    cutoff = now - dt.timedelta(days=round(NO_CONTACT_MONTHS * 30.44))
+    for customer_id, h in out.items():
+        since = max(filter(None, [h.last_contact, last_won.get(customer_id)]), default=None)
+        h.no_contact = since is not None and since < cutoff
+    _promises(business, out, scope)
+    feedback_health(business, out, scope)
+    for h in out.values():
+        score_health(h)
+    return out
+
+
+def _promises(business, out, scope) -> None:
+    Promise = optional_model("agenda", "Promise")
+    if Promise is None:
+        return
+    for r in (Promise.objects.filter(business=business, **scope)
+              .values("customer_id").annotate(
+                  kept=Count("id", filter=Q(status="kept")),
+                  broken=Count("id", filter=Q(status="broken")))
+              .order_by()):
+        h = out[r["customer_id"]]
+        h.promises_kept, h.promises_broken = r["kept"], r["broken"]
+
+
+def at_risk(health_by_customer: dict[int, Health], limit: int | None = None) -> list[Health]:
+    """The customers who need attention: lowest score first, then name."""
+    rows = sorted((h for h in health_by_customer.values() if h.at_risk),
+                  key=lambda h: (h.score, h.name.lower(), h.customer_id))
+    return rows if limit is None else rows[:limit]
+
+
+def health_summary(health_by_customer: dict[int, Health]) -> dict:
+    scores = [h.score for h in health_by_customer.values()]
+    return {"customers": len(scores),
+            "average": round(sum(scores) / len(scores), 1) if scores else None,
+            "at_risk": sum(1 for h in health_by_customer.values() if h.at_risk)}
+
+
+# ------------------------------------------------------------------ feedback
+
+def feedback_metrics(business, p: Period) -> dict | None:
+    """NPS, CSAT, response rate, time to resolve incidents and the word-of-mouth estimate,
+    over survey responses received in the period. None when the feedback app is absent."""
+    Response = optional_model("feedback", "SurveyResponse")
+    Incident = optional_model("feedback", "Incident")
+    if Response is None or Incident is None:
+        return None
+    responses = Response.objects.filter(p.q("created_at"), business=business)
+    counts = responses.aggregate(
+        responses=Count("id"),
+        nps_n=Count("id", filter=Q(nps__isnull=False)),
+        promoters=Count("id", filter=Q(nps__gte=9)),
+        detractors=Count("id", filter=Q(nps__lte=6)),
+        csat_n=Count("id", filter=Q(csat__isnull=False)),
+        satisfied=Count("id", filter=Q(csat__gte=4)),
+    )
+    n = counts["nps_n"]
+    passives = n - counts["promoters"] - counts["detractors"]
+    nps = round(100 * (counts["promoters"] - counts["detractors"]) / n) if n else None
+    requests = (Touchpoint.objects.filter(business=business, element=v.FEEDBACK,
+                                          status__in=Status.HAPPENED)
+                .annotate(at=Coalesce("completed_at", "due_at")).filter(p.q("at")))
+    asked = requests.count()
+    answered = (Response.objects.filter(business=business, touchpoint__in=requests)
+                .values("touchpoint_id").distinct().count())
+    resolved = list(Incident.objects.filter(p.q("resolved_at"), business=business)
+                    .values_list("opened_at", "resolved_at"))
+    hours = [(done - opened).total_seconds() / 3600 for opened, done in resolved]
+    return {
+        "responses": counts["responses"],
+        "small_sample": counts["responses"] < SMALL_SAMPLE,
+        "nps": nps, "nps_answers": n, "promoters": counts["promoters"],
+        "passives": passives, "detractors": counts["detractors"],
+        "csat": _rate(counts["satisfied"], counts["csat_n"]), "csat_answers": counts["csat_n"],
+        "satisfied": counts["satisfied"],
+        "requests": asked, "answered": answered, "response_rate": _rate(answered, asked),
+        "resolved_incidents": len(hours),
+        "median_hours_to_resolve": round(statistics.median(hours), 1) if hours else None,
+        "open_incidents": Incident.objects.filter(business=business,
+                                                  resolved_at__isnull=True).count(),
+        "word_of_mouth": word_of_mouth(counts["promoters"], passives, counts["detractors"]),
+    }
+
+
+def word_of_mouth(promoters: int, passives: int, detractors: int) -> dict:
+    """An estimate, not a measurement: each unhappy customer tells 20 to 30 people, each
+    happy one 7 to 10, and one in between tells nobody."""
+    return {
+        "unhappy_low": detractors * UNHAPPY_TELLS[0], "unhappy_high": detractors * UNHAPPY_TELLS[1],
+        "happy_low": promoters * HAPPY_TELLS[0], "happy_high": promoters * HAPPY_TELLS[1],
+        "promoters": promoters, "passives": passives, "detractors": detractors,
+    }
+
+
+def review_clicks(business, p: Period) -> dict | None:
+    Click = optional_model("feedback", "ReviewClick")
+    if Click is None:
+        return None
+    by_site = dict(Click.objects.filter(p.q("at"), business=business).values("site")
+                   .annotate(n=Count("id")).values_list("site", "n").order_by())
+    return {"clicks": sum(by_site.values()), "by_site": dict(sorted(by_site.items()))}
+
+
+def feedback_health(business, out, scope) -> None:
+    """Latest score, open incident and unhappy-not-won-back, per customer."""
+    Response = optional_model("feedback", "SurveyResponse")
+    Incident = optional_model("feedback", "Incident")
+    if Response is None or Incident is None:
+        return
+    latest: dict[int, tuple] = {}
+    for customer_id, nps, at in (Response.objects.filter(business=business, **scope)
+                                 .filter(nps__isnull=False)
+                                 .order_by("created_at", "id")
+                                 .values_list("customer_id", "nps", "created_at")):
+        latest[customer_id] = (nps, at)
+    recovered: dict[int, dt.datetime] = {}
+    for customer_id, resolved_at in (
+        Incident.objects.filter(business=business, **scope)
+        .values_list("customer_id", "resolved_at")
+    ):
+        if resolved_at is None:
+            out[customer_id].open_incident = True
+        else:
+            recovered[customer_id] = max(resolved_at, recovered.get(customer_id, resolved_at))
+    for customer_id, (nps, at) in latest.items():
+        h = out[customer_id]
+        h.latest_score = nps
+        won_back = recovered.get(customer_id)
+        h.detractor_unrecovered = nps <= 6 and (won_back is None or won_back < at)
