@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "followthrough.insights",
     "followthrough.api",
     "followthrough.integrations",
+    "followthrough.privacy",
     "followthrough.demo",
 ]
 
@@ -185,7 +186,7 @@ ANYMAIL = {
 }
 if EMAIL_PROVIDER:
     if not EMAIL_PROVIDER.replace("_", "").isalnum():
-        raise ConfigError(f"EMAIL_PROVIDER must be an anymail provider name, not {EMAIL_PROVIDER!r}")
+        raise ConfigError(f"EMAIL_PROVIDER must be a provider name, not {EMAIL_PROVIDER!r}")
     EMAIL_BACKEND = f"anymail.backends.{EMAIL_PROVIDER}.EmailBackend"
     OUTBOX_ENABLED = False
 INSTALLED_APPS.append("anymail")
@@ -202,3 +203,78 @@ WEBHOOK_BACKOFF_SECONDS = env_int("WEBHOOK_BACKOFF_SECONDS", 30)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 600)
 # ---- integrations (issue 6) END ----
+
+# ---- security (issue 8) BEGIN: headers, sign-in protection, two-factor, rate limits ----
+# See docs/security.md for what each of these protects.
+import datetime as _dt  # noqa: E402
+
+from csp.constants import NONE as _NONE  # noqa: E402
+from csp.constants import SELF as _SELF  # noqa: E402
+
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "axes", "csp"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "followthrough.tenants.middleware.PublicLinkMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("followthrough.tenants.middleware.BusinessMiddleware"),
+                  "followthrough.tenants.middleware.AuditContextMiddleware")
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes asks
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [_SELF],
+        "script-src": [_SELF],
+        "style-src": [_SELF],
+        "img-src": [_SELF, "data:"],
+        "frame-ancestors": [_NONE],
+        "form-action": [_SELF],
+        "base-uri": [_SELF],
+    }
+}
+
+if SITE_URL.startswith("https://"):
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+if env_bool("BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies append to X-Forwarded-For; 0 trusts only REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# Brute force: django-axes locks a username from one address after repeated failures.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("LOGIN_LOCKOUT_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = _dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+AXES_VERBOSE = False
+
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Followthrough")
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 3600)
+INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 7)
+
+# Requests per client address per minute on the public links; the inbound webhooks get more.
+PUBLIC_RATE_LIMIT_PER_MINUTE = env_int("PUBLIC_RATE_LIMIT_PER_MINUTE", 60)
+HOOKS_RATE_LIMIT_PER_MINUTE = env_int("HOOKS_RATE_LIMIT_PER_MINUTE", 600)
+PUBLIC_RATE_LIMITS = {
+    "/s/": PUBLIC_RATE_LIMIT_PER_MINUTE,
+    "/u/": PUBLIC_RATE_LIMIT_PER_MINUTE,
+    "/r/": PUBLIC_RATE_LIMIT_PER_MINUTE,
+    "/ref/": PUBLIC_RATE_LIMIT_PER_MINUTE,
+    "/cal/": PUBLIC_RATE_LIMIT_PER_MINUTE,
+    "/invite/": PUBLIC_RATE_LIMIT_PER_MINUTE,
+    "/password/": PUBLIC_RATE_LIMIT_PER_MINUTE,
+    "/hooks/": HOOKS_RATE_LIMIT_PER_MINUTE,
+}
+# ---- security (issue 8) END ----

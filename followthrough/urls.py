@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("followthrough.agenda.urls")),
     path("insights/", include("followthrough.insights.urls")),
     path("", include("followthrough.integrations.urls")),
+    path("", include("followthrough.privacy.urls")),
     path("api/v1/", include("followthrough.api.urls")),
     path("u/<str:token>", unsubscribe, name="unsubscribe"),
 ]

@@ -5,4 +5,5 @@ from followthrough.channels import views
 urlpatterns = [
     path("", views.outbox_list, name="outbox_list"),
     path("<str:public_id>/", views.outbox_message, name="outbox_message"),
+    path("<str:public_id>/html/", views.outbox_message_html, name="outbox_message_html"),
 ]

@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods
 
 from followthrough.channels.models import OutboxMessage
@@ -55,3 +56,22 @@ def outbox_message(request, public_id):
     headers = sorted((message.headers or {}).items())
     context = {"message": message, "headers": headers}
     return render(request, "channels/outbox_message.html", context, nav="outbox")
+
+
+# The email's own HTML, framed by outbox_message in a sandboxed <iframe src>. Email HTML
+# needs inline styles, so this one response gets a CSP of its own: inline styles and data:
+# images, nothing else (no scripts, no remote images, no forms), framed only by us.
+EMAIL_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+             "frame-ancestors 'self'; form-action 'none'; base-uri 'none'; sandbox")
+
+
+@business_required
+@outbox_enabled
+@require_http_methods(["GET", "HEAD"])
+@xframe_options_sameorigin
+def outbox_message_html(request, public_id):
+    message = get_outbox_message_or_404(request, public_id)
+    response = HttpResponse(message.html_body, content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = EMAIL_CSP
+    response["Referrer-Policy"] = "no-referrer"
+    return response

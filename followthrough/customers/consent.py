@@ -12,6 +12,7 @@ from django.core import signing
 from followthrough.channels import kinds
 from followthrough.customers.models import ConsentEvent, Customer, Suppression
 from followthrough.playbooks import vocabulary as v
+from followthrough.tenants import audit
 
 UNSUBSCRIBE_SALT = "followthrough.unsubscribe"
 
@@ -112,10 +113,13 @@ def record_consent(customer: Customer, channel: str, purpose: str, granted: bool
                    note: str = "", proof: str = "") -> ConsentEvent:
     """Append to the ledger. `proof` is what shows it: an IP address and form, an import
     file's name, the link it came from."""
-    return ConsentEvent.objects.create(
+    event = ConsentEvent.objects.create(
         business=customer.business, customer=customer, channel=channel, purpose=purpose,
         granted=granted, source=source, note=note, proof=proof[:2000],
     )
+    changes = {"channel": channel, "purpose": purpose, "granted": granted, "source": source}
+    audit.record(None, customer.business, "consent.change", target=customer, changes=changes)
+    return event
 
 
 def unsubscribe_token(customer: Customer, purpose: str) -> str:

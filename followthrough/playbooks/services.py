@@ -7,6 +7,7 @@ from django.db.models import Max
 
 from followthrough.playbooks.models import Playbook, Step
 from followthrough.playbooks.signals import playbook_changed
+from followthrough.tenants import audit
 from followthrough.tenants.models import Business
 
 UP, DOWN = "up", "down"
@@ -40,12 +41,19 @@ def create_playbook(business: Business, *, name: str, slug: str, description: st
                 Step(playbook=playbook, **{f: getattr(s, f) for f in STEP_COPY_FIELDS})
                 for s in copy_from.steps.all()
             )
+        audit.record(None, business, "playbook.create", target=playbook,
+                     changes={"name": name, "copied_from": getattr(copy_from, "name", None)})
     return playbook
 
 
 def update_playbook(playbook: Playbook, *, name: str, description: str) -> Playbook:
+    changes = audit.diff({"name": playbook.name, "description": playbook.description},
+                         {"name": name, "description": description})
     playbook.name, playbook.description = name, description
-    playbook.save(update_fields=["name", "description"])
+    with transaction.atomic():
+        playbook.save(update_fields=["name", "description"])
+        audit.record(None, playbook.business, "playbook.update", target=playbook,
+                     changes=changes)
     return playbook
 
 
@@ -57,6 +65,8 @@ def save_step(step: Step) -> Step:
     """Save a new or edited step (already validated) and announce the change."""
     with transaction.atomic():
         step.save()
+        audit.record(None, step.playbook.business, "step.save", target=step,
+                     changes={"playbook": step.playbook.name, "step": str(step)})
         announce(step.playbook)
     return step
 
@@ -66,6 +76,8 @@ def delete_step(step: Step) -> None:
     replan that playbook_changed triggers cancels the planned ones."""
     playbook = step.playbook
     with transaction.atomic():
+        audit.record(None, playbook.business, "step.delete", target=step,
+                     changes={"playbook": playbook.name, "step": str(step)})
         step.delete()
         announce(playbook)
 
@@ -93,6 +105,9 @@ def move_step(step: Step, direction: str) -> bool:
                 s.position = position
                 changed.append(s)
         Step.objects.bulk_update(changed, ["position"])
+        audit.record(None, playbook.business, "step.move", target=step,
+                     changes={"playbook": playbook.name, "step": str(step),
+                              "direction": direction})
         announce(playbook)
     step.refresh_from_db(fields=["position"])
     return True

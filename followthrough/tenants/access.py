@@ -34,6 +34,9 @@ def business_required(view):
 
 
 def owner_required(view):
+    """Owners only; anyone else in the business gets a 404. Marks the view `owner_only`,
+    which tests/test_access_matrix.py reads: this decorator is the one list of owner routes."""
+
     @wraps(view)
     @business_required
     def wrapper(request, *args, **kwargs):
@@ -41,4 +44,5 @@ def owner_required(view):
             raise Http404("Owners only")
         return view(request, *args, **kwargs)
 
+    wrapper.owner_only = True
     return wrapper

@@ -1,6 +1,7 @@
 from django import forms
+from django.contrib.auth import password_validation
 
-from followthrough.tenants.models import Business
+from followthrough.tenants.models import Business, Membership
 
 PROFILE_FIELDS = [
     "name", "timezone", "sender_name", "sender_email", "reply_to_email",
@@ -12,13 +13,16 @@ CALENDAR_FIELDS = [
 ]
 
 
+PRIVACY_FIELDS = ["retention_touchpoint_days", "retention_feedback_days"]
+
+
 class BusinessForm(forms.ModelForm):
     website = forms.URLField(required=False, assume_scheme="https", max_length=200,
                              label="Website")
 
     class Meta:
         model = Business
-        fields = PROFILE_FIELDS + CALENDAR_FIELDS
+        fields = PROFILE_FIELDS + CALENDAR_FIELDS + PRIVACY_FIELDS
         labels = {
             "name": "Business name",
             "timezone": "Time zone",
@@ -30,6 +34,8 @@ class BusinessForm(forms.ModelForm):
             "quiet_hours_end": "Quiet hours end",
             "catch_up_days": "Catch-up window (days)",
             "frequency_cap_days": "Frequency cap (days)",
+            "retention_touchpoint_days": "Keep message text for (days)",
+            "retention_feedback_days": "Keep written feedback for (days)",
         }
         help_texts = {"timezone": "An IANA name such as America/New_York or Europe/London."}
         widgets = {
@@ -46,3 +52,98 @@ class BusinessForm(forms.ModelForm):
 
     def calendar_fields(self):
         return [self[name] for name in CALENDAR_FIELDS]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in PRIVACY_FIELDS:
+            self.fields[name].required = False
+
+    def _clean_days(self, name):
+        return self.cleaned_data.get(name) or 0
+
+    def clean_retention_touchpoint_days(self):
+        return self._clean_days("retention_touchpoint_days")
+
+    def clean_retention_feedback_days(self):
+        return self._clean_days("retention_feedback_days")
+
+    def privacy_fields(self):
+        return [self[name] for name in PRIVACY_FIELDS]
+
+
+# ---- security (issue 8) ----
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="Email address", max_length=254)
+    role = forms.ChoiceField(label="Role", choices=Membership.ROLES, initial=Membership.STAFF)
+
+    def __init__(self, *args, business=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.business = business
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if Membership.objects.filter(business=self.business, user__email__iexact=email).exists():
+            raise forms.ValidationError("Someone with this email is already on your team.")
+        return email
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(label="Role", choices=Membership.ROLES)
+
+
+class NewAccountForm(forms.Form):
+    """Accepting an invitation without an account: a name and a password."""
+
+    name = forms.CharField(label="Your name", max_length=150)
+    password1 = forms.CharField(label="Choose a password", widget=forms.PasswordInput,
+                                strip=False)
+    password2 = forms.CharField(label="The password again", widget=forms.PasswordInput,
+                                strip=False)
+
+    def __init__(self, *args, email="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The two passwords don't match.")
+        elif first:
+            from django.contrib.auth import get_user_model
+
+            probe = get_user_model()(username=self.email, email=self.email)
+            try:
+                password_validation.validate_password(first, probe)
+            except forms.ValidationError as exc:
+                self.add_error("password1", exc)
+        return cleaned
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Six-digit code", max_length=8, min_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+    def clean_code(self):
+        code = "".join(self.cleaned_data["code"].split())
+        if not code.isdigit():
+            raise forms.ValidationError("The code is the six digits your app shows.")
+        return code
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(label="What", required=False)
+    actor = forms.ChoiceField(label="Who", required=False)
+    since = forms.DateField(label="From", required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label="To", required=False,
+                            widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, actions=(), actors=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", "Everything")] + list(actions)
+        self.fields["actor"].choices = [("", "Everyone")] + list(actors)

@@ -29,3 +29,104 @@ def _current_membership(request):
         if chosen:
             return chosen
     return memberships.order_by("business__name").first()
+
+
+# ---- security (issue 8) ----
+
+
+def client_ip(request) -> str:
+    """The client's address: REMOTE_ADDR, or with TRUSTED_PROXY_COUNT proxies in front,
+    the address the outermost trusted proxy saw (never a value the client can forge)."""
+    from django.conf import settings
+
+    count = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if count and forwarded:
+        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+        if len(hops) >= count:
+            return hops[-count]
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+class AuditContextMiddleware:
+    """Makes the current request known to tenants.audit.record() for code that has no
+    request at hand (services), so the log still names who did it and from where."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from followthrough.tenants import audit
+
+        token = audit.current_request.set(request)
+        try:
+            return self.get_response(request)
+        finally:
+            audit.current_request.reset(token)
+
+
+class PublicLinkMiddleware:
+    """The links customers open (survey, unsubscribe, redirects, referral, calendar feed,
+    invitations, inbound webhooks): a per-address rate limit, answered with 429 and
+    Retry-After, and `Referrer-Policy: no-referrer` so the token in the address never
+    leaks to the next site. Keyed by path prefix, so the views stay untouched."""
+
+    WINDOW_SECONDS = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        prefix = next(
+            (p for p in settings.PUBLIC_RATE_LIMITS if request.path_info.startswith(p)), None
+        )
+        if prefix is None:
+            return self.get_response(request)
+        limit = settings.PUBLIC_RATE_LIMITS[prefix]
+        retry_after = rate_limited(f"{prefix}{client_ip(request)}", limit, self.WINDOW_SECONDS)
+        if retry_after:
+            response = too_many_requests(retry_after)
+        else:
+            response = self.get_response(request)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+
+def rate_limited(key: str, limit: int, window_seconds: int) -> int:
+    """Count one request for `key` in the current fixed window; the seconds to wait when
+    over `limit`, else 0. One UPDATE per request; stale windows are swept as new ones open."""
+    import time
+
+    from django.db import IntegrityError, transaction
+    from django.db.models import F
+
+    from followthrough.tenants.models import RateCounter
+
+    now = time.time()
+    window = int(now // window_seconds)
+    full_key = f"{key}@{window}"[:200]
+    updated = RateCounter.objects.filter(key=full_key).update(count=F("count") + 1)
+    if not updated:
+        try:
+            with transaction.atomic():
+                RateCounter.objects.create(key=full_key, window=window, count=1)
+        except IntegrityError:
+            RateCounter.objects.filter(key=full_key).update(count=F("count") + 1)
+        RateCounter.objects.filter(window__lt=window - 1).delete()
+    count = RateCounter.objects.filter(key=full_key).values_list("count", flat=True).first()
+    if count and count > limit:
+        return max(1, int((window + 1) * window_seconds - now) + 1)
+    return 0
+
+
+def too_many_requests(retry_after: int):
+    from django.http import HttpResponse
+
+    response = HttpResponse(
+        "Too many requests from your address. Please wait a minute and try again.\n",
+        status=429, content_type="text/plain; charset=utf-8",
+    )
+    response["Retry-After"] = str(retry_after)
+    return response

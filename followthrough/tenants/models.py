@@ -5,6 +5,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
+
+from followthrough.tokens import new_public_id
 
 
 def validate_timezone(value: str) -> None:
@@ -53,6 +56,16 @@ class Business(models.Model):
     frequency_cap_days = models.PositiveSmallIntegerField(
         default=2, help_text="At most one automated message per customer in this many days."
     )
+    # GDPR retention: 0 keeps everything. See docs/security.md.
+    retention_touchpoint_days = models.PositiveIntegerField(
+        default=0,
+        help_text="Clear the text of sent and finished messages older than this many days; "
+                  "0 keeps them.",
+    )
+    retention_feedback_days = models.PositiveIntegerField(
+        default=0,
+        help_text="Clear customers' written feedback older than this many days; 0 keeps it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -94,6 +107,7 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=10, choices=ROLES, default=STAFF)
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -107,3 +121,68 @@ class Membership(models.Model):
     @property
     def is_owner(self) -> bool:
         return self.role == self.OWNER
+
+
+# ---- security (issue 8): members, invitations, the audit log, public rate limits ----
+
+
+class Invitation(models.Model):
+    """An owner's invitation to join a business. The emailed link is a signed, expiring
+    token naming this row; accepting it once uses it up."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="invitations")
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Membership.ROLES, default=Membership.STAFF)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.role}) to {self.business}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None
+
+
+class AuditEntry(models.Model):
+    """Who changed what, when and from where. Written by tenants.audit.record()."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="audit_entries")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    # Kept when the user is later deleted, so the log still says who it was.
+    actor_label = models.CharField(max_length=254, blank=True)
+    action = models.CharField(max_length=60)
+    target_type = models.CharField(max_length=60, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    summary = models.CharField(max_length=300, blank=True)
+    changes = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["business", "-at"])]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label or 'system'} {self.action}"
+
+
+class RateCounter(models.Model):
+    """Requests per client and window on the public links; a table rather than the cache
+    so the count holds across every gunicorn worker without extra set-up."""
+
+    key = models.CharField(max_length=200, unique=True)
+    window = models.BigIntegerField(db_index=True)
+    count = models.PositiveIntegerField(default=0)

@@ -2,16 +2,19 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, resolve_url
 from django.shortcuts import render as django_render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from followthrough.tenants import audit
 from followthrough.tenants.access import business_required, owner_required
-from followthrough.tenants.forms import BusinessForm
+from followthrough.tenants.forms import AuditFilterForm, BusinessForm, CodeForm
 from followthrough.tenants.middleware import SESSION_KEY
-from followthrough.tenants.models import Membership
+from followthrough.tenants.models import AuditEntry, Membership
 
 
 def in_business_zone(view):
@@ -43,8 +46,64 @@ def render(request, template, context=None, status=None, nav=""):
 
 
 class LoginView(auth_views.LoginView):
+    """Password first; a user with two-step sign-in on then gives a code from their app
+    (login_verify) before the session is theirs."""
+
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if not user_has_device(user):
+            return super().form_valid(form)
+        self.request.session[PENDING_USER] = user.pk
+        self.request.session[PENDING_BACKEND] = user.backend
+        self.request.session[PENDING_NEXT] = self.get_success_url()
+        self.request.session[PENDING_TRIES] = 0
+        return redirect("login_verify")
+
+
+PENDING_USER = "2fa_user"
+PENDING_BACKEND = "2fa_backend"
+PENDING_NEXT = "2fa_next"
+PENDING_TRIES = "2fa_tries"
+MAX_CODE_TRIES = 5
+
+
+def user_has_device(user) -> bool:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def login_verify(request):
+    """The second step of signing in: the code from the user's authenticator app."""
+    from django.contrib.auth import get_user_model, login
+    from django_otp import login as otp_login
+    from django_otp import match_token
+
+    user_id = request.session.get(PENDING_USER)
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return redirect("login")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(user, form.cleaned_data["code"])
+        if device is not None:
+            backend = request.session.get(PENDING_BACKEND)
+            next_url = request.session.get(PENDING_NEXT) or resolve_url("today")
+            login(request, user, backend=backend)
+            otp_login(request, device)
+            return redirect(next_url)
+        tries = request.session.get(PENDING_TRIES, 0) + 1
+        request.session[PENDING_TRIES] = tries
+        if tries >= MAX_CODE_TRIES:
+            for key in (PENDING_USER, PENDING_BACKEND, PENDING_NEXT, PENDING_TRIES):
+                request.session.pop(key, None)
+            messages.error(request, "Too many wrong codes. Please sign in again.")
+            return redirect("login")
+        form.add_error("code", "That code didn't match. Check your app and try again.")
+    return render(request, "registration/login_verify.html", {"form": form})
 
 
 class LogoutView(auth_views.LogoutView):
@@ -72,9 +131,16 @@ def switch_business(request):
 def business_settings(request):
     business = request.business
     if request.method == "POST":
+        before = {name: getattr(business, name) for name in BusinessForm.Meta.fields}
         form = BusinessForm(request.POST, instance=business)
         if form.is_valid():
-            form.save()
+            with transaction.atomic():
+                form.save()
+                after = {name: getattr(business, name) for name in BusinessForm.Meta.fields}
+                changes = audit.diff(before, after)
+                if changes:
+                    audit.record(request, business, "settings.update", target=None,
+                                 changes=changes)
             messages.success(
                 request, "Saved. Your settings apply to everything planned from now on."
             )
@@ -83,3 +149,36 @@ def business_settings(request):
     else:
         form = BusinessForm(instance=business)
     return render(request, "tenants/settings.html", {"form": form}, nav="settings")
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@owner_required
+@in_business_zone
+@require_http_methods(["GET", "HEAD"])
+def audit_log(request):
+    business = request.business
+    entries = AuditEntry.objects.filter(business=business)
+    actions = sorted(set(entries.values_list("action", flat=True)))
+    actors = sorted(set(entries.exclude(actor_label="").values_list("actor_label", flat=True)))
+    form = AuditFilterForm(
+        request.GET or None,
+        actions=[(a, audit.LABELS.get(a, a)) for a in actions],
+        actors=[(a, a) for a in actors],
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["action"]:
+            entries = entries.filter(action=data["action"])
+        if data["actor"]:
+            entries = entries.filter(actor_label=data["actor"])
+        if data["since"]:
+            entries = entries.filter(at__date__gte=data["since"])
+        if data["until"]:
+            entries = entries.filter(at__date__lte=data["until"])
+    page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "tenants/audit_log.html",
+                  {"form": form, "page": page, "query": query.urlencode()}, nav="settings")

@@ -46,9 +46,20 @@ def test_it_shows_a_message_as_the_customer_sees_it(owner_client, message):
     response = owner_client.get(f"/outbox/{message.public_id}/")
     assert response.status_code == 200
     assert 'sandbox=""' in response.text
-    assert 'srcdoc="&lt;p&gt;Thank &lt;b&gt;you&lt;/b&gt;&lt;/p&gt;"' in response.text
+    assert f'src="/outbox/{message.public_id}/html/"' in response.text
     assert "jamie@example.com" in response.text
     assert "<details>" in response.text
+
+
+def test_it_serves_the_email_html_with_a_csp_that_allows_no_script(owner_client, message):
+    response = owner_client.get(f"/outbox/{message.public_id}/html/")
+    assert response.status_code == 200
+    assert response.text == "<p>Thank <b>you</b></p>"
+    policy = response["Content-Security-Policy"]
+    assert "style-src 'unsafe-inline'" in policy
+    assert "script-src" not in policy and "default-src 'none'" in policy
+    assert "sandbox" in policy
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
 
 
 def test_it_shows_the_text_body_when_there_is_no_html(owner_client, business):
