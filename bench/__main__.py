@@ -10,6 +10,8 @@ BENCHMARKS = [
     ("bench.planning", "Planning: plan + insert the touchpoints of 100,000 engagements"),
     ("bench.dispatch", "Dispatch: the worker sends 10,000 due emails to an SMTP sink"),
     ("bench.idle_tick", "Idle tick: one empty worker pass with 1,000,000 future touchpoints"),
+    ("bench.dashboard", "Dashboard: Insights with 100,000 customers and 1,000,000 touchpoints"),
+    ("bench.import_customers", "Import: 100,000 customers from CSV vs raw sqlite3 insert"),
 ]
 
 

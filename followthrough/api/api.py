@@ -5,6 +5,8 @@ business, so another business's id is a 404, exactly like an id that does not ex
 Writes run in one transaction: a request either saves everything or nothing.
 """
 
+from typing import Literal
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -21,12 +23,17 @@ from followthrough.api.schemas import (
     EngagementCustomerIn,
     EngagementIn,
     EngagementOut,
+    EngagementPage,
+    EngagementStatus,
     EventIn,
+    PlaybookOut,
+    PlaybookPage,
     PublicId,
     Text,
     TouchpointOut,
     TouchpointPage,
     TouchpointStatus,
+    When,
 )
 from followthrough.customers import services as customer_services
 from followthrough.customers.models import Customer, Engagement
@@ -53,6 +60,7 @@ api = NinjaAPI(
 errors.install(api)
 
 customers = Router(tags=["customers"])
+playbooks = Router(tags=["playbooks"])
 engagements = Router(tags=["engagements"])
 touchpoints = Router(tags=["touchpoints"])
 
@@ -115,13 +123,14 @@ def _engagement_status(engagement: Engagement) -> str:
     return v.WON
 
 
-def engagement_out(engagement: Engagement) -> dict:
+def engagement_out(engagement: Engagement, rows=None) -> dict:
     business = engagement.business
-    rows = (
-        Touchpoint.objects.filter(engagement=engagement)
-        .select_related("engagement", "customer")
-        .order_by("due_at", "id")
-    )
+    if rows is None:
+        rows = (
+            Touchpoint.objects.filter(engagement=engagement)
+            .select_related("engagement", "customer")
+            .order_by("due_at", "id")
+        )
     return {
         "id": engagement.public_id,
         "external_id": engagement.external_id,
@@ -209,16 +218,29 @@ def list_customers(
     request,
     email: Text(254) | None = None,
     external_id: Text(100) | None = None,
+    phone: Text(32) | None = None,
+    tag: Text(60) | None = None,
+    updated_since: When | None = None,
     limit: int = Limit,
     after: PublicId | None = None,
 ):
-    """Customers in the order they were created. Filter by `email` or `external_id`."""
+    """Customers in the order they were created. Filter by `email`, `external_id`, `phone`
+    (E.164), `tag` (one tag) or `updated_since`."""
     business = business_of(request)
     rows = Customer.objects.filter(business=business).select_related("business").order_by("id")
     if email is not None:
         rows = rows.filter(email__iexact=email)
     if external_id is not None:
         rows = rows.filter(external_id=external_id)
+    if phone is not None:
+        rows = rows.filter(phone=phone)
+    if tag is not None:
+        rows = [c for c in rows.filter(tags__icontains=tag)
+                if tag.strip().lower() in (t.lower() for t in c.tag_list)]
+        rows = Customer.objects.filter(pk__in=[c.pk for c in rows]).select_related(
+            "business").order_by("id")
+    if updated_since is not None:
+        rows = rows.filter(updated_at__gte=updated_since)
     if after is not None:
         rows = rows.filter(id__gt=load_customer(business, after, "after").id)
     page = list(rows[: limit + 1])
@@ -311,6 +333,60 @@ def create_engagement(request, payload: EngagementIn):
     return Status(201, engagement_out(engagement))
 
 
+@engagements.get("", response=EngagementPage, summary="List")
+def list_engagements(
+    request,
+    customer: PublicId | None = None,
+    status: EngagementStatus | None = None,
+    playbook: Text(60) | None = None,
+    external_id: Text(100) | None = None,
+    won_after: When | None = None,
+    won_before: When | None = None,
+    limit: int = Limit,
+    after: PublicId | None = None,
+):
+    """Engagements, newest first by won date. Filter by `customer`, `status`, `playbook`
+    (slug), `external_id`, `won_after` and `won_before`."""
+    business = business_of(request)
+    rows = (Engagement.objects.filter(business=business)
+            .select_related("business", "customer", "playbook").order_by("-won_at", "-id"))
+    if customer is not None:
+        rows = rows.filter(customer=load_customer(business, customer, "customer"))
+    if status is not None:
+        rows = {
+            v.CANCELLED: rows.filter(cancelled_at__isnull=False),
+            v.CLOSED: rows.filter(cancelled_at__isnull=True, closed_at__isnull=False),
+            v.DELIVERED: rows.filter(cancelled_at__isnull=True, closed_at__isnull=True,
+                                     delivered_at__isnull=False),
+            v.STARTED: rows.filter(cancelled_at__isnull=True, closed_at__isnull=True,
+                                   delivered_at__isnull=True, started_at__isnull=False),
+            v.WON: rows.filter(cancelled_at__isnull=True, closed_at__isnull=True,
+                               delivered_at__isnull=True, started_at__isnull=True),
+        }[status]
+    if playbook is not None:
+        rows = rows.filter(playbook__slug=playbook)
+    if external_id is not None:
+        rows = rows.filter(external_id=external_id)
+    if won_after is not None:
+        rows = rows.filter(won_at__gte=won_after)
+    if won_before is not None:
+        rows = rows.filter(won_at__lt=won_before)
+    if after is not None:
+        mark = load_engagement(business, after, "after")
+        rows = rows.filter(Q(won_at__lt=mark.won_at) | Q(won_at=mark.won_at, id__lt=mark.id))
+    page = list(rows[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    by_engagement: dict[int, list] = {e.pk: [] for e in page}
+    for row in (Touchpoint.objects.filter(engagement_id__in=list(by_engagement))
+                .select_related("engagement", "customer").order_by("due_at", "id")):
+        by_engagement[row.engagement_id].append(row)
+    return {
+        "items": [engagement_out(e, by_engagement[e.pk]) for e in page],
+        "next": page[-1].public_id if more else None,
+    }
+
+
 @engagements.get("/{id}", response=EngagementOut, summary="Get")
 def get_engagement(request, id: str):  # noqa: A002
     return engagement_out(load_engagement(business_of(request), id))
@@ -339,10 +415,14 @@ def list_touchpoints(
     engagement: PublicId | None = None,
     customer: PublicId | None = None,
     status: TouchpointStatus | None = None,
+    channel: Literal["email", "sms", "call", "card", "visit", "social", "chat"] | None = None,
+    due_after: When | None = None,
+    due_before: When | None = None,
     limit: int = Limit,
     after: PublicId | None = None,
 ):
-    """Touchpoints by due time. An `engagement` or `customer` that is not yours is a 404."""
+    """Touchpoints by due time. Filter by `engagement`, `customer`, `status`, `channel`,
+    `due_after` and `due_before`. An `engagement` or `customer` that is not yours is a 404."""
     business = business_of(request)
     rows = (
         Touchpoint.objects.filter(business=business)
@@ -355,6 +435,12 @@ def list_touchpoints(
         rows = rows.filter(customer=load_customer(business, customer, "customer"))
     if status is not None:
         rows = rows.filter(status=status)
+    if channel is not None:
+        rows = rows.filter(channel=channel)
+    if due_after is not None:
+        rows = rows.filter(due_at__gte=due_after)
+    if due_before is not None:
+        rows = rows.filter(due_at__lt=due_before)
     if after is not None:
         mark = load_touchpoint(business, after, "after")
         rows = rows.filter(Q(due_at__gt=mark.due_at) | Q(due_at=mark.due_at, id__gt=mark.id))
@@ -373,6 +459,56 @@ def get_touchpoint(request, id: str):  # noqa: A002
     return touchpoint_out(load_touchpoint(business, id), business)
 
 
-ROUTERS = {"customers": customers, "engagements": engagements, "touchpoints": touchpoints}
+# --------------------------------------------------------------------------- playbooks
+
+
+def playbook_out(playbook: Playbook) -> dict:
+    return {
+        "id": playbook.public_id, "slug": playbook.slug, "name": playbook.name,
+        "description": playbook.description, "is_active": playbook.is_active,
+        "steps": [
+            {"id": s.public_id, "position": s.position, "name": s.name, "anchor": s.anchor,
+             "offset_days": s.offset_days, "offset_hours": s.offset_hours,
+             "local_time": s.local_time, "repeat_every_days": s.repeat_every_days,
+             "repeat_until": s.repeat_until, "channel": s.channel, "stage": s.stage,
+             "element": s.element, "purpose": s.purpose, "subject": s.subject,
+             "body": s.body}
+            for s in playbook.steps.all()
+        ],
+    }
+
+
+def load_playbook(business, public_id: str, field: str = "id") -> Playbook:
+    playbook = Playbook.objects.filter(business=business, public_id=public_id).first()
+    if playbook is None:
+        raise NotFound(field, "No playbook with this id.")
+    return playbook
+
+
+@playbooks.get("", response=PlaybookPage, summary="List")
+def list_playbooks(request, is_active: bool | None = None, limit: int = Limit,
+                   after: PublicId | None = None):
+    """Your playbooks with their steps, in the order they were created. Read-only: edit
+    them in the app."""
+    business = business_of(request)
+    rows = Playbook.objects.filter(business=business).prefetch_related("steps").order_by("id")
+    if is_active is not None:
+        rows = rows.filter(is_active=is_active)
+    if after is not None:
+        rows = rows.filter(id__gt=load_playbook(business, after, "after").id)
+    page = list(rows[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    return {"items": [playbook_out(p) for p in page],
+            "next": page[-1].public_id if more else None}
+
+
+@playbooks.get("/{id}", response=PlaybookOut, summary="Get")
+def get_playbook(request, id: str):  # noqa: A002
+    return playbook_out(load_playbook(business_of(request), id))
+
+
+ROUTERS = {"customers": customers, "engagements": engagements, "touchpoints": touchpoints,
+           "playbooks": playbooks}
 for _prefix, _router in ROUTERS.items():
     api.add_router(f"/{_prefix}", _router)

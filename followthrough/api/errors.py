@@ -92,7 +92,10 @@ def install(api) -> None:
 
     @api.exception_handler(ApiError)
     def on_api_error(request, exc: ApiError):
-        return respond(request, exc.status, [(exc.field, exc.message)])
+        headers = {}
+        if getattr(exc, "retry_after", None):
+            headers["Retry-After"] = str(exc.retry_after)
+        return respond(request, exc.status, [(exc.field, exc.message)], headers=headers)
 
     @api.exception_handler(FieldErrors)
     def on_field_errors(request, exc: FieldErrors):

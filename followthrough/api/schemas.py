@@ -172,3 +172,50 @@ class EngagementOut(Schema):
     cancelled_at: dt.datetime | None
     created_at: dt.datetime
     touchpoints: list[TouchpointOut]
+
+
+class EngagementPage(Schema):
+    items: list[EngagementOut]
+    next: str | None = Field(
+        None, description="Pass as `after` to get the next page; null on the last page."
+    )
+
+
+EngagementStatus = Literal[v.WON, v.STARTED, v.DELIVERED, v.CLOSED, v.CANCELLED]
+
+
+# ----------------------------------------------------------------------------- playbooks
+
+
+class StepOut(Schema):
+    id: str
+    position: int
+    name: str
+    anchor: str = Field(description="The lifecycle event the step is anchored on.")
+    offset_days: int
+    offset_hours: int
+    local_time: dt.time
+    repeat_every_days: int | None
+    repeat_until: str
+    channel: str
+    stage: int
+    element: str
+    purpose: str
+    subject: str
+    body: str
+
+
+class PlaybookOut(Schema):
+    id: str
+    slug: str
+    name: str
+    description: str
+    is_active: bool
+    steps: list[StepOut]
+
+
+class PlaybookPage(Schema):
+    items: list[PlaybookOut]
+    next: str | None = Field(
+        None, description="Pass as `after` to get the next page; null on the last page."
+    )

@@ -5,3 +5,12 @@ class IntegrationsConfig(AppConfig):
     name = "followthrough.integrations"
     label = "integrations"
     verbose_name = "Integrations"
+
+    def ready(self) -> None:
+        from followthrough.integrations import email_events, outbound  # noqa: F401 - receivers
+        from followthrough.touchpoints.worker import pass_finished
+
+        def deliver(sender, **kwargs):
+            outbound.deliver_due()
+
+        pass_finished.connect(deliver, dispatch_uid="integrations.deliver_webhooks", weak=False)

@@ -1,3 +1,27 @@
-from django.urls import path
+from django.urls import include, path
 
-urlpatterns: list = []
+from followthrough.api import views as api_views
+from followthrough.integrations import inbound, sms, views
+
+urlpatterns = [
+    path("settings/api/", api_views.settings_api, name="settings_api"),
+    path("settings/api/<str:public_id>/revoke", api_views.apikey_revoke, name="apikey_revoke"),
+    path("settings/integrations/", views.settings_page, name="settings_integrations"),
+    path("settings/integrations/webhooks/<str:public_id>/", views.webhook_detail,
+         name="webhook_detail"),
+    path("settings/integrations/webhooks/<str:public_id>/delete", views.webhook_delete,
+         name="webhook_delete"),
+    path("settings/integrations/inbound/<str:public_id>/delete", views.inbound_delete,
+         name="inbound_delete"),
+    path("integrations/import/", views.import_upload, name="import_upload"),
+    path("integrations/import/<str:public_id>/", views.import_detail, name="import_detail"),
+    path("integrations/import/<str:public_id>/start", views.import_start, name="import_start"),
+    path("integrations/import/<str:public_id>/progress", views.import_progress,
+         name="import_progress"),
+    path("integrations/export/<slug:kind>.csv", views.export, name="export"),
+    path("integrations/sms/segments", views.sms_segments, name="sms_segments"),
+    path("integrations/sms/inbound", sms.inbound, name="sms_inbound"),
+    path("integrations/sms/status", sms.status, name="sms_status"),
+    path("integrations/inbound/<str:token>", inbound.receive, name="inbound_receive"),
+    path("integrations/anymail/", include("anymail.urls")),
+]

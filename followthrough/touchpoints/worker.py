@@ -30,26 +30,33 @@ from email.utils import formataddr
 
 from django.conf import settings
 from django.db import close_old_connections, connection, connections, transaction
+from django.dispatch import Signal
+from django.urls import reverse
 from django.utils import timezone
 
+from followthrough import events
 from followthrough.channels import kinds
 from followthrough.channels.rendering import render_subject, render_text, text_to_html
 from followthrough.channels.transports import (
-    EmailTransport,
     OutgoingEmail,
+    OutgoingSms,
     TransportError,
     classify,
     message_id_for,
     sendable_channels,
+    transport_for,
 )
 from followthrough.customers.consent import may_contact_many
-from followthrough.customers.models import Engagement
+from followthrough.customers.models import ConsentEvent, Engagement
 from followthrough.playbooks import vocabulary as v
 from followthrough.tokens import new_public_id
 from followthrough.touchpoints.merge import merge_context
 from followthrough.touchpoints.models import Status, Touchpoint
 
 log = logging.getLogger("followthrough.worker")
+
+# Sent after every pass (report=PassReport); integrations deliver due webhooks on it.
+pass_finished = Signal()
 
 MAX_BACKOFF = dt.timedelta(hours=6)
 ON_HOLD = "Paused while an unhappy customer is won back."
@@ -109,7 +116,7 @@ def reap(now: dt.datetime) -> int:
 def claim(now: dt.datetime, limit: int) -> tuple[str, list[Touchpoint]]:
     """Claim up to `limit` due rows for this pass; returns the claim token and the rows."""
     token = new_public_id()
-    # SMS rows stay planned (and unclaimed) until there is an SMS transport.
+    # SMS rows stay planned (and unclaimed) until the SMS transport is configured.
     candidates = due_rows(now).filter(channel__in=sorted(sendable_channels())).order_by("due_at")
     with transaction.atomic():
         if connection.features.has_select_for_update_skip_locked:
@@ -159,9 +166,25 @@ def refresh_cancellations(rows: list[Touchpoint]) -> None:
 
 
 def contactable(rows: list[Touchpoint]) -> set[int]:
-    """The ids of the rows whose customer may be contacted, reading the ledger once a batch."""
+    """The ids of the rows whose customer may be contacted, reading the ledger once a batch.
+
+    A withdrawal recorded for transactional messages too (a hard bounce, or STOP by text)
+    stops every message on that channel: the address or number cannot take any."""
     allowed = may_contact_many((row.customer_id, row.channel, row.purpose) for row in rows)
-    return {row.id for row in rows if (row.customer_id, row.channel, row.purpose) in allowed}
+    blocked = suppressed({row.customer_id for row in rows})
+    return {row.id for row in rows if (row.customer_id, row.channel, row.purpose) in allowed
+            and (row.customer_id, row.channel) not in blocked}
+
+
+def suppressed(customer_ids: set[int]) -> set[tuple[int, str]]:
+    """(customer id, channel) pairs whose newest transactional ledger event withdraws."""
+    latest: dict[tuple[int, str], bool] = {}
+    rows = ConsentEvent.objects.filter(
+        customer_id__in=customer_ids, purpose=v.TRANSACTIONAL
+    ).order_by("at", "id").values_list("customer_id", "channel", "granted")
+    for customer_id, channel, granted in rows:
+        latest[(customer_id, channel)] = granted
+    return {key for key, granted in latest.items() if not granted}
 
 
 def recheck(row: Touchpoint, now: dt.datetime, may_contact_row: bool) -> str | None:
@@ -173,7 +196,9 @@ def recheck(row: Touchpoint, now: dt.datetime, may_contact_row: bool) -> str | N
         return _settle(row, Status.SKIPPED, "skipped", note=UNSUBSCRIBED)
     if row.purpose == v.MARKETING and row.customer.marketing_hold:
         return _settle(row, Status.PAUSED, "paused", note=ON_HOLD)
-    if not row.customer.email:
+    if row.channel == kinds.SMS and not row.customer.phone:
+        return _settle(row, Status.FAILED, "failed", error="The customer has no phone number.")
+    if row.channel == kinds.EMAIL and not row.customer.email:
         return _settle(row, Status.FAILED, "failed", error="The customer has no email address.")
     if now - row.due_at > dt.timedelta(days=business.catch_up_days):
         note = f"More than {business.catch_up_days} days late; not sent as a surprise."
@@ -197,11 +222,13 @@ def _settle(row: Touchpoint, status: str, outcome: str, note: str = "", error: s
 
 # Composing and sending ----------------------------------------------------------------------
 
-def compose(row: Touchpoint) -> OutgoingEmail:
+def compose(row: Touchpoint) -> OutgoingEmail | OutgoingSms:
     """Render the step's templates and snapshot what is sent on the row."""
     if row.step is None:
         raise TransportError("The playbook step was deleted.", permanent=True)
     context = merge_context(row)
+    if row.channel == kinds.SMS:
+        return compose_sms(row, context)
     try:
         subject = render_subject(row.step.subject, context)
         text = render_text(row.step.body, context)
@@ -216,6 +243,30 @@ def compose(row: Touchpoint) -> OutgoingEmail:
         reply_to=business.reply_to_email, business_slug=business.slug,
         unsubscribe_url=context["unsubscribe_link"],
         postal_address=business.postal_address if context["unsubscribe_link"] else "",
+        idempotency_key=row.idempotency_key,
+    )
+
+
+SMS_STOP_HINT = "Reply STOP to opt out."
+
+
+def compose_sms(row: Touchpoint, context: dict) -> OutgoingSms:
+    """The step's body as plain text, signed with the business's name; relationship and
+    marketing texts say how to opt out."""
+    try:
+        text = " ".join(render_text(row.step.body, context).split())
+    except Exception as exc:
+        raise TransportError(f"The template cannot be rendered: {exc}", permanent=True) from exc
+    business = row.business
+    if not text.startswith(business.name) and business.name not in text:
+        text = f"{business.name}: {text}"
+    if row.purpose != v.TRANSACTIONAL:
+        text = f"{text} {SMS_STOP_HINT}"
+    row.recipient, row.rendered_subject, row.rendered_body = row.customer.phone, "", text
+    return OutgoingSms(
+        to=row.customer.phone, body=text, from_number=settings.TWILIO_FROM,
+        status_callback=settings.SITE_URL + reverse("sms_status"),
+        idempotency_key=row.idempotency_key,
     )
 
 
@@ -226,7 +277,9 @@ class Dispatcher:
     the next batch while the threads send this one."""
 
     def __init__(self, threads: int):
-        self.transports = [EmailTransport() for _ in range(max(1, threads))]
+        # One set of transports (one per sendable channel) per thread.
+        self.transports = [{channel: transport_for(channel) for channel in sendable_channels()}
+                           for _ in range(max(1, threads))]
         self.idle: queue.SimpleQueue = queue.SimpleQueue()
         for transport in self.transports:
             self.idle.put(transport)
@@ -234,7 +287,7 @@ class Dispatcher:
         if len(self.transports) > 1:
             self.pool = ThreadPoolExecutor(len(self.transports), thread_name_prefix="send")
 
-    def submit(self, items: list[tuple[int, OutgoingEmail]]) -> "Sending":
+    def submit(self, items: list[tuple[int, OutgoingEmail | OutgoingSms]]) -> "Sending":
         n = len(self.transports)
         chunks = [items[i::n] for i in range(n) if items[i::n]]
         if self.pool is None or len(chunks) <= 1:
@@ -255,8 +308,9 @@ class Dispatcher:
     def close(self) -> None:
         if self.pool:
             self.pool.shutdown(wait=True)
-        for transport in self.transports:
-            transport.close()
+        for transport_set in self.transports:
+            for transport in transport_set.values():
+                transport.close()
 
     def __enter__(self):
         return self
@@ -278,23 +332,30 @@ class Sending:
         return merged
 
 
-def _send_chunk(transport, chunk, own_thread: bool) -> dict[int, TransportError | None]:
-    results: dict[int, TransportError | None] = {}
-    unreachable = None
+def _send_chunk(transports, chunk, own_thread: bool) -> dict[int, TransportError | str | None]:
+    """Send a chunk; a result is None (sent), the provider's message id (sent), or the
+    TransportError."""
+    results: dict[int, TransportError | str | None] = {}
+    unreachable: dict[str, TransportError] = {}
     try:
         for key, outgoing in chunk:
+            channel = outgoing.channel
+            transport = transports.get(channel)
+            if transport is None:
+                results[key] = TransportError(f"The {channel} channel is not set up.")
+                continue
             # When the server can't be reached, don't wait out a timeout per message.
-            if unreachable is None:
+            if channel not in unreachable:
                 try:
                     transport.open()
                 except TransportError as exc:
-                    unreachable = exc
-            if unreachable is not None:
-                results[key] = unreachable
+                    unreachable[channel] = exc
+            if channel in unreachable:
+                results[key] = unreachable[channel]
                 continue
             try:
-                transport.send(outgoing)
-                results[key] = None
+                returned = transport.send(outgoing)
+                results[key] = returned if isinstance(returned, str) else None
             except Exception as exc:
                 results[key] = classify(exc)
     finally:
@@ -307,8 +368,10 @@ def _send_chunk(transport, chunk, own_thread: bool) -> dict[int, TransportError 
 
 # Recording ----------------------------------------------------------------------------------
 
-def record_send(row: Touchpoint, error: TransportError | None, now: dt.datetime) -> str:
+def record_send(row: Touchpoint, error: TransportError | str | None, now: dt.datetime) -> str:
     row.attempts += 1
+    if isinstance(error, str):  # the provider's id for the message (Twilio's SID)
+        row.message_id, error = error[:200], None
     if error is None:
         row.completed_at, row.last_error = now, ""
         return _settle(row, Status.SENT, "sent")
@@ -387,6 +450,13 @@ def finish(batch: Batch, report: PassReport) -> None:
     save(batch.rows, batch.token, batch.now)
     for outcome in batch.outcomes:
         setattr(report, outcome, getattr(report, outcome) + 1)
+    for row, _ in batch.ready:
+        if row.status == Status.SENT:
+            events.publish(row.business, events.TOUCHPOINT_SENT, {
+                "touchpoint": row.public_id, "engagement": row.engagement.public_id,
+                "customer": row.customer.public_id, "channel": row.channel,
+                "step": row.name, "sent_at": batch.now.isoformat(),
+            })
 
 
 def send_batch(batch: Batch, dispatcher: Dispatcher) -> Batch:
@@ -420,6 +490,9 @@ def run_once(now: dt.datetime | None = None, stop: threading.Event | None = None
         if in_flight:
             finish(in_flight, report)
     log.log(logging.INFO if report.busy else logging.DEBUG, "worker pass: %s", report)
+    for _receiver, result in pass_finished.send_robust(sender=None, report=report):
+        if isinstance(result, Exception):
+            log.error("after-pass task failed: %r", result)
     return report
 
 

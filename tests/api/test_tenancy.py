@@ -21,9 +21,11 @@ BODIES = {
 ID_FILTERS = {
     "/customers": {"after": "customer"},
     "/touchpoints": {"engagement": "engagement", "customer": "customer", "after": "touchpoint"},
+    "/engagements": {"customer": "customer", "after": "engagement"},
+    "/playbooks": {"after": "playbook"},
 }
 KIND_OF_PREFIX = {"customers": "customer", "engagements": "engagement",
-                  "touchpoints": "touchpoint"}
+                  "touchpoints": "touchpoint", "playbooks": "playbook"}
 
 
 def routes():
@@ -39,8 +41,9 @@ LIST_ROUTES = [(m, p) for m, p in routes() if "{" not in p and m == "GET"]
 
 
 @pytest.fixture
-def objects(engagement):
+def objects(engagement, playbooks):
     return {
+        "playbook": playbooks[0].public_id,
         "engagement": engagement["id"],
         "customer": engagement["customer"],
         "touchpoint": engagement["touchpoints"][0]["id"],

@@ -1,0 +1,275 @@
+"""Inbound sales webhooks: a generic JSON endpoint and Stripe and Shopify adapters.
+
+Each InboundSource has a URL with a 128-bit token, and each request must carry the
+provider's signature over the raw body:
+
+- Generic: `X-Followthrough-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "t.body")>`
+- Stripe: `Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "t.body")>` (Stripe's
+  documented scheme, five minutes' tolerance)
+- Shopify: `X-Shopify-Hmac-Sha256: <base64 HMAC-SHA256(secret, body)>`
+
+A valid request upserts the customer and records the engagement with an external id taken
+from the provider's object, so a replay (or the provider's retry) creates nothing new."""
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import json
+import time
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.db import IntegrityError, transaction
+from django.http import Http404, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from followthrough.customers import services as customer_services
+from followthrough.customers.models import Customer, Engagement
+from followthrough.integrations.imports import parse_when
+from followthrough.integrations.models import InboundSource
+from followthrough.touchpoints import services as touchpoint_services
+
+TOLERANCE = 300
+
+
+class Refused(Exception):
+    def __init__(self, status: int, field: str | None, message: str):
+        super().__init__(message)
+        self.status, self.field, self.message = status, field, message
+
+
+def _error(status: int, field: str | None, message: str) -> JsonResponse:
+    return JsonResponse({"detail": [{"field": field, "message": message}]}, status=status)
+
+
+def _hex_hmac(secret: str, message: bytes) -> str:
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def verify_timestamped(header: str, secret: str, body: bytes, now: float | None = None) -> None:
+    """Stripe's scheme (and ours): t=<unix>,v1=<hex HMAC-SHA256 of "t.body">."""
+    parts = [item.split("=", 1) for item in header.split(",") if "=" in item]
+    stamps = [value for key, value in parts if key.strip() == "t"]
+    signatures = [value.strip() for key, value in parts if key.strip() == "v1"]
+    if not stamps or not signatures or not stamps[0].strip().isdigit():
+        raise Refused(401, "signature", "The signature header is missing or malformed.")
+    stamp = int(stamps[0])
+    if abs((now or time.time()) - stamp) > TOLERANCE:
+        raise Refused(401, "signature", "The signature is older than five minutes.")
+    expected = _hex_hmac(secret, f"{stamp}.".encode() + body)
+    if not any(hmac.compare_digest(expected, candidate) for candidate in signatures):
+        raise Refused(401, "signature", "The signature does not match the body.")
+
+
+def verify_shopify(header: str, secret: str, body: bytes) -> None:
+    expected = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest())
+    if not header or not hmac.compare_digest(expected, header.strip().encode()):
+        raise Refused(401, "X-Shopify-Hmac-Sha256", "The signature does not match the body.")
+
+
+# What each provider's payload becomes -------------------------------------------------------
+
+GENERIC_FIELDS = {"customer", "external_id", "won_at", "delivered_at", "description", "value",
+                  "kind"}
+GENERIC_CUSTOMER_FIELDS = {"external_id", "name", "email", "phone"}
+
+
+def _text(data: dict, key: str, field: str, limit: int) -> str:
+    value = data.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str | int):
+        raise Refused(422, field, "Give text.")
+    value = str(value).strip()
+    if len(value) > limit or "\x00" in value:
+        raise Refused(422, field, f"Keep this under {limit} characters.")
+    return value
+
+
+def from_generic(document: dict, business) -> dict:
+    unknown = sorted(set(document) - GENERIC_FIELDS)
+    if unknown:
+        raise Refused(422, unknown[0], "Unknown field.")
+    person = document.get("customer")
+    if not isinstance(person, dict):
+        raise Refused(422, "customer", "Give the customer as an object.")
+    unknown = sorted(set(person) - GENERIC_CUSTOMER_FIELDS)
+    if unknown:
+        raise Refused(422, f"customer.{unknown[0]}", "Unknown field.")
+    order = _text(document, "external_id", "external_id", 100)
+    if not order:
+        raise Refused(422, "external_id", "Give your id for the sale, so a retry is safe.")
+    return {
+        "customer": {k: _text(person, k, f"customer.{k}", 254) for k in GENERIC_CUSTOMER_FIELDS
+                     if person.get(k) is not None},
+        "external_id": order,
+        "won_at": _when(document.get("won_at"), "won_at", business, required=True),
+        "delivered_at": _when(document.get("delivered_at"), "delivered_at", business),
+        "description": _text(document, "description", "description", 300),
+        "kind": _text(document, "kind", "kind", 60),
+        "value": _money(document.get("value"), "value"),
+    }
+
+
+def from_stripe(document: dict, business) -> dict | None:
+    if document.get("type") != "checkout.session.completed":
+        return None
+    session = ((document.get("data") or {}).get("object")) or {}
+    if not isinstance(session, dict) or not session.get("id"):
+        raise Refused(422, "data.object.id", "The checkout session has no id.")
+    details = session.get("customer_details") or {}
+    person = {"email": details.get("email") or session.get("customer_email") or "",
+              "name": details.get("name") or "", "phone": details.get("phone") or ""}
+    if session.get("customer"):
+        person["external_id"] = f"stripe:{session['customer']}"
+    amount = session.get("amount_total")
+    created = session.get("created") or document.get("created")
+    return {
+        "customer": {k: str(v)[:254] for k, v in person.items() if v},
+        "external_id": f"stripe:{session['id']}"[:100],
+        "won_at": _unix(created),
+        "delivered_at": None, "kind": "Order", "description": "Online checkout",
+        "value": (Decimal(amount) / 100).quantize(Decimal("0.01"))
+        if isinstance(amount, int) else None,
+    }
+
+
+def from_shopify(document: dict, business) -> dict:
+    if not document.get("id"):
+        raise Refused(422, "id", "The order has no id.")
+    customer = document.get("customer") or {}
+    name = " ".join(p for p in (customer.get("first_name"), customer.get("last_name")) if p)
+    person = {"email": customer.get("email") or document.get("email") or "",
+              "name": name, "phone": customer.get("phone") or document.get("phone") or ""}
+    if customer.get("id"):
+        person["external_id"] = f"shopify:{customer['id']}"
+    items = [str(i.get("title", "")) for i in document.get("line_items") or []
+             if isinstance(i, dict)]
+    return {
+        "customer": {k: str(v)[:254] for k, v in person.items() if v},
+        "external_id": f"shopify:{document['id']}"[:100],
+        "won_at": _when(document.get("created_at"), "created_at", business) or timezone.now(),
+        "delivered_at": None, "kind": "Order",
+        "description": (", ".join(items) or str(document.get("name", "")))[:300],
+        "value": _money(document.get("total_price"), "total_price"),
+    }
+
+
+def _when(value, field: str, business, required: bool = False):
+    if value in (None, ""):
+        if required:
+            raise Refused(422, field, "This field is required.")
+        return None
+    parsed = parse_when(str(value), business.zone) if isinstance(value, str) else None
+    if parsed is None:
+        raise Refused(422, field, "Give an ISO 8601 date and time with its offset.")
+    return parsed
+
+
+def _unix(value):
+    if isinstance(value, int) and 0 < value < 7258118400:
+        return dt.datetime.fromtimestamp(value, tz=dt.UTC)
+    return timezone.now()
+
+
+def _money(value, field: str):
+    if value in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        raise Refused(422, field, "Give an amount such as 180.00.") from None
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
+        raise Refused(422, field, "Give an amount such as 180.00.")
+    return amount
+
+
+ADAPTERS = {InboundSource.GENERIC: from_generic, InboundSource.STRIPE: from_stripe,
+            InboundSource.SHOPIFY: from_shopify}
+
+
+# Recording ----------------------------------------------------------------------------------
+
+def _customer(business, person: dict) -> Customer:
+    if not person.get("name"):
+        person["name"] = person.get("email") or person.get("phone") or "Customer"
+    if not person.get("external_id") and person.get("email"):
+        existing = Customer.objects.filter(business=business,
+                                           email__iexact=person["email"]).first()
+        if existing is not None:
+            return existing
+    try:
+        return customer_services.upsert_customer(business, person)[0]
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise Refused(422, f"customer.{field}", messages[0]) from None
+
+
+def record_sale(source: InboundSource, sale: dict) -> tuple[Engagement, bool]:
+    business = source.business
+    existing = Engagement.objects.filter(business=business,
+                                         external_id=sale["external_id"]).first()
+    if existing is not None:
+        return existing, False
+    playbook = source.playbook
+    if playbook is None or not playbook.is_active:
+        raise Refused(422, "playbook", "This webhook has no active playbook; choose one in "
+                      "Settings → Integrations.")
+    try:
+        with transaction.atomic():
+            customer = _customer(business, dict(sale["customer"]))
+            engagement = touchpoint_services.create_engagement(
+                business, customer, playbook, kind=sale["kind"],
+                description=sale["description"], value=sale["value"], won_at=sale["won_at"],
+                delivered_at=sale["delivered_at"], external_id=sale["external_id"])
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise Refused(422, field, messages[0]) from None
+    except IntegrityError:
+        existing = Engagement.objects.filter(business=business,
+                                             external_id=sale["external_id"]).first()
+        if existing is None:
+            raise Refused(409, "external_id", "A request for the same sale is in flight; "
+                          "send it again.") from None
+        return existing, False
+    return engagement, True
+
+
+@csrf_exempt  # called by providers, not browsers; the signature is the check
+@require_POST
+def receive(request, token):
+    source = InboundSource.objects.select_related("business", "playbook").filter(
+        token=token).first()
+    if source is None:
+        raise Http404("No such webhook")
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        return _error(413, "body", "The body is too large.")
+    try:
+        if source.provider == InboundSource.SHOPIFY:
+            verify_shopify(request.headers.get("X-Shopify-Hmac-Sha256", ""), source.secret, body)
+        else:
+            header = "Stripe-Signature" if source.provider == InboundSource.STRIPE \
+                else "X-Followthrough-Signature"
+            verify_timestamped(request.headers.get(header, ""), source.secret, body)
+        try:
+            document = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise Refused(400, "body", "The body is not valid JSON.") from None
+        if not isinstance(document, dict):
+            raise Refused(400, "body", "The body must be a JSON object.")
+        sale = ADAPTERS[source.provider](document, source.business)
+        if sale is None:
+            return JsonResponse({"status": "ignored"}, status=200)
+        engagement, created = record_sale(source, sale)
+    except Refused as exc:
+        return _error(exc.status, exc.field, exc.message)
+    InboundSource.objects.filter(pk=source.pk).update(last_received_at=timezone.now())
+    return JsonResponse({"status": "created" if created else "duplicate",
+                         "engagement": engagement.public_id,
+                         "customer": engagement.customer.public_id},
+                        status=201 if created else 200)

@@ -1,0 +1,166 @@
+"""Outbound webhooks and owner notifications: domain events → delivery rows → HTTP POSTs.
+
+A domain event (followthrough.events) makes one WebhookDelivery row per subscribed
+endpoint; the worker's pass (and `followthrough webhooks`) posts the due ones. A signed
+webhook carries `X-Followthrough-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`;
+Slack and Mattermost get a short text. Failures retry with exponential backoff up to
+WEBHOOK_MAX_ATTEMPTS, and every try is in the delivery log.
+
+Targets on private, loopback, link-local or reserved addresses are refused (when saved and
+again before each try, after resolving the name) unless WEBHOOKS_ALLOW_PRIVATE is set, so a
+webhook cannot be used to reach the install's own network. Redirects are not followed."""
+
+import datetime as dt
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import socket
+import time
+import urllib.error
+import urllib.request
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.dispatch import receiver
+from django.utils import timezone
+
+from followthrough import events
+from followthrough.integrations.models import WebhookDelivery, WebhookEndpoint
+
+log = logging.getLogger("followthrough.integrations")
+
+DIGEST_READY = "digest.ready"
+MAX_BACKOFF = dt.timedelta(hours=6)
+BATCH = 100
+
+
+def sign(secret: str, body: bytes, timestamp: int) -> str:
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def url_problem(url: str) -> str:
+    """Why we will not post to this URL, or "" when we will."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "Use an http:// or https:// address."
+    if settings.WEBHOOKS_ALLOW_PRIVATE:
+        return ""
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return "This host name does not resolve."
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global or address.is_multicast:
+            return "This address is on a private or local network; we only post to public ones."
+    return ""
+
+
+@receiver(events.domain_event, dispatch_uid="integrations.outbound")
+def on_domain_event(sender, business, name: str, payload: dict, **kwargs) -> None:
+    endpoints = [e for e in WebhookEndpoint.objects.filter(business=business, is_active=True)
+                 if name in e.events]
+    if not endpoints:
+        return
+    now = timezone.now()
+    WebhookDelivery.objects.bulk_create([
+        WebhookDelivery(business=business, endpoint=e, event=name, payload=payload,
+                        next_attempt_at=now)
+        for e in endpoints
+    ])
+
+
+def body_for(delivery: WebhookDelivery) -> bytes:
+    endpoint = delivery.endpoint
+    if endpoint.format == WebhookEndpoint.SIGNED:
+        document = {"id": delivery.public_id, "event": delivery.event,
+                    "business": delivery.business.slug,
+                    "created_at": delivery.created_at.isoformat(), "data": delivery.payload}
+    else:
+        document = {"text": notification_text(delivery)}
+    return json.dumps(document, sort_keys=True).encode()
+
+
+def notification_text(delivery: WebhookDelivery) -> str:
+    data = delivery.payload
+    business = delivery.business.name
+    who = data.get("customer_name") or data.get("customer") or "a customer"
+    if delivery.event == events.INCIDENT_OPENED:
+        return (f":warning: {business}: {who} is unhappy. Reach out today. "
+                f"{data.get('summary', '')}".strip())
+    if delivery.event == DIGEST_READY:
+        return data.get("text") or f"{business}: your daily digest is ready."
+    if delivery.event == events.FEEDBACK_RECEIVED:
+        return f"{business}: new feedback from {who}. {data.get('summary', '')}".strip()
+    if delivery.event == events.PROMISE_OVERDUE:
+        return f"{business}: a promise to {who} is overdue."
+    return f"{business}: {delivery.event} ({who})."
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+def attempt(delivery: WebhookDelivery, now: dt.datetime | None = None) -> bool:
+    """One try; records the outcome on the row. True when delivered."""
+    now = now or timezone.now()
+    endpoint = delivery.endpoint
+    delivery.attempts += 1
+    problem = url_problem(endpoint.url)
+    code, error = None, problem
+    if not problem:
+        body = body_for(delivery)
+        headers = {"Content-Type": "application/json", "User-Agent": "Followthrough-Webhooks"}
+        if endpoint.format == WebhookEndpoint.SIGNED:
+            headers["X-Followthrough-Event"] = delivery.event
+            headers["X-Followthrough-Delivery"] = delivery.public_id
+            headers["X-Followthrough-Signature"] = sign(endpoint.secret, body, int(time.time()))
+        request = urllib.request.Request(endpoint.url, data=body, headers=headers,  # noqa: S310 - scheme checked in url_problem
+                                         method="POST")
+        try:
+            with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT) as response:
+                code = response.status
+        except urllib.error.HTTPError as exc:
+            code, error = exc.code, f"The endpoint answered {exc.code}."
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            error = f"Could not connect: {getattr(exc, 'reason', exc)}"
+        if code is not None and not 200 <= code < 300 and not error:
+            error = f"The endpoint answered {code}."
+    delivery.response_code = code
+    if not error:
+        delivery.status, delivery.delivered_at, delivery.last_error = (
+            WebhookDelivery.DELIVERED, now, "")
+    elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+        delivery.status = WebhookDelivery.FAILED
+        delivery.last_error = f"Gave up after {delivery.attempts} tries. {error}"[:500]
+    else:
+        delay = dt.timedelta(seconds=settings.WEBHOOK_BACKOFF_SECONDS
+                             * 2 ** (delivery.attempts - 1))
+        delivery.next_attempt_at = now + min(delay, MAX_BACKOFF)
+        delivery.last_error = error[:500]
+    delivery.save(update_fields=["attempts", "status", "delivered_at", "last_error",
+                                 "next_attempt_at", "response_code"])
+    return not error
+
+
+def deliver_due(now: dt.datetime | None = None, limit: int = BATCH) -> int:
+    """Try every due delivery once; returns how many were delivered."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = list(
+            WebhookDelivery.objects.filter(status=WebhookDelivery.PENDING,
+                                           next_attempt_at__lte=now)
+            .select_related("endpoint", "business").order_by("next_attempt_at", "id")[:limit]
+        )
+        # Push them back a lease's length first, so a second worker does not post them too.
+        WebhookDelivery.objects.filter(pk__in=[d.pk for d in due]).update(
+            next_attempt_at=now + dt.timedelta(seconds=settings.WEBHOOK_TIMEOUT * 3))
+    return sum(attempt(delivery, now) for delivery in due)

@@ -1,0 +1,126 @@
+"""Text messages: the composer's segment counter, Twilio's inbound and status webhooks.
+
+Inbound texts arrive at one install-wide URL (the TWILIO_FROM number is install-wide) and
+are checked against Twilio's X-Twilio-Signature. STOP and its synonyms withdraw SMS consent
+for every customer with that number, for every purpose; START restores it. Each keyword
+gets exactly one confirmation text, as the TwiML answer to the message itself, and only
+when it changed something, so a repeated STOP is not answered twice."""
+
+import math
+from xml.sax.saxutils import escape
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseForbidden
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from followthrough.channels import kinds
+from followthrough.customers.models import ConsentEvent, Customer
+from followthrough.customers.services import normalise_phone
+from followthrough.playbooks import vocabulary as v
+from followthrough.touchpoints.models import Touchpoint
+
+STOP_WORDS = frozenset({"STOP", "QUIT", "END", "REVOKE", "OPT OUT", "OPTOUT", "CANCEL",
+                        "UNSUBSCRIBE", "STOPALL"})
+START_WORDS = frozenset({"START", "UNSTOP", "YES"})
+STOPPED_REPLY = "You're unsubscribed and won't get more texts from us. Reply START to undo."
+STARTED_REPLY = "Welcome back: you'll get our texts again. Reply STOP to opt out."
+PURPOSES = (v.TRANSACTIONAL, v.RELATIONSHIP, v.MARKETING)
+
+# GSM 03.38: the basic set, and the extension set whose characters take two septets.
+GSM_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ ÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM_EXTENDED = set("^{}\\[~]|€\f")
+
+
+def segment_info(text: str) -> dict:
+    """How many SMS segments `text` takes, and the characters that force UCS-2."""
+    non_gsm = sorted({ch for ch in text if ch not in GSM_BASIC and ch not in GSM_EXTENDED})
+    if non_gsm:
+        length = sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)
+        single, multi, encoding = 70, 67, "UCS-2"
+    else:
+        length = sum(2 if ch in GSM_EXTENDED else 1 for ch in text)
+        single, multi, encoding = 160, 153, "GSM-7"
+    segments = 0 if not text else (1 if length <= single else math.ceil(length / multi))
+    return {"length": length, "segments": segments, "encoding": encoding,
+            "non_gsm": non_gsm, "per_segment": single if segments <= 1 else multi}
+
+
+def _valid_signature(request) -> bool:
+    from twilio.request_validator import RequestValidator
+
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature or not settings.TWILIO_AUTH_TOKEN:
+        return False
+    url = settings.SITE_URL + request.get_full_path()
+    params = {key: request.POST.get(key) for key in request.POST}
+    return RequestValidator(settings.TWILIO_AUTH_TOKEN).validate(url, params, signature)
+
+
+def _twiml(message: str = "") -> HttpResponse:
+    inner = f"<Message>{escape(message)}</Message>" if message else ""
+    return HttpResponse(f'<?xml version="1.0" encoding="UTF-8"?><Response>{inner}</Response>',
+                        content_type="text/xml")
+
+
+def set_sms_consent(phone: str, granted: bool, source: str, proof: str) -> int:
+    """Record the keyword for every customer with this number whose state it changes;
+    returns how many customers changed."""
+    changed = 0
+    with transaction.atomic():
+        for customer in Customer.objects.filter(phone=phone).select_related("business"):
+            latest = (ConsentEvent.objects.filter(customer=customer, channel=kinds.SMS,
+                                                  purpose=v.TRANSACTIONAL)
+                      .order_by("-at", "-id").first())
+            stopped = latest is not None and not latest.granted
+            if stopped == (not granted):
+                continue
+            ConsentEvent.objects.bulk_create([
+                ConsentEvent(business=customer.business, customer=customer, channel=kinds.SMS,
+                             purpose=purpose, granted=granted, source=source, proof=proof)
+                for purpose in PURPOSES
+            ])
+            changed += 1
+    return changed
+
+
+@csrf_exempt  # Twilio posts without cookies; X-Twilio-Signature is the check.
+@require_POST
+def inbound(request):
+    if not _valid_signature(request):
+        return HttpResponseForbidden("Invalid X-Twilio-Signature.")
+    try:
+        phone = normalise_phone(request.POST.get("From", ""))
+    except Exception:  # a number we cannot read is nobody we know
+        return _twiml()
+    word = " ".join(request.POST.get("Body", "").upper().split()).strip(".! ")
+    sid = request.POST.get("MessageSid", "")[:64]
+    if word in STOP_WORDS:
+        if set_sms_consent(phone, False, "sms STOP", f"Texted {word!r}, message {sid}"):
+            return _twiml(STOPPED_REPLY)
+    elif word in START_WORDS:
+        if set_sms_consent(phone, True, "sms START", f"Texted {word!r}, message {sid}"):
+            return _twiml(STARTED_REPLY)
+    return _twiml()
+
+
+@csrf_exempt  # Twilio posts without cookies; X-Twilio-Signature is the check.
+@require_POST
+def status(request):
+    """Twilio's delivery status callback: a text that could not be delivered is noted on
+    its touchpoint."""
+    if not _valid_signature(request):
+        return HttpResponseForbidden("Invalid X-Twilio-Signature.")
+    sid = request.POST.get("MessageSid", "")[:200]
+    state = request.POST.get("MessageStatus", "")[:20]
+    if sid and state in ("failed", "undelivered"):
+        code = request.POST.get("ErrorCode", "")[:10]
+        Touchpoint.objects.filter(channel=kinds.SMS, message_id=sid).update(
+            last_error=f"Twilio reports the text {state} (error {code or 'unknown'}).")
+    elif sid and state == "delivered":
+        Touchpoint.objects.filter(channel=kinds.SMS, message_id=sid).update(last_error="")
+    return HttpResponse(status=204)

@@ -1,0 +1,272 @@
+"""Owner pages: import, export, webhooks, notifications, inbound sales and SMS status."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET, require_POST
+
+from followthrough import events
+from followthrough.channels.transports import sms_configured
+from followthrough.integrations import exports, imports, outbound
+from followthrough.integrations.formats import FORMAT_LABELS, auto_mapping, detect, targets
+from followthrough.integrations.models import ImportJob, InboundSource, WebhookEndpoint
+from followthrough.integrations.sms import segment_info
+from followthrough.playbooks.models import Playbook
+from followthrough.tenants.access import business_required, get_scoped_or_404, owner_required
+from followthrough.tenants.views import render
+
+EVENT_CHOICES = [
+    (events.FEEDBACK_RECEIVED, "Feedback received"),
+    (events.INCIDENT_OPENED, "Unhappy customer (incident opened)"),
+    (events.INCIDENT_RESOLVED, "Incident resolved"),
+    (events.TOUCHPOINT_SENT, "Email or text sent"),
+    (events.CUSTOMER_SUBSCRIBED, "Customer subscribed"),
+    (events.CUSTOMER_UNSUBSCRIBED, "Customer unsubscribed"),
+    (events.PROMISE_OVERDUE, "Promise overdue"),
+    (events.ENGAGEMENT_CREATED, "New sale or job"),
+    (outbound.DIGEST_READY, "Daily digest"),
+]
+
+
+# Import -------------------------------------------------------------------------------------
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label="CSV or XLSX file",
+                           help_text="Exports from Shopify, Square, QuickBooks, Jobber and "
+                                     "HubSpot are recognised; any spreadsheet with a header "
+                                     "row works.")
+    kind = forms.ChoiceField(label="What's in it", choices=ImportJob.KINDS,
+                             initial=ImportJob.CUSTOMERS)
+
+
+def _playbooks(business):
+    return Playbook.objects.filter(business=business, is_active=True).order_by("name")
+
+
+@owner_required
+def import_upload(request):
+    business = request.business
+    form = UploadForm(request.POST or None, request.FILES or None)
+    status = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            form.add_error("file", f"The file is larger than "
+                           f"{settings.IMPORT_MAX_BYTES // (1024 * 1024)} MB. Split it into "
+                           "smaller files and import them one by one.")
+            status = 413
+        else:
+            data = upload.read()
+            try:
+                table = imports.read_table(data, upload.name)
+            except imports.ImportFileError as exc:
+                form.add_error("file", exc.message)
+                status = exc.status
+            else:
+                kind = form.cleaned_data["kind"]
+                layout = detect(table.headers)
+                job = ImportJob.objects.create(
+                    business=business, kind=kind, filename=upload.name[:200], data=data,
+                    detected_format=layout, mapping=auto_mapping(table.headers, kind, layout),
+                    total=len(table.rows), created_by=request.user,
+                    playbook=_playbooks(business).filter(slug="service-job").first()
+                    or _playbooks(business).first(),
+                )
+                return redirect("import_detail", public_id=job.public_id)
+    elif request.method == "POST":
+        status = 400
+    recent = ImportJob.objects.filter(business=business).defer("data")[:10]
+    return render(request, "integrations/import_upload.html",
+                  {"form": form, "recent": recent}, status=status, nav="settings")
+
+
+def _get_job(request, public_id):
+    return get_scoped_or_404(ImportJob.objects.select_related("playbook"), request.business,
+                             public_id=public_id)
+
+
+@owner_required
+def import_detail(request, public_id):
+    job = _get_job(request, public_id)
+    if job.status != ImportJob.MAPPING:
+        return render(request, "integrations/import_progress_page.html", {"job": job},
+                      nav="settings")
+    table = imports.read_table(bytes(job.data), job.filename)
+    field_targets = targets(job.kind)
+    if request.method == "POST":
+        mapping = {}
+        for target, _label in field_targets:
+            header = request.POST.get(f"map_{target}", "")
+            if header and header in table.headers:
+                mapping[target] = header
+        job.mapping = mapping
+        if job.kind == ImportJob.SALES:
+            slug = request.POST.get("playbook", "")
+            job.playbook = _playbooks(request.business).filter(slug=slug).first()
+        job.save(update_fields=["mapping", "playbook"])
+    valid, errors, sample = imports.check(request.business, table, job.mapping, job.kind,
+                                          job.playbook)
+    rows = [{"target": t, "label": label, "header": job.mapping.get(t, "")}
+            for t, label in field_targets]
+    return render(request, "integrations/import_detail.html", {
+        "job": job, "headers": table.headers, "rows": rows, "valid": valid,
+        "errors": errors[:200], "error_count": len(errors), "sample": sample,
+        "format_label": FORMAT_LABELS.get(job.detected_format, "Generic spreadsheet"),
+        "playbooks": _playbooks(request.business),
+    }, nav="settings")
+
+
+@owner_required
+@require_POST
+def import_start(request, public_id):
+    job = _get_job(request, public_id)
+    if job.status == ImportJob.MAPPING:
+        with transaction.atomic():
+            imports.start(job)
+    return redirect("import_detail", public_id=job.public_id)
+
+
+@owner_required
+@require_GET
+def import_progress(request, public_id):
+    job = _get_job(request, public_id)
+    return render(request, "integrations/_import_progress.html", {"job": job})
+
+
+# Export -------------------------------------------------------------------------------------
+
+@owner_required
+@require_GET
+def export(request, kind):
+    if kind not in exports.EXPORTS:
+        raise Http404("No such export")
+    return exports.response(request.business, kind)
+
+
+# Settings -----------------------------------------------------------------------------------
+
+class WebhookForm(forms.Form):
+    format = forms.ChoiceField(choices=WebhookEndpoint.FORMATS, initial=WebhookEndpoint.SIGNED,
+                               label="Kind")
+    url = forms.URLField(label="URL", max_length=500, assume_scheme="https",
+                         help_text="For Slack and Mattermost, the incoming-webhook URL.")
+    events = forms.MultipleChoiceField(choices=EVENT_CHOICES,
+                                       widget=forms.CheckboxSelectMultiple,
+                                       label="Send these events")
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        problem = outbound.url_problem(url)
+        if problem:
+            raise forms.ValidationError(problem)
+        return url
+
+
+class InboundForm(forms.Form):
+    provider = forms.ChoiceField(choices=InboundSource.PROVIDERS, label="From")
+    secret = forms.CharField(
+        max_length=200, required=False, label="Signing secret",
+        help_text="Stripe: the endpoint's signing secret (whsec_…). Shopify: your app's "
+                  "client secret. Leave blank for Generic and we make one.")
+    playbook = forms.ModelChoiceField(queryset=Playbook.objects.none(), label="Playbook",
+                                      to_field_name="slug")
+
+    def __init__(self, business, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["playbook"].queryset = _playbooks(business)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("provider") in (InboundSource.STRIPE, InboundSource.SHOPIFY) \
+                and not data.get("secret"):
+            self.add_error("secret", "Paste the signing secret the provider shows you.")
+        return data
+
+
+@owner_required
+def settings_page(request):
+    business = request.business
+    webhook_form = WebhookForm(prefix="hook")
+    inbound_form = InboundForm(business, prefix="in")
+    status = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "webhook":
+            webhook_form = WebhookForm(request.POST, prefix="hook")
+            if webhook_form.is_valid():
+                data = webhook_form.cleaned_data
+                hook = WebhookEndpoint.objects.create(
+                    business=business, format=data["format"], url=data["url"],
+                    events=data["events"])
+                if hook.format == WebhookEndpoint.SIGNED:
+                    request.session["new_secret"] = hook.secret
+                    messages.success(request, "Webhook added. Copy its secret now: it is "
+                                     "shown only once.")
+                else:
+                    messages.success(request, "Notifications will go there from now on.")
+                return redirect("settings_integrations")
+            status = 400
+        elif action == "inbound":
+            inbound_form = InboundForm(business, request.POST, prefix="in")
+            if inbound_form.is_valid():
+                data = inbound_form.cleaned_data
+                source = InboundSource(business=business, provider=data["provider"],
+                                       playbook=data["playbook"])
+                if data["secret"]:
+                    source.secret = data["secret"]
+                source.save()
+                messages.success(request, "Sales webhook ready. Give its address to the "
+                                 "provider.")
+                return redirect("settings_integrations")
+            status = 400
+    hooks = WebhookEndpoint.objects.filter(business=business)
+    return render(request, "integrations/settings.html", {
+        "webhook_form": webhook_form, "inbound_form": inbound_form,
+        "webhooks": [h for h in hooks if not h.is_notification],
+        "notifications": [h for h in hooks if h.is_notification],
+        "inbound": InboundSource.objects.filter(business=business).select_related("playbook"),
+        "new_secret": request.session.pop("new_secret", ""),
+        "sms_ready": sms_configured(), "sms_from": settings.TWILIO_FROM,
+        "email_provider": settings.EMAIL_PROVIDER,
+        "exports": exports.EXPORTS, "site_url": settings.SITE_URL,
+    }, status=status, nav="settings")
+
+
+@owner_required
+def webhook_detail(request, public_id):
+    hook = get_scoped_or_404(WebhookEndpoint.objects, request.business, public_id=public_id)
+    deliveries = hook.deliveries.all()[:100]
+    return render(request, "integrations/webhook_detail.html",
+                  {"hook": hook, "deliveries": deliveries,
+                   "event_labels": dict(EVENT_CHOICES)}, nav="settings")
+
+
+@owner_required
+@require_POST
+def webhook_delete(request, public_id):
+    hook = get_scoped_or_404(WebhookEndpoint.objects, request.business, public_id=public_id)
+    hook.delete()
+    messages.success(request, "Removed. Nothing more goes there.")
+    return redirect("settings_integrations")
+
+
+@owner_required
+@require_POST
+def inbound_delete(request, public_id):
+    source = get_scoped_or_404(InboundSource.objects, request.business, public_id=public_id)
+    source.delete()
+    messages.success(request, "Removed. That address now answers 404.")
+    return redirect("settings_integrations")
+
+
+@business_required
+@require_GET
+def sms_segments(request):
+    body = request.GET.get("body", "")[:10000]
+    return render(request, "integrations/_sms_segments.html",
+                  {"info": segment_info(body), "channel": request.GET.get("channel", "sms")})
+
+

@@ -1,0 +1,61 @@
+"""Import a customer list in a real browser at phone width, then visit the integrations and
+API key settings; screenshots land in test-artifacts/."""
+
+import pytest
+
+from followthrough.customers.models import Customer
+from followthrough.playbooks.library import install_builtin_playbooks
+from followthrough.tenants.models import Membership
+from tests.conftest import PASSWORD, make_member
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CSV = (b"Customer ID,First Name,Last Name,Email,Accepts Email Marketing,Phone\n"
+       b"1,Ada,Lovelace,ada@example.com,yes,+12125550123\n"
+       b"2,Bob,Builder,not-an-email,no,\n")
+
+
+def check(page, artifacts, label):
+    page.wait_for_load_state("networkidle")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"{page.url} is {width}px wide at 390px"
+    page.screenshot(path=str(artifacts / f"integrations-{label}.png"), full_page=True)
+
+
+def test_it_imports_a_file_with_a_progress_bar(live_server, browser, artifacts, business,
+                                               tmp_path):
+    install_builtin_playbooks(business)
+    owner = make_member(business, "phone-owner@riverside.example", Membership.OWNER)
+    path = tmp_path / "customers_export.csv"
+    path.write_bytes(CSV)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("Username").fill(owner.username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/today/")
+
+        page.goto(f"{live_server.url}/integrations/import/")
+        check(page, artifacts, "1-upload")
+        page.get_by_label("CSV or XLSX file").set_input_files(str(path))
+        page.get_by_role("button", name="Upload and check").click()
+        page.wait_for_url("**/integrations/import/*/")
+        assert "Shopify customers export" in page.content()
+        check(page, artifacts, "2-preview")
+
+        page.get_by_role("button", name="Import 1 row").click()
+        page.get_by_text("1 customer added").wait_for(timeout=10000)
+        check(page, artifacts, "3-done")
+        assert Customer.objects.filter(business=business).count() == 1
+
+        page.goto(f"{live_server.url}/settings/integrations/")
+        check(page, artifacts, "4-settings")
+        page.goto(f"{live_server.url}/settings/api/")
+        page.get_by_label("What it's for").fill("Web shop")
+        page.get_by_role("button", name="Create key").click()
+        page.get_by_text("shown only this once").wait_for()
+        check(page, artifacts, "5-api-keys")
+    finally:
+        context.close()
