@@ -13,6 +13,7 @@ from followthrough.channels.rendering import render_text
 from followthrough.customers.models import Customer
 from followthrough.customers.services import upsert_customer
 from followthrough.demo import data
+from followthrough.demo.extras import add_after_sales_story
 from followthrough.playbooks.library import install_builtin_playbooks
 from followthrough.playbooks.models import Playbook
 from followthrough.tenants.models import Business, Membership
@@ -54,10 +55,11 @@ def load_demo(rng: random.Random | None = None) -> tuple[Business, str] | None:
     rng = rng or random.Random(2026)  # noqa: S311 - made-up data, not security
     with transaction.atomic():
         business = _create_business()
-        password = _create_owner(business)
+        owner, password = _create_owner(business)
         install_builtin_playbooks(business)
         for index in range(CUSTOMER_COUNT):
             _create_customer_story(business, index, rng)
+        add_after_sales_story(business, owner, rng)
     return business, password
 
 
@@ -71,7 +73,7 @@ def _create_business() -> Business:
     )
 
 
-def _create_owner(business: Business) -> str:
+def _create_owner(business: Business):
     password = secrets.token_urlsafe(9)
     user_model = get_user_model()
     user = user_model.objects.filter(username=OWNER_EMAIL).first()
@@ -83,7 +85,7 @@ def _create_owner(business: Business) -> str:
         user.set_password(password)
         user.save()
     Membership.objects.get_or_create(business=business, user=user, defaults={"role": "owner"})
-    return password
+    return user, password
 
 
 def _create_customer_story(business: Business, index: int, rng: random.Random) -> None:

@@ -2,8 +2,10 @@ import datetime as dt
 
 from django.utils import timezone
 
+from followthrough.agenda.models import Promise
 from followthrough.customers.models import Customer, Engagement
 from followthrough.demo.loader import CUSTOMER_COUNT, DEMO_SLUG, load_demo
+from followthrough.feedback.models import Incident, SurveyResponse
 from followthrough.touchpoints.models import Status, Touchpoint
 
 
@@ -36,3 +38,16 @@ def test_it_writes_a_history_of_sent_and_done_touchpoints(db):
 def test_it_loads_only_once(db):
     assert load_demo() is not None
     assert load_demo() is None
+
+
+def test_it_includes_survey_answers_and_one_unhappy_customer(db):
+    load_demo()
+    assert SurveyResponse.objects.filter(nps__gte=9).exists()
+    assert Incident.objects.count() == 1
+
+
+def test_it_includes_promises_one_of_them_overdue(db):
+    load_demo()
+    today = timezone.localdate()
+    assert Promise.objects.count() == 3
+    assert Promise.objects.filter(due_on__lt=today).exists()
