@@ -27,6 +27,7 @@ from tests.api.conftest import (  # noqa: F401 - fixtures
     outsider_api,
     playbooks,
 )
+from tests.api.test_tenancy import BODIES, KIND_OF_PREFIX, api_objects  # noqa: F401
 from tests.test_isolation import (  # noqa: F401 - objects is a fixture
     CUSTOMER_FACING_ROUTES,
     ID_PARAMS,
@@ -139,10 +140,6 @@ def _api_operations():
 
 
 API_OPERATIONS = sorted(set(_api_operations()))
-KIND_OF_SEGMENT = {"customers": "customer", "engagements": "engagement",
-                   "touchpoints": "touchpoint", "playbooks": "playbook"}
-
-
 def test_it_finds_the_api_routes():
     paths = {path for _, path in API_OPERATIONS}
     assert {"/customers", "/privacy/customers/{id}/export"} <= paths
@@ -162,15 +159,12 @@ ID_OPERATIONS = [(m, p) for m, p in API_OPERATIONS if "{id}" in p]
 
 @pytest.mark.parametrize(("method", "path"), ID_OPERATIONS,
                          ids=[f"{m} {p}" for m, p in ID_OPERATIONS])
-def test_it_hides_objects_from_a_key_of_business_b(engagement, outsider_api,  # noqa: F811
-                                                  playbooks, method, path):  # noqa: F811
+def test_it_hides_objects_from_a_key_of_business_b(api_objects, outsider_api,  # noqa: F811
+                                                  method, path):
     segment = path.split("{id}")[0].rstrip("/").split("/")[-1]
-    assert segment in KIND_OF_SEGMENT, f"teach the matrix which object {path} takes"
-    ids = {"engagement": engagement["id"], "customer": engagement["customer"],
-           "touchpoint": engagement["touchpoints"][0]["id"],
-           "playbook": playbooks[0].public_id}
-    url = path.replace("{id}", ids[KIND_OF_SEGMENT[segment]])
-    body = {"event": "delivered", "at": "2026-01-01T09:00:00+00:00"}
+    assert segment in KIND_OF_PREFIX, f"teach tests/api/test_tenancy.py which object {path} takes"
+    url = path.replace("{id}", api_objects[KIND_OF_PREFIX[segment]])
+    body = BODIES.get(path, dict)()
     response = outsider_api.get(url) if method == "GET" else outsider_api.post(url, body)
     assert response.status_code == 404, (method, url, response.content)
 

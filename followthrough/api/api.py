@@ -12,23 +12,39 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from ninja import NinjaAPI, Query, Router, Status
 
+from followthrough.agenda import services as agenda_services
+from followthrough.agenda.models import Promise
 from followthrough.api import errors
 from followthrough.api.auth import ApiKeyAuth, business_of
 from followthrough.api.docs import LocalSwagger
 from followthrough.api.errors import ApiError, FieldErrors, NotFound
 from followthrough.api.schemas import (
+    BrokenIn,
     CustomerIn,
     CustomerOut,
     CustomerPage,
+    Day,
     EngagementCustomerIn,
     EngagementIn,
     EngagementOut,
     EngagementPage,
     EngagementStatus,
     EventIn,
+    FeedbackOut,
+    FeedbackPage,
+    IncidentOut,
+    IncidentPage,
+    IncidentReason,
+    KeptIn,
+    OutcomeIn,
     PlaybookOut,
     PlaybookPage,
+    PromiseIn,
+    PromiseOut,
+    PromisePage,
+    PromiseStatus,
     PublicId,
+    ResolveIn,
     Text,
     TouchpointOut,
     TouchpointPage,
@@ -37,6 +53,8 @@ from followthrough.api.schemas import (
 )
 from followthrough.customers import services as customer_services
 from followthrough.customers.models import Customer, Engagement
+from followthrough.feedback import services as feedback_services
+from followthrough.feedback.models import Incident, SurveyResponse
 from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.models import Playbook
 from followthrough.touchpoints import services as touchpoint_services
@@ -63,6 +81,9 @@ customers = Router(tags=["customers"])
 playbooks = Router(tags=["playbooks"])
 engagements = Router(tags=["engagements"])
 touchpoints = Router(tags=["touchpoints"])
+feedback = Router(tags=["feedback"])
+incidents = Router(tags=["incidents"])
+promises = Router(tags=["promises"])
 
 MAX_PAGE = 200
 Limit = Query(50, ge=1, le=MAX_PAGE)
@@ -153,34 +174,31 @@ def engagement_out(engagement: Engagement, rows=None) -> dict:
 # ------------------------------------------------------------------------ scoped loaders
 
 
+def _scoped(model, business, public_id: str, *related):
+    """The business's object with this public id, or None. An id no object could have (too
+    long, or with a NUL, which PostgreSQL cannot even compare) is simply not found."""
+    if not public_id or len(public_id) > 64 or "\x00" in public_id:
+        return None
+    return (model.objects.select_related(*related)
+            .filter(business=business, public_id=public_id).first())
+
+
 def load_customer(business, public_id: str, field: str = "id") -> Customer:
-    customer = (
-        Customer.objects.select_related("business")
-        .filter(business=business, public_id=public_id)
-        .first()
-    )
+    customer = _scoped(Customer, business, public_id, "business")
     if customer is None:
         raise NotFound(field, "No customer with this id.")
     return customer
 
 
 def load_engagement(business, public_id: str, field: str = "id") -> Engagement:
-    engagement = (
-        Engagement.objects.select_related("business", "customer", "playbook")
-        .filter(business=business, public_id=public_id)
-        .first()
-    )
+    engagement = _scoped(Engagement, business, public_id, "business", "customer", "playbook")
     if engagement is None:
         raise NotFound(field, "No engagement with this id.")
     return engagement
 
 
 def load_touchpoint(business, public_id: str, field: str = "id") -> Touchpoint:
-    touchpoint = (
-        Touchpoint.objects.select_related("engagement", "customer")
-        .filter(business=business, public_id=public_id)
-        .first()
-    )
+    touchpoint = _scoped(Touchpoint, business, public_id, "engagement", "customer")
     if touchpoint is None:
         raise NotFound(field, "No touchpoint with this id.")
     return touchpoint
@@ -459,6 +477,307 @@ def get_touchpoint(request, id: str):  # noqa: A002
     return touchpoint_out(load_touchpoint(business, id), business)
 
 
+def _act_on_touch(request, id: str, action, note: str) -> dict:  # noqa: A002
+    business = business_of(request)
+    touchpoint = load_touchpoint(business, id)
+    try:
+        action(touchpoint, None, note)
+    except ValidationError as exc:
+        raise FieldErrors(exc) from None
+    return touchpoint_out(load_touchpoint(business, id), business)
+
+
+@touchpoints.post("/{id}/done", response=TouchpointOut, summary="Mark a personal touch done")
+def touch_done(request, id: str, payload: OutcomeIn):  # noqa: A002
+    """A person made the call, wrote the card or paid the visit: the touchpoint becomes
+    `done`, with your `note` on how it went. Only planned personal touches (call, card,
+    visit, social, chat) can be marked done; emails and texts are sent by Followthrough."""
+    return _act_on_touch(request, id, touchpoint_services.complete_touch, payload.note)
+
+
+@touchpoints.post("/{id}/skip", response=TouchpointOut, summary="Skip a touch")
+def touch_skip(request, id: str, payload: OutcomeIn):  # noqa: A002
+    """The touch will not happen: the touchpoint becomes `skipped`, with your `note` on why.
+    Only planned touchpoints can be skipped."""
+    return _act_on_touch(request, id, touchpoint_services.skip_touch, payload.note)
+
+
+# ---------------------------------------------------------------------------- feedback
+
+
+def feedback_out(response: SurveyResponse, business) -> dict:
+    return {
+        "id": response.public_id,
+        "customer": response.customer.public_id,
+        "engagement": response.engagement.public_id,
+        "touchpoint": response.touchpoint.public_id if response.touchpoint else None,
+        "nps": response.nps,
+        "csat": response.csat,
+        "went_well": response.went_well,
+        "improve": response.improve,
+        "anything_else": response.anything_else,
+        "quote_as": response.quote_as,
+        "testimonial_status": response.testimonial_status,
+        "created_at": _local(business, response.created_at),
+        "updated_at": _local(business, response.updated_at),
+    }
+
+
+def load_feedback(business, public_id: str, field: str = "id") -> SurveyResponse:
+    response = _scoped(SurveyResponse, business, public_id, "customer", "engagement", "touchpoint")
+    if response is None:
+        raise NotFound(field, "No survey response with this id.")
+    return response
+
+
+def _page(rows, limit: int, out) -> dict:
+    page = list(rows[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    return {"items": [out(row) for row in page],
+            "next": page[-1].public_id if more else None}
+
+
+@feedback.get("", response=FeedbackPage, summary="List")
+def list_feedback(
+    request,
+    customer: PublicId | None = None,
+    engagement: PublicId | None = None,
+    nps_min: int | None = Query(None, ge=0, le=10),
+    nps_max: int | None = Query(None, ge=0, le=10),
+    csat_min: int | None = Query(None, ge=1, le=5),
+    csat_max: int | None = Query(None, ge=1, le=5),
+    received_after: When | None = None,
+    received_before: When | None = None,
+    limit: int = Limit,
+    after: PublicId | None = None,
+):
+    """Survey responses, newest first. Filter by `customer`, `engagement`, score
+    (`nps_min`/`nps_max` 0-10, `csat_min`/`csat_max` 1-5; a response without that score is
+    left out) and period (`received_after`, `received_before`)."""
+    business = business_of(request)
+    rows = (SurveyResponse.objects.filter(business=business)
+            .select_related("customer", "engagement", "touchpoint")
+            .order_by("-created_at", "-id"))
+    if customer is not None:
+        rows = rows.filter(customer=load_customer(business, customer, "customer"))
+    if engagement is not None:
+        rows = rows.filter(engagement=load_engagement(business, engagement, "engagement"))
+    for name, lookup, value in (("nps", "gte", nps_min), ("nps", "lte", nps_max),
+                                ("csat", "gte", csat_min), ("csat", "lte", csat_max)):
+        if value is not None:
+            rows = rows.filter(**{f"{name}__{lookup}": value})
+    if received_after is not None:
+        rows = rows.filter(created_at__gte=received_after)
+    if received_before is not None:
+        rows = rows.filter(created_at__lt=received_before)
+    if after is not None:
+        mark = load_feedback(business, after, "after")
+        rows = rows.filter(Q(created_at__lt=mark.created_at)
+                           | Q(created_at=mark.created_at, id__lt=mark.id))
+    return _page(rows, limit, lambda r: feedback_out(r, business))
+
+
+@feedback.get("/{id}", response=FeedbackOut, summary="Get")
+def get_feedback(request, id: str):  # noqa: A002
+    business = business_of(request)
+    return feedback_out(load_feedback(business, id), business)
+
+
+# --------------------------------------------------------------------------- incidents
+
+
+def incident_out(incident: Incident, business) -> dict:
+    return {
+        "id": incident.public_id,
+        "customer": incident.customer.public_id,
+        "feedback": incident.response.public_id if incident.response else None,
+        "reason": incident.reason,
+        "summary": incident.summary,
+        "is_open": incident.is_open,
+        "opened_at": _local(business, incident.opened_at),
+        "resolved_at": _local(business, incident.resolved_at),
+        "resolution_note": incident.resolution_note,
+    }
+
+
+def load_incident(business, public_id: str, field: str = "id") -> Incident:
+    incident = _scoped(Incident, business, public_id, "customer__business", "response")
+    if incident is None:
+        raise NotFound(field, "No incident with this id.")
+    return incident
+
+
+@incidents.get("", response=IncidentPage, summary="List")
+def list_incidents(
+    request,
+    is_open: bool | None = None,
+    customer: PublicId | None = None,
+    reason: IncidentReason | None = None,
+    opened_after: When | None = None,
+    opened_before: When | None = None,
+    limit: int = Limit,
+    after: PublicId | None = None,
+):
+    """Incidents (unhappy customers), newest first. Filter by `is_open`, `customer`,
+    `reason` (nps, csat or complaint), `opened_after` and `opened_before`."""
+    business = business_of(request)
+    rows = (Incident.objects.filter(business=business)
+            .select_related("customer", "response").order_by("-opened_at", "-id"))
+    if is_open is not None:
+        rows = rows.filter(resolved_at__isnull=is_open)
+    if customer is not None:
+        rows = rows.filter(customer=load_customer(business, customer, "customer"))
+    if reason is not None:
+        rows = rows.filter(reason=reason)
+    if opened_after is not None:
+        rows = rows.filter(opened_at__gte=opened_after)
+    if opened_before is not None:
+        rows = rows.filter(opened_at__lt=opened_before)
+    if after is not None:
+        mark = load_incident(business, after, "after")
+        rows = rows.filter(Q(opened_at__lt=mark.opened_at)
+                           | Q(opened_at=mark.opened_at, id__lt=mark.id))
+    return _page(rows, limit, lambda i: incident_out(i, business))
+
+
+@incidents.get("/{id}", response=IncidentOut, summary="Get")
+def get_incident(request, id: str):  # noqa: A002
+    business = business_of(request)
+    return incident_out(load_incident(business, id), business)
+
+
+@incidents.post("/{id}/resolve", response=IncidentOut, summary="Resolve")
+def resolve_incident(request, id: str, payload: ResolveIn):  # noqa: A002
+    """Closes the incident with a `note` on what you did to put it right. The customer's
+    held marketing messages carry on."""
+    business = business_of(request)
+    incident = load_incident(business, id)
+    if not incident.is_open:
+        raise ApiError(422, "status", "This incident is already resolved.")
+    note = payload.note.strip()
+    if not note:
+        raise ApiError(422, "note", "Say in a line what you did to put it right.")
+    feedback_services.resolve_incident(incident, note)
+    incident = load_incident(business, id)
+    if incident.resolution_note != note:  # someone else resolved it at the same moment
+        raise ApiError(422, "status", "This incident is already resolved.")
+    return incident_out(incident, business)
+
+
+# ---------------------------------------------------------------------------- promises
+
+
+def promise_out(promise: Promise, business, today) -> dict:
+    return {
+        "id": promise.public_id,
+        "customer": promise.customer.public_id,
+        "what": promise.what,
+        "due_on": promise.due_on,
+        "status": promise.status,
+        "is_overdue": promise.status == Promise.OPEN and promise.due_on < today,
+        "honest_note": promise.honest_note,
+        "make_good": promise.make_good,
+        "resolved_at": _local(business, promise.resolved_at),
+        "created_at": _local(business, promise.created_at),
+    }
+
+
+def load_promise(business, public_id: str, field: str = "id") -> Promise:
+    promise = _scoped(Promise, business, public_id, "customer")
+    if promise is None:
+        raise NotFound(field, "No promise with this id.")
+    return promise
+
+
+def _promise_answer(business, public_id: str) -> dict:
+    return promise_out(load_promise(business, public_id), business,
+                       agenda_services.local_today(business))
+
+
+@promises.post("", response={201: PromiseOut}, summary="Create")
+def create_promise(request, payload: PromiseIn):
+    """Notes a promise you made to a customer: `what` you promised, by `due_on`. It shows
+    on Today before the day, and `promise.overdue` fires if the day passes while it is
+    open."""
+    business = business_of(request)
+    customer = load_customer(business, payload.customer, "customer")
+    try:
+        promise = agenda_services.make_promise(business, customer, None, payload.what,
+                                               payload.due_on)
+    except ValidationError as exc:
+        raise FieldErrors(exc) from None
+    return Status(201, _promise_answer(business, promise.public_id))
+
+
+@promises.get("", response=PromisePage, summary="List")
+def list_promises(
+    request,
+    status: PromiseStatus | None = None,
+    customer: PublicId | None = None,
+    overdue: bool | None = None,
+    due_after: Day | None = None,
+    due_before: Day | None = None,
+    limit: int = Limit,
+    after: PublicId | None = None,
+):
+    """Promises by due date, earliest first. Filter by `status` (open, kept or broken),
+    `customer`, `overdue` (open and past its day) and `due_after`/`due_before` (dates,
+    inclusive)."""
+    business = business_of(request)
+    today = agenda_services.local_today(business)
+    rows = (Promise.objects.filter(business=business).select_related("customer")
+            .order_by("due_on", "id"))
+    if status is not None:
+        rows = rows.filter(status=status)
+    if customer is not None:
+        rows = rows.filter(customer=load_customer(business, customer, "customer"))
+    if overdue is True:
+        rows = rows.filter(status=Promise.OPEN, due_on__lt=today)
+    elif overdue is False:
+        rows = rows.exclude(status=Promise.OPEN, due_on__lt=today)
+    if due_after is not None:
+        rows = rows.filter(due_on__gte=due_after)
+    if due_before is not None:
+        rows = rows.filter(due_on__lte=due_before)
+    if after is not None:
+        mark = load_promise(business, after, "after")
+        rows = rows.filter(Q(due_on__gt=mark.due_on) | Q(due_on=mark.due_on, id__gt=mark.id))
+    return _page(rows, limit, lambda p: promise_out(p, business, today))
+
+
+@promises.get("/{id}", response=PromiseOut, summary="Get")
+def get_promise(request, id: str):  # noqa: A002
+    return _promise_answer(business_of(request), id)
+
+
+@promises.post("/{id}/kept", response=PromiseOut, summary="Mark kept")
+def promise_kept(request, id: str, payload: KeptIn):  # noqa: A002
+    """You kept your word. Send an empty object, `{}`. Only an open promise can be settled."""
+    business = business_of(request)
+    try:
+        agenda_services.keep_promise(load_promise(business, id))
+    except ValidationError as exc:
+        raise FieldErrors(exc) from None
+    return _promise_answer(business, id)
+
+
+@promises.post("/{id}/broken", response=PromiseOut, summary="Mark broken")
+def promise_broken(request, id: str, payload: BrokenIn):  # noqa: A002
+    """The day passed or you could not do it: say what you told the customer (`note`) and,
+    if you like, what you offered to make up for it (`make_good`). Only an open promise can
+    be settled."""
+    business = business_of(request)
+    try:
+        agenda_services.break_promise(load_promise(business, id), payload.note,
+                                      payload.make_good)
+    except ValidationError as exc:
+        pairs = [("note" if field == "honest_note" else field, message)
+                 for field, message in errors.django_errors(exc)]
+        raise ApiError(422, *pairs[0]) from None
+    return _promise_answer(business, id)
+
+
 # --------------------------------------------------------------------------- playbooks
 
 
@@ -479,7 +798,7 @@ def playbook_out(playbook: Playbook) -> dict:
 
 
 def load_playbook(business, public_id: str, field: str = "id") -> Playbook:
-    playbook = Playbook.objects.filter(business=business, public_id=public_id).first()
+    playbook = _scoped(Playbook, business, public_id)
     if playbook is None:
         raise NotFound(field, "No playbook with this id.")
     return playbook
@@ -509,6 +828,7 @@ def get_playbook(request, id: str):  # noqa: A002
 
 
 ROUTERS = {"customers": customers, "engagements": engagements, "touchpoints": touchpoints,
-           "playbooks": playbooks}
+           "playbooks": playbooks, "feedback": feedback, "incidents": incidents,
+           "promises": promises}
 for _prefix, _router in ROUTERS.items():
     api.add_router(f"/{_prefix}", _router)

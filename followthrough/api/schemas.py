@@ -219,3 +219,105 @@ class PlaybookPage(Schema):
     next: str | None = Field(
         None, description="Pass as `after` to get the next page; null on the last page."
     )
+
+
+# ------------------------------------------------------------------------------ feedback
+
+
+class FeedbackOut(Schema):
+    id: str
+    customer: str
+    engagement: str
+    touchpoint: str | None = Field(description="The survey touchpoint it answers, if any.")
+    nps: int | None = Field(description="0-10: how likely they are to recommend you.")
+    csat: int | None = Field(description="1-5: how satisfied they are.")
+    went_well: str
+    improve: str
+    anything_else: str
+    quote_as: str = Field(description="'' (do not quote), full, initials or anonymous.")
+    testimonial_status: str = Field(description="pending, approved or declined.")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class FeedbackPage(Schema):
+    items: list[FeedbackOut]
+    next: str | None = Field(
+        None, description="Pass as `after` to get the next page; null on the last page."
+    )
+
+
+# ----------------------------------------------------------------------------- incidents
+
+IncidentReason = Literal["nps", "csat", "complaint"]
+
+
+class IncidentOut(Schema):
+    id: str
+    customer: str
+    feedback: str | None = Field(description="The survey response that opened it, if any.")
+    reason: str = Field(description="nps, csat or complaint.")
+    summary: str
+    is_open: bool
+    opened_at: dt.datetime
+    resolved_at: dt.datetime | None
+    resolution_note: str
+
+
+class IncidentPage(Schema):
+    items: list[IncidentOut]
+    next: str | None = Field(
+        None, description="Pass as `after` to get the next page; null on the last page."
+    )
+
+
+class ResolveIn(Strict):
+    note: Text(2000, min_length=1) = Field(description="What you did to put it right.")
+
+
+# ------------------------------------------------------------------------------ promises
+
+PromiseStatus = Literal["open", "kept", "broken"]
+Day = Annotated[dt.date, Field(ge=dt.date(1900, 1, 1), le=dt.date(2199, 12, 31))]
+
+
+class PromiseIn(Strict):
+    customer: PublicId = Field(description="The id of the customer you promised.")
+    what: Text(300, min_length=1) = Field(description="What you promised.")
+    due_on: Day = Field(description="The date you promised it by (YYYY-MM-DD).")
+
+
+class KeptIn(Strict):
+    pass
+
+
+class BrokenIn(Strict):
+    note: Text(2000, min_length=1) = Field(description="What you told the customer.")
+    make_good: Text(300) = Field("", description="What you offered to make up for it.")
+
+
+class PromiseOut(Schema):
+    id: str
+    customer: str
+    what: str
+    due_on: dt.date
+    status: str = Field(description="open, kept or broken.")
+    is_overdue: bool
+    honest_note: str
+    make_good: str
+    resolved_at: dt.datetime | None
+    created_at: dt.datetime
+
+
+class PromisePage(Schema):
+    items: list[PromiseOut]
+    next: str | None = Field(
+        None, description="Pass as `after` to get the next page; null on the last page."
+    )
+
+
+# --------------------------------------------------------------- personal touch outcomes
+
+
+class OutcomeIn(Strict):
+    note: Text(2000) = Field("", description="How it went, in a line.")

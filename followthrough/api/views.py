@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from followthrough.api.models import ApiKey
+from followthrough.tenants import audit
 from followthrough.tenants.access import get_scoped_or_404, owner_required
 from followthrough.tenants.views import render
 
@@ -25,7 +26,9 @@ def settings_api(request):
     status = None
     if request.method == "POST":
         if form.is_valid():
-            _key, raw = ApiKey.issue(request.business, form.cleaned_data["name"])
+            key, raw = ApiKey.issue(request.business, form.cleaned_data["name"])
+            audit.record(request, request.business, "apikey.create", target=key,
+                         changes={"name": key.name, "prefix": key.prefix})
             request.session[SESSION_KEY] = raw
             messages.success(request, "Key created. Copy it now: it is shown only once.")
             return redirect("settings_api")
@@ -41,6 +44,9 @@ def settings_api(request):
 def apikey_revoke(request, public_id):
     key = get_scoped_or_404(ApiKey.objects, request.business, public_id=public_id)
     if key.revoked_at is None:
-        ApiKey.objects.filter(pk=key.pk).update(revoked_at=timezone.now())
+        if ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
+                revoked_at=timezone.now()):
+            audit.record(request, request.business, "apikey.revoke", target=key,
+                         changes={"name": key.name, "prefix": key.prefix})
         messages.success(request, f"“{key.name}” is revoked. Requests with it now get 401.")
     return redirect("settings_api")

@@ -8,6 +8,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from followthrough.customers.models import ConsentEvent, Customer, Engagement
+from followthrough.feedback.models import SurveyResponse
 from followthrough.touchpoints.models import Touchpoint
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
@@ -53,6 +54,19 @@ def touchpoints(business):
                _when(t.completed_at), t.outcome_note]
 
 
+def feedback(business):
+    yield ["id", "customer", "customer_name", "engagement", "nps", "csat", "went_well",
+           "improve", "anything_else", "quote_as", "testimonial_status", "created_at",
+           "updated_at"]
+    rows = SurveyResponse.objects.filter(business=business).select_related("customer",
+                                                                             "engagement")
+    for r in rows.order_by("id").iterator(2000):
+        yield [r.public_id, r.customer.public_id, r.customer.name, r.engagement.public_id,
+               "" if r.nps is None else r.nps, "" if r.csat is None else r.csat,
+               r.went_well, r.improve, r.anything_else, r.quote_as, r.testimonial_status,
+               _when(r.created_at), _when(r.updated_at)]
+
+
 def consent(business):
     yield ["customer", "customer_name", "channel", "purpose", "granted", "source", "note",
            "proof", "at"]
@@ -66,6 +80,7 @@ EXPORTS = {
     "customers": ("Customers", customers),
     "engagements": ("Sales and jobs", engagements),
     "touchpoints": ("Touchpoints", touchpoints),
+    "feedback": ("Feedback (survey answers)", feedback),
     "consent": ("Consent ledger", consent),
 }
 

@@ -22,7 +22,7 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import close_old_connections, connection, transaction
+from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.utils import timezone
 
 from followthrough.channels import kinds
@@ -401,6 +401,7 @@ class Writer:
         self.source = source[:2000]
         self.by_ext: dict[str, int] = {}
         self.by_email: dict[str, int] = {}
+        self.prefetched = False
         self.columns, self.defaults = _customer_columns()
         quote = connection.ops.quote_name
         names = ", ".join(quote(c) for c in (*INSERT_COLUMNS, *self.columns))
@@ -408,11 +409,36 @@ class Writer:
         self.sql = f"INSERT INTO {quote(Customer._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608
 
     def write(self, chunk: list[dict], result: Result) -> None:
+        before = (result.created, result.updated, result.unchanged, result.engagements)
+        try:
+            self._write(chunk, result)
+        except IntegrityError:
+            # Someone else created one of these customers (or sales) since we looked: load
+            # what is there now and write the chunk again. A second clash is a real error.
+            result.created, result.updated, result.unchanged, result.engagements = before
+            self._prefetch()
+            self._write(chunk, result)
+
+    def _write(self, chunk: list[dict], result: Result) -> None:
         with transaction.atomic():
             ids = self._customers(chunk, result)
             self._consent(chunk, ids)
             if any("_sale" in values for values in chunk):
                 self._sales(chunk, ids, result)
+
+    def _insert(self, rows: list[tuple]) -> dict[str, int]:
+        """Insert the rows; returns public_id → id."""
+        with connection.cursor() as cursor:
+            cursor.executemany(self.sql, rows)
+            if connection.vendor == "sqlite":
+                # SQLite has one writer, and this transaction holds the write lock, so an
+                # AUTOINCREMENT table numbers the rows one after another.
+                cursor.execute("SELECT last_insert_rowid()")
+                last = cursor.fetchone()[0]
+                first = last - len(rows) + 1
+                return {row[1]: first + n for n, row in enumerate(rows)}
+        return {public_id: pk for pk, public_id in
+                self._select("public_id", [row[1] for row in rows], "public_id")}
 
     def _select(self, column: str, keys, wanted: str = "external_id, email") -> list[tuple]:
         """Raw lookup by one column: the ORM's IN-list compiling costs more than the query."""
@@ -439,18 +465,22 @@ class Writer:
         if values["email"]:
             self.by_email.setdefault(values["email"], key)
 
+    def _prefetch(self) -> None:
+        """Every existing customer's external id and email, in one query. Email has no
+        index, so looking emails up chunk by chunk would scan the table once per chunk."""
+        self.by_ext.clear()
+        self.by_email.clear()
+        rows = (Customer.objects.filter(business=self.business).order_by("id")
+                .values_list("id", "external_id", "email"))
+        for pk, external_id, email in rows.iterator(10_000):
+            self._remember({"external_id": external_id, "email": email}, pk)
+        self.prefetched = True
+
     def _customers(self, chunk: list[dict], result: Result) -> list[int]:
         business = self.business
-        exts = {v["external_id"] for v in chunk if v["external_id"]} - set(self.by_ext)
-        emails = {v["email"] for v in chunk if v["email"]} - set(self.by_email)
+        if not self.prefetched:
+            self._prefetch()
         query = Customer.objects.filter(business=business)
-        matches = []
-        if exts:
-            matches += self._select("external_id", exts)
-        if emails:
-            matches += self._select("email", emails)
-        for pk, external_id, email in matches:
-            self._remember({"external_id": external_id, "email": email}, pk)
         known = [self._lookup(values) for values in chunk]
         known_ids = [pk for pk in known if isinstance(pk, int)]
         loaded = query.in_bulk(known_ids) if known_ids else {}
@@ -470,14 +500,13 @@ class Writer:
                 changed[key] = loaded[key]
             ids.append(key)
         if inserts:
-            with connection.cursor() as cursor:
-                cursor.executemany(self.sql, inserts)
-            new_ids = {public_id: pk for pk, public_id in
-                       self._select("public_id", [row[1] for row in inserts], "public_id")}
+            new_ids = self._insert(inserts)
             real = {key: new_ids[key[2]] for key in ids if isinstance(key, tuple)}
             ids = [real.get(key, key) if isinstance(key, tuple) else key for key in ids]
-            for mapping in (self.by_ext, self.by_email):
-                for name, key in mapping.items():
+            for values in chunk:
+                for mapping, name in ((self.by_ext, values["external_id"]),
+                                      (self.by_email, values["email"])):
+                    key = mapping.get(name) if name else None
                     if isinstance(key, tuple):
                         mapping[name] = new_ids[key[2]]
         if changed:

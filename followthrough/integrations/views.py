@@ -1,5 +1,7 @@
 """Owner pages: import, export, webhooks, notifications, inbound sales and SMS status."""
 
+from urllib.parse import urlsplit
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -15,6 +17,7 @@ from followthrough.integrations.formats import FORMAT_LABELS, auto_mapping, dete
 from followthrough.integrations.models import ImportJob, InboundSource, WebhookEndpoint
 from followthrough.integrations.sms import segment_info
 from followthrough.playbooks.models import Playbook
+from followthrough.tenants import audit
 from followthrough.tenants.access import business_required, get_scoped_or_404, owner_required
 from followthrough.tenants.views import render
 
@@ -143,6 +146,7 @@ def import_progress(request, public_id):
 def export(request, kind):
     if kind not in exports.EXPORTS:
         raise Http404("No such export")
+    audit.record(request, request.business, "export.csv", target=("export", kind))
     return exports.response(request.business, kind)
 
 
@@ -198,9 +202,13 @@ def settings_page(request):
             webhook_form = WebhookForm(request.POST, prefix="hook")
             if webhook_form.is_valid():
                 data = webhook_form.cleaned_data
-                hook = WebhookEndpoint.objects.create(
-                    business=business, format=data["format"], url=data["url"],
-                    events=data["events"])
+                with transaction.atomic():
+                    hook = WebhookEndpoint.objects.create(
+                        business=business, format=data["format"], url=data["url"],
+                        events=data["events"])
+                    audit.record(request, business, "webhook.change", target=hook,
+                                 changes=_hook_changes(hook, "added"),
+                                 summary="Added a webhook")
                 if hook.format == WebhookEndpoint.SIGNED:
                     request.session["new_secret"] = hook.secret
                     messages.success(request, "Webhook added. Copy its secret now: it is "
@@ -235,6 +243,12 @@ def settings_page(request):
     }, status=status, nav="settings")
 
 
+def _hook_changes(hook: WebhookEndpoint, what: str) -> dict:
+    # The host only: a webhook URL may carry a secret token in its path.
+    return {"webhook": what, "format": hook.format, "host": urlsplit(hook.url).hostname or "",
+            "events": ", ".join(hook.events)}
+
+
 @owner_required
 def webhook_detail(request, public_id):
     hook = get_scoped_or_404(WebhookEndpoint.objects, request.business, public_id=public_id)
@@ -248,7 +262,10 @@ def webhook_detail(request, public_id):
 @require_POST
 def webhook_delete(request, public_id):
     hook = get_scoped_or_404(WebhookEndpoint.objects, request.business, public_id=public_id)
-    hook.delete()
+    with transaction.atomic():
+        audit.record(request, request.business, "webhook.change", target=hook,
+                     changes=_hook_changes(hook, "removed"), summary="Removed a webhook")
+        hook.delete()
     messages.success(request, "Removed. Nothing more goes there.")
     return redirect("settings_integrations")
 

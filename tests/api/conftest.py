@@ -6,6 +6,7 @@ import json
 import logging
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from followthrough.api.models import ApiKey
@@ -39,6 +40,13 @@ def no_unhandled_errors(caplog):
     records = caplog.get_records("setup") + caplog.get_records("call")
     bugs = [r for r in records if r.name == "followthrough.api" and r.levelno >= 40]
     assert not bugs, f"The API's catch-all 500 handler fired: {bugs[0].getMessage()}"
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_counts():
+    # Keys get the same integer key in every test, so their per-minute counts would add up
+    # across the suite and trip the rate limit.
+    cache.clear()
 
 
 @pytest.fixture

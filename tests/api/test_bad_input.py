@@ -5,7 +5,11 @@ import datetime as dt
 
 import pytest
 
+from followthrough.agenda.models import Promise
 from followthrough.customers.models import Customer, Engagement
+from followthrough.feedback import services as feedback_services
+from followthrough.feedback.models import Incident
+from followthrough.touchpoints.models import Status, Touchpoint
 
 from .conftest import engagement_body, iso, recently
 
@@ -166,3 +170,117 @@ def test_it_refuses_bad_list_parameters(api, params):
     response = api.get("/touchpoints", params)
 
     assert_names_field(response, set(params))
+
+
+# The actions on touchpoints, incidents and promises. `{id}` routes get a real object of
+# the key's own business, so what is refused is the body.
+ACTION_CASES = [
+    ("/touchpoints/{touch}/done", {"note": "x" * 2001}, "note"),
+    ("/touchpoints/{touch}/done", {"note": 5}, "note"),
+    ("/touchpoints/{touch}/done", {"note": "ok\x00"}, "note"),
+    ("/touchpoints/{touch}/done", {"outcome": "reached"}, "outcome"),
+    ("/touchpoints/{touch}/skip", {"note": ["busy"]}, "note"),
+    ("/touchpoints/{touch}/skip", {"note": "x" * 2001}, "note"),
+    ("/incidents/{incident}/resolve", {}, "note"),
+    ("/incidents/{incident}/resolve", {"note": ""}, "note"),
+    ("/incidents/{incident}/resolve", {"note": "   "}, "note"),
+    ("/incidents/{incident}/resolve", {"note": "x" * 2001}, "note"),
+    ("/incidents/{incident}/resolve", {"note": "ok", "refund": 10}, "refund"),
+    ("/promises/{promise}/kept", {"note": "done"}, "note"),
+    ("/promises/{promise}/broken", {}, "note"),
+    ("/promises/{promise}/broken", {"note": "  "}, "note"),
+    ("/promises/{promise}/broken", {"note": "x" * 2001}, "note"),
+    ("/promises/{promise}/broken", {"note": "ok", "make_good": "x" * 301}, "make_good"),
+    ("/promises/{promise}/broken", {"note": "ok", "make_good": 3}, "make_good"),
+]
+
+PROMISE_CASES = [
+    ({"what": "Call", "due_on": "2030-01-01"}, "customer"),
+    ({"customer": "nope", "what": "Call", "due_on": "2030-01-01"}, "customer"),
+    ({"customer": "CUSTOMER", "due_on": "2030-01-01"}, "what"),
+    ({"customer": "CUSTOMER", "what": "", "due_on": "2030-01-01"}, "what"),
+    ({"customer": "CUSTOMER", "what": "   ", "due_on": "2030-01-01"}, "what"),
+    ({"customer": "CUSTOMER", "what": "x" * 301, "due_on": "2030-01-01"}, "what"),
+    ({"customer": "CUSTOMER", "what": "Call"}, "due_on"),
+    ({"customer": "CUSTOMER", "what": "Call", "due_on": "soon"}, "due_on"),
+    ({"customer": "CUSTOMER", "what": "Call", "due_on": "2030-02-30"}, "due_on"),
+    ({"customer": "CUSTOMER", "what": "Call", "due_on": "9999-01-01"}, "due_on"),
+    ({"customer": "CUSTOMER", "what": "Call", "due_on": "2030-01-01T10:00:00Z"}, "due_on"),
+    ({"customer": "CUSTOMER", "what": "Call", "due_on": "2030-01-01", "who": "me"}, "who"),
+]
+
+
+@pytest.fixture
+def targets(api, engagement):
+    touchpoint = Touchpoint.objects.get(public_id=engagement["touchpoints"][0]["id"])
+    response = feedback_services.submit_response(touchpoint, {"nps": 1})
+    promise = api.post("/promises", {"customer": engagement["customer"], "what": "Call back",
+                                     "due_on": "2030-01-01"}).json()
+    return {"touch": touchpoint.public_id, "promise": promise["id"],
+            "incident": Incident.objects.get(response=response).public_id}
+
+
+def assert_untouched(targets):
+    assert Touchpoint.objects.get(public_id=targets["touch"]).status == Status.PLANNED
+    assert Incident.objects.get(public_id=targets["incident"]).is_open
+    assert Promise.objects.get(public_id=targets["promise"]).status == Promise.OPEN
+
+
+ACTION_PATHS = sorted({path for path, _body, _field in ACTION_CASES})
+
+
+@pytest.mark.parametrize(("raw", "field"), MALFORMED)
+@pytest.mark.parametrize("path", [*ACTION_PATHS, "/promises"])
+def test_it_refuses_malformed_action_bodies(api, targets, path, raw, field):
+    response = api.post(path.format(**targets), raw)
+
+    assert_names_field(response, field)
+    assert_untouched(targets)
+
+
+@pytest.mark.parametrize(("path", "body", "field"), ACTION_CASES)
+def test_it_refuses_bad_actions(api, targets, path, body, field):
+    response = api.post(path.format(**targets), body)
+
+    assert_names_field(response, field)
+    assert_untouched(targets)
+
+
+@pytest.mark.parametrize(("body", "field"), PROMISE_CASES)
+def test_it_refuses_bad_promises(api, engagement, body, field):
+    body = {k: engagement["customer"] if v == "CUSTOMER" else v for k, v in body.items()}
+
+    response = api.post("/promises", body)
+
+    assert_names_field(response, field)
+    assert not Promise.objects.exists()
+
+
+@pytest.mark.parametrize("params", [
+    {"nps_min": -1}, {"csat_max": 6}, {"received_after": "2025-01-01T00:00:00"},
+    {"customer": "nope"}, {"after": "nope"},
+])
+def test_it_refuses_bad_feedback_filters(api, params):
+    assert_names_field(api.get("/feedback", params), set(params))
+
+
+@pytest.mark.parametrize("params", [
+    {"status": "forgotten"}, {"due_after": "someday"}, {"overdue": "maybe"},
+])
+def test_it_refuses_bad_promise_filters(api, params):
+    assert_names_field(api.get("/promises", params), set(params))
+
+
+@pytest.mark.parametrize("path", ["/customers/a%00b", "/promises/a%00b", "/incidents/%00",
+                                  "/feedback/" + "x" * 65])
+def test_it_answers_404_for_an_id_no_object_could_have(api, path):
+    response = api.get(path)
+
+    assert response.status_code == 404
+    assert response.json()["detail"][0]["field"] == "id"
+
+
+def test_it_answers_404_for_an_action_on_an_impossible_id(api):
+    response = api.post("/promises/a%00b/broken", {"note": "Sorry"})
+
+    assert response.status_code == 404

@@ -38,3 +38,25 @@ def test_it_asks_for_a_name(owner_client):
     response = owner_client.post(reverse("settings_api"), {"name": ""})
     assert response.status_code == 400
     assert not ApiKey.objects.exists()
+
+
+def test_it_audits_a_new_key(owner_client, business, owner):
+    from followthrough.tenants.models import AuditEntry
+
+    owner_client.post(reverse("settings_api"), {"name": "Web shop"})
+    key = ApiKey.objects.get(business=business)
+
+    entry = AuditEntry.objects.get(business=business, action="apikey.create")
+    assert (entry.actor, entry.target_id) == (owner, key.public_id)
+    assert entry.changes == {"name": "Web shop", "prefix": key.prefix}
+
+
+def test_it_audits_a_revoked_key_once(owner_client, business):
+    from followthrough.tenants.models import AuditEntry
+
+    key, _raw = ApiKey.issue(business, "Old")
+    owner_client.post(reverse("apikey_revoke", args=[key.public_id]))
+    owner_client.post(reverse("apikey_revoke", args=[key.public_id]))
+
+    entries = AuditEntry.objects.filter(business=business, action="apikey.revoke")
+    assert [e.target_id for e in entries] == [key.public_id]
