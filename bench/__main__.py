@@ -12,6 +12,7 @@ BENCHMARKS = [
     ("bench.idle_tick", "Idle tick: one empty worker pass with 1,000,000 future touchpoints"),
     ("bench.dashboard", "Dashboard: Insights with 100,000 customers and 1,000,000 touchpoints"),
     ("bench.import_customers", "Import: 100,000 customers from CSV vs raw sqlite3 insert"),
+    ("bench.worker_scaling", "Worker scaling: 1, 2 and 4 workers on PostgreSQL, 20 ms sink"),
 ]
 
 

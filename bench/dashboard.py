@@ -1,11 +1,16 @@
 """Dashboard: the Insights page for a business with N customers (100,000) and M touchpoints
 (1,000,000), against a bare `SELECT COUNT(*)` over the touchpoint table in the same run.
 
-Reports the first (cold) render, which computes every figure, and the median of warm
-renders, which read the cached figures (see followthrough/insights/dashboard.py). Goal: a
-warm render under 300 ms. BENCH_DASH_CUSTOMERS and BENCH_DASH_TOUCHPOINTS override N and M."""
+The headline is the cold render: the first view after a touchpoint changed (one row is
+sent, as the worker would), when the cached figures no longer apply and every figure is
+computed again, the rollups catching up with that change first. Goal: under 300 ms. Also
+reported: the one-time rollup build (`followthrough insights_rollup`, which the worker's
+after-pass hook and the first page view otherwise do), a cold render with nothing changed,
+the median warm (cached) render, and the cold render for the other periods.
+BENCH_DASH_CUSTOMERS and BENCH_DASH_TOUCHPOINTS override N and M."""
 
 import datetime as dt
+import io
 import os
 import sqlite3
 import statistics
@@ -17,6 +22,7 @@ from bench.django_setup import setup
 
 ELEMENTS = ("check_in", "feedback", "thank_you", "social_invite", "subscribe_invite",
             "review", "referral", "maintenance", "other", "progress_update")
+COLD_RUNS = 5
 PAST = ("sent", "sent", "done", "sent", "skipped", "missed", "sent", "failed")
 
 
@@ -33,6 +39,10 @@ def fill(db_path: Path, customers: int, touchpoints: int) -> tuple[int, object]:
     user = get_user_model().objects.create_user(username="owner", password="x" * 20)
     Membership.objects.create(business=business, user=user, role=Membership.OWNER)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+    def joined(n: int) -> dt.datetime:
+        return now - dt.timedelta(days=(n * 7) % 700 + 300)
+
     db = sqlite3.connect(db_path)
     with db:
         db.executemany(
@@ -40,7 +50,8 @@ def fill(db_path: Path, customers: int, touchpoints: int) -> tuple[int, object]:
             "postal_address, preferred_channel, notes, defining_moment, tags, timezone, "
             "marketing_hold, created_at, updated_at) VALUES (?, ?, ?, '', '', '', 'email', "
             "'', '', '', '', 0, ?, ?)",
-            ((business.pk, f"c{n:031d}", f"Customer {n}", str(now), str(now))
+            # Added (and last edited) when they first bought, not all at once just now.
+            ((business.pk, f"c{n:031d}", f"Customer {n}", str(joined(n)), str(joined(n)))
              for n in range(customers)),
         )
         first = db.execute("SELECT MIN(id) FROM customers_customer").fetchone()[0]
@@ -55,7 +66,7 @@ def fill(db_path: Path, customers: int, touchpoints: int) -> tuple[int, object]:
             "description, won_at, delivered_at, created_at) VALUES (?, ?, ?, 'Job', '', ?, "
             "?, ?)",
             ((business.pk, first + c, f"e{i:031d}", str(won),
-              str(won + dt.timedelta(days=3)) if i % 10 else None, str(now))
+              str(won + dt.timedelta(days=3)) if i % 10 else None, str(won))
              for i, (c, won) in enumerate(engagements)),
         )
         e_first = db.execute("SELECT MIN(id) FROM customers_engagement").fetchone()[0]
@@ -79,7 +90,10 @@ def fill(db_path: Path, customers: int, touchpoints: int) -> tuple[int, object]:
                 "idempotency_key": f"bench:{n}", "due_at": str(due),
                 "local_date": str(due.date()), "local_time": str(due.time()),
                 "completed_at": str(due) if status in ("sent", "done") else None,
-                "created_at": str(now), "updated_at": str(now), "attempts": 0, "priority": 0,
+                # Stamped when it last changed: planned rows when planned (the sale), the
+                # rest when they happened, as in a business that has run for two years.
+                "created_at": str(won), "updated_at": str(won if due > now else due),
+                "attempts": 0, "priority": 0,
             }
             return tuple(values.get(k, None if k in nullable else "") for k in columns)
 
@@ -108,8 +122,12 @@ def run(customers: int | None = None, touchpoints: int | None = None) -> dict:
     setup(db_path)
     from django.conf import settings
     from django.core.cache import cache
+    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
+    from django.utils import timezone
+
+    from followthrough.touchpoints.models import Touchpoint
 
     if "testserver" not in settings.ALLOWED_HOSTS:
         settings.ALLOWED_HOSTS.append("testserver")
@@ -122,25 +140,47 @@ def run(customers: int | None = None, touchpoints: int | None = None) -> dict:
             cursor.execute("SELECT COUNT(*) FROM touchpoints_touchpoint")
             assert cursor.fetchone()[0] == touchpoints
 
-    def page():
-        response = client.get("/insights/")
+    def page(query=""):
+        response = client.get("/insights/" + query)
         assert response.status_code == 200, response.status_code
 
     count()
     baseline = statistics.median(timed(count, 5))
+    started = time.perf_counter()
+    call_command("insights_rollup", stdout=io.StringIO())
+    build = time.perf_counter() - started
+    ids = Touchpoint.objects.filter(status="planned").order_by("due_at").values_list(
+        "pk", flat=True)[:COLD_RUNS]
+
+    def send(pk):
+        Touchpoint.objects.filter(pk=pk).update(status="sent", completed_at=timezone.now(),
+                                                updated_at=timezone.now())
+
+    colds = []
+    for pk in ids:  # each view follows a fresh change, so none is served from the cache
+        send(pk)
+        colds.append(timed(page, 1)[0])
+    cold = statistics.median(colds)
     cache.clear()
-    cold = timed(page, 1)[0]
+    unchanged = timed(page, 1)[0]
     warm = statistics.median(timed(page, 10))
+    periods = {}
+    for key in ("30", "365", "all"):
+        cache.clear()
+        periods[key] = f"{timed(lambda k=key: page(f'?period={k}'), 1)[0] * 1000:.0f} ms"
     return {
         "name": "dashboard",
         "customers": customers, "touchpoints": touchpoints,
-        "project": f"{warm * 1000:.0f} ms per warm render (cached figures); "
-                   f"{cold * 1000:.0f} ms for the first, cold render",
+        "project": f"{cold * 1000:.0f} ms per cold render after a touchpoint change "
+                   f"(median of {len(colds)})",
         "baseline": f"{baseline * 1000:.0f} ms for SELECT COUNT(*) over the touchpoints",
-        "ratio": round(warm / baseline, 2),
-        "cold_ratio": round(cold / baseline, 2),
-        "goal": "warm render < 300 ms",
-        "met": warm < 0.3,
+        "ratio": round(cold / baseline, 2),
+        "cold_no_change": f"{unchanged * 1000:.0f} ms",
+        "warm": f"{warm * 1000:.0f} ms (cached figures, median of 10)",
+        "cold_other_periods": periods,
+        "rollup_build": f"{build:.1f} s, once (insights_rollup)",
+        "goal": "cold render < 300 ms",
+        "met": cold < 0.3,
     }
 
 

@@ -29,7 +29,9 @@ SKIP_PREFIXES = ("api/",)
 # provider's signature, tested in tests/integrations/.
 SKIP_PREFIXES += ("integrations/anymail/", "integrations/sms/inbound", "integrations/sms/status")
 PUBLIC_ROUTES = {"login", "logout", "login_verify", "password_reset", "password_reset_done",
-                 "password_reset_complete"}
+                 "password_reset_complete",
+                 # monitoring: no sign-in, no tenant data (tests/touchpoints/test_health.py)
+                 "healthz"}
 # Pages a customer opens from a message: no sign-in, the 128-bit link token is the key.
 # Each has its own test that a forged token gets 404.
 CUSTOMER_FACING_ROUTES = {"unsubscribe", "inbound_receive",

@@ -1,20 +1,22 @@
 """The Insights page's figures for one business and period, computed once and cached.
 
-What is cached and why: every figure on the page is an aggregate over the business's
-touchpoints, engagements and feedback, and with a million touchpoints a cold computation
-takes longer than a page should. So the whole set of figures is cached per business and
-period (Django's cache, 10 minutes at most) under a key that changes whenever the data
-does:
+What is cached and why (docs/insights.md says the same for owners):
 
-- the newest `updated_at` of the business's touchpoints (one index lookup on
-  insights_touchpoint_business_updated), which moves with every send, completion, skip,
-  plan and replan, including the worker's bulk updates that fire no signals;
-- a per-business version number, bumped by post_save/post_delete of the other rows the
-  page reads (engagements, customers, playbooks, steps, promises, responses, incidents,
-  review clicks).
+1. Rollups (rollup.py, tables of our own): per customer, the health inputs; per
+   engagement, which of the five elements happened or were planned. They replace the walk
+   over every touchpoint that health and the monthly delta would otherwise need on each
+   cold view. They hold no clock-dependent answer, so they never go stale with time; they
+   are kept in step with the rows (changed touchpoints by updated_at, other rows by their
+   own timestamps and by receivers) before every computation, after every busy worker pass,
+   and by `followthrough insights_rollup`.
+2. The finished figures, per business and period (Django's cache, 10 minutes at most),
+   under a key that changes whenever the data does: the newest `updated_at` of the
+   business's touchpoints (one index lookup) and a per-business version number bumped by the
+   receivers. A warm view is then one lookup; the 10-minute limit only bounds figures that
+   move with the clock alone (an engagement sliding out of "last 30 days").
 
-A change shows on the next page view; the 10-minute limit only bounds figures that depend on
-the clock alone (an engagement sliding out of "last 30 days")."""
+Everything else (coverage, stage outcomes, feedback, outcomes) is read live by indexed
+aggregate queries (migrations 0001 and 0003)."""
 
 import datetime as dt
 
@@ -23,6 +25,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from followthrough.insights import metrics as m
+from followthrough.insights import rollup
 from followthrough.touchpoints.models import Touchpoint
 
 TTL = 600
@@ -66,24 +69,25 @@ def figures(business, p: m.Period, use_cache: bool = True, full: bool = False) -
 
 
 def compute(business, p: m.Period, full: bool = False) -> dict:
-    health = m.health(business, now=p.end)
-    risky = m.at_risk(health)
+    rollup.refresh(business)
+    groups = rollup.score_groups(business, p.end)
+    risky = rollup.at_risk(business, p.end, groups, None if full else AT_RISK_SHOWN)
     design = m.design_delta(business)
     coverage = m.coverage_map(business)
     return {
         "computed_at": p.end,
-        "practice": m.practice_delta(business, p),
+        "practice": rollup.practice_delta(business, p),
         "design": design,
         "design_names": [m.ELEMENT_NAMES[e] for e in design],
         "gaps": [{"playbook_id": g["playbook"].public_id, "name": g["playbook"].name,
                   "missing": g["missing"], "missing_names": g["missing_names"]}
                  for g in m.playbook_gaps(business)],
-        "trend": m.delta_trend(business, p),
+        "trend": rollup.delta_trend(business, p),
         "coverage": [{"playbook_id": c["playbook"].public_id, "name": c["playbook"].name,
                       "stages": c["stages"]} for c in coverage],
         "outcomes_by_stage": m.stage_outcomes(business, p),
-        "health": m.health_summary(health),
-        "at_risk": [_risk_row(h) for h in (risky if full else risky[:AT_RISK_SHOWN])],
+        "health": rollup.health_summary(business, groups),
+        "at_risk": [_risk_row(h) for h in risky],
         "feedback": m.feedback_metrics(business, p),
         "repeat": m.repeat_purchase(business, p),
         "next_purchase": m.time_to_next_purchase(business, p),

@@ -15,8 +15,8 @@ import statistics
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Window
-from django.db.models.functions import Coalesce, Lag, TruncMonth
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from followthrough.customers.models import Customer, Engagement
@@ -295,25 +295,26 @@ def repeat_purchase(business, p: Period) -> dict:
     """Of the customers with a sale or job won in the period, how many have two or more
     (not cancelled) in all."""
     live = Engagement.objects.filter(business=business, cancelled_at__isnull=True)
-    buyers = live.filter(p.q("won_at")).values("customer_id").distinct()
-    customers = (live.filter(customer_id__in=buyers).values("customer_id")
-                 .annotate(n=Count("id")).order_by())
-    total = repeat = 0
-    for r in customers:
-        total += 1
-        repeat += r["n"] >= 2
-    return {"customers": total, "repeat": repeat, "rate": _rate(repeat, total)}
+    another = live.filter(customer_id=OuterRef("customer_id")).exclude(pk=OuterRef("pk"))
+    r = live.filter(p.q("won_at")).aggregate(
+        customers=Count("customer_id", distinct=True),
+        repeat=Count("customer_id", distinct=True, filter=Exists(another)))
+    return {"customers": r["customers"], "repeat": r["repeat"],
+            "rate": _rate(r["repeat"], r["customers"])}
 
 
 def time_to_next_purchase(business, p: Period) -> dict:
     """The median number of days between a customer's sale or job and their previous one,
-    over the (not cancelled) ones won in the period that had a previous one."""
-    rows = (Engagement.objects.filter(business=business, cancelled_at__isnull=True)
-            .annotate(previous=Window(Lag("won_at"), partition_by=[F("customer_id")],
-                                      order_by=[F("won_at").asc(), F("id").asc()]))
-            .values_list("won_at", "previous"))
-    gaps = [(won - prev).total_seconds() / 86400 for won, prev in rows
-            if prev is not None and p.contains(won)]
+    over the (not cancelled) ones won in the period that had a previous one. "Previous" is
+    in (won_at, id) order, so two sales at the same moment are a gap of 0 days."""
+    live = Engagement.objects.filter(business=business, cancelled_at__isnull=True)
+    before = (live.filter(Q(won_at__lt=OuterRef("won_at"))
+                          | Q(won_at=OuterRef("won_at"), id__lt=OuterRef("id")),
+                          customer_id=OuterRef("customer_id"))
+              .order_by("-won_at", "-id").values("won_at")[:1])
+    rows = (live.filter(p.q("won_at")).annotate(previous=Subquery(before))
+            .filter(previous__isnull=False).values_list("won_at", "previous").order_by())
+    gaps = [(won - prev).total_seconds() / 86400 for won, prev in rows]
     return {"pairs": len(gaps),
             "median_days": round(statistics.median(gaps), 1) if gaps else None}
 
@@ -332,27 +333,17 @@ def referrals(business, p: Period) -> dict:
 def maintenance_jobs(business, p: Period) -> dict:
     """Maintenance reminders sent or done in the period, and how many were followed by a
     new sale or job for that customer won within NEXT_JOB_DAYS."""
-    reminders = list(
-        Touchpoint.objects.filter(business=business, element=v.MAINTENANCE,
-                                  status__in=Status.HAPPENED)
-        .annotate(at=Coalesce("completed_at", "due_at")).filter(p.q("at"))
-        .values_list("customer_id", "engagement_id", "at")
-    )
-    if not reminders:
-        return {"reminders": 0, "jobs": 0, "rate": None}
-    wins: dict[int, list] = {}
-    for customer_id, eng_id, won in (
-        Engagement.objects.filter(business=business, cancelled_at__isnull=True,
-                                  customer_id__in={r[0] for r in reminders})
-        .values_list("customer_id", "id", "won_at")
-    ):
-        wins.setdefault(customer_id, []).append((eng_id, won))
-    window = dt.timedelta(days=NEXT_JOB_DAYS)
-    jobs = sum(
-        any(eng_id != source and at <= won <= at + window for eng_id, won in wins.get(c, []))
-        for c, source, at in reminders
-    )
-    return {"reminders": len(reminders), "jobs": jobs, "rate": _rate(jobs, len(reminders))}
+    reminders = (Touchpoint.objects.filter(business=business, element=v.MAINTENANCE,
+                                           status__in=Status.HAPPENED)
+                 .annotate(at=Coalesce("completed_at", "due_at")).filter(p.q("at")))
+    at = Coalesce(OuterRef("completed_at"), OuterRef("due_at"))
+    followed = Engagement.objects.filter(
+        customer_id=OuterRef("customer_id"), cancelled_at__isnull=True, won_at__gte=at,
+        won_at__lte=at + dt.timedelta(days=NEXT_JOB_DAYS),
+    ).exclude(pk=OuterRef("engagement_id"))
+    r = reminders.aggregate(reminders=Count("id"), jobs=Count("id", filter=Exists(followed)))
+    return {"reminders": r["reminders"], "jobs": r["jobs"], "rate": _rate(r["jobs"],
+                                                                        r["reminders"])}
 
 
 # --------------------------------------------------------- relationship health
@@ -371,6 +362,11 @@ class Health:
     maintenance_due: dt.datetime | None = None
     maintenance_overdue: bool = False
     no_contact: bool = False
+    # Clock-free inputs (see health_inputs); evaluate() turns them into the two flags above.
+    last_won: dt.datetime | None = None
+    last_seen: dt.datetime | None = None
+    maintenance_missed: bool = False
+    maintenance_since: dt.datetime | None = None
     reasons: list = field(default_factory=list)
     score: int = 100
 
@@ -391,6 +387,13 @@ PENALTIES = {
     "maintenance": 15,
     "no_contact": 15,
 }
+
+
+def fixed_penalty(h: Health) -> int:
+    """The points off that do not move with the clock."""
+    return ((PENALTIES["detractor"] if h.detractor_unrecovered else 0)
+            + (PENALTIES["incident"] if h.open_incident else 0)
+            + PENALTIES["broken_promise"] * min(2, h.promises_broken))
 
 
 def score_health(h: Health) -> Health:
@@ -420,14 +423,43 @@ def health(business, now=None, customers=None) -> dict[int, Health]:
 
     A few grouped queries, whatever the number of customers."""
     now = now or timezone.now()
+    ids = None if customers is None else [c.pk for c in customers]
+    out = health_inputs(business, ids)
+    for h in out.values():
+        evaluate(h, now)
+    return out
+
+
+def overdue_after(now: dt.datetime) -> dt.datetime:
+    """A reminder sent or done at or before this, with no sale since, is overdue."""
+    return now - dt.timedelta(days=NEXT_JOB_DAYS)
+
+
+def no_contact_before(now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(days=round(NO_CONTACT_MONTHS * 30.44))
+
+
+def evaluate(h: Health, now: dt.datetime) -> Health:
+    """Compare the clock-free inputs with `now`, then score. dashboard.py mirrors this in
+    SQL to rank every customer; tests/insights/test_rollup.py keeps the two in step."""
+    h.maintenance_overdue = h.maintenance_missed or (
+        h.maintenance_since is not None and h.maintenance_since <= overdue_after(now))
+    # No contact: the latest sale or job and the latest touch sent or done are both older
+    # than N months.
+    h.no_contact = h.last_seen is not None and h.last_seen < no_contact_before(now)
+    return score_health(h)
+
+
+def health_inputs(business, customer_ids=None) -> dict[int, Health]:
+    """Customer id → Health with only the clock-free inputs filled in (nothing scored)."""
     qs = Customer.objects.filter(business=business)
-    if customers is not None:
-        qs = qs.filter(pk__in=[c.pk for c in customers])
+    if customer_ids is not None:
+        qs = qs.filter(pk__in=customer_ids)
     out = {pk: Health(pk, name, pid) for pk, name, pid in
            qs.values_list("pk", "name", "public_id")}
     if not out:
         return out
-    scope = {"customer_id__in": list(out)} if customers is not None else {}
+    scope = {"customer_id__in": list(out)} if customer_ids is not None else {}
     tps = Touchpoint.objects.filter(business=business, **scope)
     for customer_id, last in (tps.filter(status__in=Status.HAPPENED)
                               .values("customer_id").annotate(
@@ -445,27 +477,25 @@ def health(business, now=None, customers=None) -> dict[int, Health]:
                                               **scope)
                     .values("customer_id").annotate(w=Max("won_at"))
                     .values_list("customer_id", "w").order_by())
-    stale = now - dt.timedelta(days=NEXT_JOB_DAYS)
     for customer_id, status, at in (
         tps.filter(element=v.MAINTENANCE,
                    status__in=[Status.MISSED, Status.FAILED, *Status.HAPPENED])
         .annotate(at=Coalesce("completed_at", "due_at"))
-        .values_list("customer_id", "status", "at")
+        .values_list("customer_id", "status", "at").order_by()
     ):
         won = last_won.get(customer_id)
-        answered = won is not None and won >= at
-        if not answered and (status in (Status.MISSED, Status.FAILED) or at <= stale):
-            out[customer_id].maintenance_overdue = True
-    # No contact: the latest sale or job and the latest touch sent or done are both older
-    # than N months.
-    cutoff = now - dt.timedelta(days=round(NO_CONTACT_MONTHS * 30.44))
+        if won is not None and won >= at:
+            continue  # answered: a sale or job came after it
+        h = out[customer_id]
+        if status in (Status.MISSED, Status.FAILED):
+            h.maintenance_missed = True
+        elif h.maintenance_since is None or at < h.maintenance_since:
+            h.maintenance_since = at
     for customer_id, h in out.items():
-        since = max(filter(None, [h.last_contact, last_won.get(customer_id)]), default=None)
-        h.no_contact = since is not None and since < cutoff
+        h.last_won = last_won.get(customer_id)
+        h.last_seen = max(filter(None, [h.last_contact, h.last_won]), default=None)
     _promises(business, out, scope)
     feedback_health(business, out, scope)
-    for h in out.values():
-        score_health(h)
     return out
 
 

@@ -1,17 +1,30 @@
-"""Bump the per-business Insights version when a row the page reads changes, so the cached
-figures (dashboard.py) are recomputed on the next view. Touchpoints need no receiver: the
-cache key already carries their newest updated_at, which bulk updates also move."""
+"""Tell the Insights page that a row it reads changed:
+
+- bump the per-business version, so the cached figures (dashboard.py) are recomputed on the
+  next view;
+- note the customer as stale, so their rollup (rollup.py) is recomputed then.
+
+Touchpoints need no receiver: the cache key and the rollups already follow their
+updated_at, which bulk updates also move. After each worker pass, businesses whose rollups
+exist are brought up to date, so a page view finds little left to do."""
+
+import logging
 
 from django.db.models.signals import post_delete, post_save
 
 from followthrough.insights.dashboard import bump
 from followthrough.insights.metrics import optional_model
+from followthrough.insights.models import StaleCustomer
+
+log = logging.getLogger("followthrough.insights")
 
 WATCHED = [
     ("customers", "Customer"), ("customers", "Engagement"), ("playbooks", "Playbook"),
     ("playbooks", "Step"), ("agenda", "Promise"), ("feedback", "SurveyResponse"),
     ("feedback", "Incident"), ("feedback", "ReviewClick"),
 ]
+# Rows whose change can move a customer's health or an engagement's delta.
+PER_CUSTOMER = {"Engagement", "Promise", "SurveyResponse", "Incident"}
 
 
 def business_id_of(instance) -> int | None:
@@ -21,10 +34,32 @@ def business_id_of(instance) -> int | None:
     return getattr(playbook, "business_id", None)
 
 
+def customer_id_of(instance, deleted: bool) -> int | None:
+    name = type(instance).__name__
+    if name == "Customer":
+        return None if deleted else instance.pk  # a deleted customer's rollup goes with it
+    if name in PER_CUSTOMER:
+        return getattr(instance, "customer_id", None)
+    return None
+
+
 def changed(sender, instance, **kwargs) -> None:
     business_id = business_id_of(instance)
-    if business_id is not None:
-        bump(business_id)
+    if business_id is None:
+        return
+    bump(business_id)
+    customer_id = customer_id_of(instance, deleted="created" not in kwargs)
+    if customer_id is not None:
+        StaleCustomer.objects.bulk_create(
+            [StaleCustomer(business_id=business_id, customer_id=customer_id)],
+            ignore_conflicts=True)
+
+
+def after_worker_pass(sender, report=None, **kwargs) -> None:
+    from followthrough.insights.rollup import refresh_built
+
+    if report is not None and getattr(report, "busy", True):
+        refresh_built()
 
 
 def connect() -> None:
@@ -33,3 +68,7 @@ def connect() -> None:
         if model is not None:
             post_save.connect(changed, sender=model, dispatch_uid=f"insights-save-{name}")
             post_delete.connect(changed, sender=model, dispatch_uid=f"insights-delete-{name}")
+    from followthrough.touchpoints.worker import pass_finished
+
+    pass_finished.connect(after_worker_pass, dispatch_uid="insights.refresh_rollups",
+                          weak=False)

@@ -11,6 +11,7 @@ from followthrough.insights import dashboard, svg, tables
 from followthrough.insights import metrics as m
 from followthrough.playbooks import services
 from followthrough.playbooks.models import Playbook, Step
+from followthrough.tenants import audit
 from followthrough.tenants.access import business_required, get_scoped_or_404, owner_required
 from followthrough.tenants.views import in_business_zone, render
 
@@ -77,6 +78,8 @@ def export_csv(request, table):
     found = tables.build(data).get(table)
     if found is None:
         raise Http404("No such table")
+    audit.record(request, request.business, "export.csv", target=("export", found.slug),
+                 changes={"period": p.key})
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     name = f"{request.business.slug}-{found.slug}-{p.key}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

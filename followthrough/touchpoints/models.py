@@ -96,6 +96,12 @@ class Touchpoint(models.Model):
                 name="touchpoint_due_automated",
                 condition=models.Q(status="planned", channel__in=["email", "sms"]),
             ),
+            # Fair claiming asks, per business, for its oldest due row: one index seek each.
+            models.Index(
+                fields=["business", "due_at"],
+                name="touchpoint_due_by_business",
+                condition=models.Q(status="planned", channel__in=["email", "sms"]),
+            ),
             models.Index(
                 fields=["lease_until"],
                 name="touchpoint_sending_lease",
@@ -115,3 +121,48 @@ class Touchpoint(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == Status.PLANNED
+
+
+# Scale-out: several workers on one database ----------------------------------------------
+
+class WorkerHeartbeat(models.Model):
+    """One row per running `followthrough worker` process, written after every pass, so
+    monitoring can tell a live worker from a dead one (/healthz, docs/operations.md)."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    host = models.CharField(max_length=200)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    last_beat = models.DateTimeField(db_index=True)
+    passes = models.PositiveBigIntegerField(default=0)
+    sent_total = models.PositiveBigIntegerField(default=0)
+    # The counts of the last pass that did something (claimed, sent, retried, ...).
+    last_pass = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.pid}"
+
+
+class Lease(models.Model):
+    """A named lock with an expiry, for work that one worker of many should do at a time
+    (the minute's periodic jobs, the daily archive). Taken with a conditional update, so a
+    holder that died simply lets it run out."""
+
+    name = models.CharField(max_length=100, unique=True)
+    holder = models.CharField(max_length=64, blank=True)
+    until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SendBudget(models.Model):
+    """A token bucket shared by every worker: `install` for the whole install, `business:<id>`
+    per business. Only used when a send-rate limit is set."""
+
+    key = models.CharField(max_length=64, unique=True)
+    tokens = models.FloatField(default=0)
+    refilled_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.key

@@ -1,8 +1,10 @@
 from django.urls import path
 
-from followthrough.touchpoints import engagement_views, views
+from followthrough.touchpoints import engagement_views, health, views
 
 urlpatterns = [
+    # For monitoring and load balancers: no sign-in, no tenant data (docs/operations.md).
+    path("healthz", health.healthz, name="healthz"),
     # Today and the week live in agenda, which can show promises and feedback too.
     path("touches/<str:public_id>/done/", views.touch_done, name="touch_done"),
     path("touches/<str:public_id>/skip/", views.touch_skip, name="touch_skip"),

@@ -22,14 +22,25 @@ a crash, and a resend carries the same Message-ID, derived from the idempotency 
 
 import datetime as dt
 import logging
+import math
+import os
 import queue
+import socket
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from email.utils import formataddr
 
 from django.conf import settings
-from django.db import close_old_connections, connection, connections, transaction
+from django.db import (
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    connections,
+    transaction,
+)
+from django.db.models import OuterRef, Subquery
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
@@ -48,10 +59,20 @@ from followthrough.channels.transports import (
 )
 from followthrough.customers.consent import may_contact_many
 from followthrough.customers.models import ConsentEvent, Engagement
+from followthrough.env import env_int, env_str
 from followthrough.playbooks import vocabulary as v
+from followthrough.tenants.models import Business
 from followthrough.tokens import new_public_id
+from followthrough.touchpoints import archive
 from followthrough.touchpoints.merge import merge_context
-from followthrough.touchpoints.models import Status, Touchpoint
+from followthrough.touchpoints.models import (
+    Lease,
+    SendBudget,
+    Status,
+    Touchpoint,
+    WorkerHeartbeat,
+)
+from followthrough.touchpoints.signals import worker_tick
 
 log = logging.getLogger("followthrough.worker")
 
@@ -81,6 +102,8 @@ class PassReport:
     missed: int = 0
     moved: int = 0
     paused: int = 0
+    # Claims cut short by a send-rate limit; the rest wait for the next second.
+    throttled: int = 0
 
     @property
     def busy(self) -> bool:
@@ -113,20 +136,31 @@ def reap(now: dt.datetime) -> int:
     )
 
 
-def claim(now: dt.datetime, limit: int) -> tuple[str, list[Touchpoint]]:
-    """Claim up to `limit` due rows for this pass; returns the claim token and the rows."""
+def claim(now: dt.datetime, limit: int,
+          report: PassReport | None = None) -> tuple[str, list[Touchpoint]]:
+    """Claim up to `limit` due rows for this pass; returns the claim token and the rows.
+
+    Fair across businesses: the businesses with due rows take turns (the one waiting longest
+    first), so one business's big import does not hold the others back. Send-rate limits
+    (install-wide and per business) cap how many rows a claim may take."""
     token = new_public_id()
     # SMS rows stay planned (and unclaimed) until the SMS transport is configured.
-    candidates = due_rows(now).filter(channel__in=sorted(sendable_channels())).order_by("due_at")
+    channels = sorted(sendable_channels())
+    candidates = due_rows(now).filter(channel__in=channels)
+    lock = connection.features.has_select_for_update_skip_locked
+    if lock:
+        candidates = candidates.select_for_update(skip_locked=True)
     with transaction.atomic():
-        if connection.features.has_select_for_update_skip_locked:
-            candidates = candidates.select_for_update(skip_locked=True)
-        ids = list(candidates.values_list("id", flat=True)[:limit])
+        limits = RateLimits.load(now)
+        ids = pick_fairly(candidates, channels, now, limits.install_allowance(limit), limits)
         if ids:
             Touchpoint.objects.filter(id__in=ids, status=Status.PLANNED).update(
                 status=Status.SENDING, claimed_by=token, updated_at=now,
                 lease_until=now + dt.timedelta(seconds=settings.WORKER_LEASE_SECONDS),
             )
+        limits.spend(ids)
+    if report is not None and limits.throttled:
+        report.throttled += 1
     if not ids:
         return token, []
     rows = (
@@ -135,6 +169,148 @@ def claim(now: dt.datetime, limit: int) -> tuple[str, list[Touchpoint]]:
         .order_by("due_at", "id")
     )
     return token, list(rows)
+
+
+def businesses_waiting(channels: list[str], now: dt.datetime, limit: int) -> list[int]:
+    """The ids of businesses with due rows, the one whose oldest due row is oldest first.
+    One index seek per business (touchpoint_due_by_business)."""
+    oldest = (
+        Touchpoint.objects.filter(business_id=OuterRef("pk"), status=Status.PLANNED,
+                                  channel__in=channels, due_at__lte=now)
+        .order_by("due_at").values("due_at")[:1]
+    )
+    return list(
+        Business.objects.annotate(oldest_due=Subquery(oldest))
+        .filter(oldest_due__isnull=False).order_by("oldest_due", "id")
+        .values_list("id", flat=True)[:max(limit, 1)]
+    )
+
+
+def pick_fairly(candidates, channels: list[str], now: dt.datetime, limit: int,
+                limits: "RateLimits") -> list[int]:
+    """Round-robin over the waiting businesses: an equal share each, then what is left over
+    goes to the businesses that still have more."""
+    if limit <= 0:
+        return []
+    businesses = businesses_waiting(channels, now, limit)
+    if len(businesses) <= 1 and not limits.per_business:
+        return list(candidates.order_by("due_at").values_list("id", flat=True)[:limit])
+    picked: dict[int, list[int]] = {business: [] for business in businesses}
+    hungry = list(businesses)
+    for _round in range(3):
+        room = limit - sum(len(ids) for ids in picked.values())
+        if room <= 0 or not hungry:
+            break
+        share = max(1, room // len(hungry))
+        still_hungry = []
+        for business in hungry:
+            want = min(share, room, limits.business_allowance(business, len(picked[business])))
+            if want <= 0:
+                continue
+            rows = candidates.filter(business_id=business).exclude(id__in=picked[business])
+            got = list(rows.order_by("due_at").values_list("id", flat=True)[:want])
+            picked[business] += got
+            room -= len(got)
+            if len(got) == want:
+                still_hungry.append(business)
+            if room <= 0:
+                break
+        hungry = still_hungry
+    return [row_id for ids in picked.values() for row_id in ids]
+
+
+# Send-rate limits ---------------------------------------------------------------------------
+
+def _business_overrides() -> dict[str, int]:
+    """WORKER_BUSINESS_RATE_LIMITS: "slug=per_second,slug=per_second", for the businesses
+    whose provider allows more (or less) than WORKER_BUSINESS_SENDS_PER_SECOND."""
+    raw = getattr(settings, "WORKER_BUSINESS_RATE_LIMITS", None)
+    if raw is None:
+        raw = env_str("WORKER_BUSINESS_RATE_LIMITS", "")
+    overrides = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        slug, _, rate = item.partition("=")
+        try:
+            overrides[slug.strip()] = int(rate)
+        except ValueError:
+            raise ValueError(f"WORKER_BUSINESS_RATE_LIMITS: {item!r} is not slug=number") from None
+    return overrides
+
+
+def setting_int(name: str, default: int) -> int:
+    """A worker setting: from Django settings when defined there, else the environment."""
+    value = getattr(settings, name, None)
+    return int(value) if value is not None else env_int(name, default)
+
+
+class RateLimits:
+    """Token buckets in the database (SendBudget), shared by every worker, read and spent
+    inside the claim's transaction. A bucket holds at most one second of sends."""
+
+    def __init__(self, now: dt.datetime, install: int, per_business: int,
+                 overrides: dict[str, int]):
+        self.now = now
+        self.install = install
+        self.per_business = bool(per_business or overrides)
+        self.default_business = per_business
+        self.overrides = overrides
+        self.rates: dict[int, int] = {}
+        self.buckets: dict[str, SendBudget] = {}
+        self.granted: dict[int, int] = {}
+        self.throttled = False
+
+    @classmethod
+    def load(cls, now: dt.datetime) -> "RateLimits":
+        limits = cls(now, setting_int("WORKER_MAX_SENDS_PER_SECOND", 0),
+                     setting_int("WORKER_BUSINESS_SENDS_PER_SECOND", 0), _business_overrides())
+        if limits.overrides:
+            slugs = Business.objects.filter(slug__in=limits.overrides).values_list("id", "slug")
+            limits.rates = {pk: limits.overrides[slug] for pk, slug in slugs}
+        return limits
+
+    def bucket(self, key: str, rate: int) -> SendBudget:
+        if key not in self.buckets:
+            budget, _ = SendBudget.objects.get_or_create(
+                key=key, defaults={"tokens": rate, "refilled_at": self.now})
+            budget = SendBudget.objects.select_for_update().get(pk=budget.pk)
+            elapsed = max(0.0, (self.now - budget.refilled_at).total_seconds())
+            budget.tokens = min(float(rate), budget.tokens + elapsed * rate)
+            budget.refilled_at = max(self.now, budget.refilled_at)
+            self.buckets[key] = budget
+        return self.buckets[key]
+
+    def install_allowance(self, limit: int) -> int:
+        if self.install <= 0:
+            return limit
+        allowed = min(limit, math.floor(self.bucket("install", self.install).tokens))
+        self.throttled = self.throttled or allowed < limit
+        return allowed
+
+    def business_allowance(self, business_id: int, taken: int) -> int:
+        rate = self.rates.get(business_id, self.default_business)
+        if rate <= 0:
+            return 1 << 30
+        left = math.floor(self.bucket(f"business:{business_id}", rate).tokens) - taken
+        if left <= 0:
+            self.throttled = True
+        return max(0, left)
+
+    def spend(self, ids: list[int]) -> None:
+        if not self.buckets:
+            return
+        if "install" in self.buckets:
+            self.buckets["install"].tokens -= len(ids)
+        if ids and self.per_business:
+            counts: dict[int, int] = {}
+            for business_id in Touchpoint.objects.filter(id__in=ids).values_list(
+                    "business_id", flat=True):
+                counts[business_id] = counts.get(business_id, 0) + 1
+            for business_id, count in counts.items():
+                budget = self.buckets.get(f"business:{business_id}")
+                if budget:
+                    budget.tokens -= count
+        for budget in self.buckets.values():
+            budget.save(update_fields=["tokens", "refilled_at"])
 
 
 # Re-checking --------------------------------------------------------------------------------
@@ -223,17 +399,26 @@ def _settle(row: Touchpoint, status: str, outcome: str, note: str = "", error: s
 # Composing and sending ----------------------------------------------------------------------
 
 def compose(row: Touchpoint) -> OutgoingEmail | OutgoingSms:
-    """Render the step's templates and snapshot what is sent on the row."""
-    if row.step is None:
+    """The message for a row, with a snapshot of what is sent kept on the row.
+
+    A row that already holds its text (a maintenance reminder, a note written outside any
+    playbook, a draft an owner edited before approving, or a retry) is sent as stored;
+    otherwise the step's templates are rendered."""
+    stored = bool(row.rendered_body.strip())
+    if row.step is None and not stored:
         raise TransportError("The playbook step was deleted.", permanent=True)
     context = merge_context(row)
     if row.channel == kinds.SMS:
         return compose_sms(row, context)
-    try:
-        subject = render_subject(row.step.subject, context)
-        text = render_text(row.step.body, context)
-    except Exception as exc:
-        raise TransportError(f"The template cannot be rendered: {exc}", permanent=True) from exc
+    if stored:
+        subject, text = row.rendered_subject or row.name, row.rendered_body
+    else:
+        try:
+            subject = render_subject(row.step.subject, context)
+            text = render_text(row.step.body, context)
+        except Exception as exc:
+            raise TransportError(f"The template cannot be rendered: {exc}",
+                                 permanent=True) from exc
     business, customer = row.business, row.customer
     row.message_id = row.message_id or message_id_for(row.idempotency_key, business.from_email)
     row.recipient, row.rendered_subject, row.rendered_body = customer.email, subject, text
@@ -253,14 +438,18 @@ SMS_STOP_HINT = "Reply STOP to opt out."
 def compose_sms(row: Touchpoint, context: dict) -> OutgoingSms:
     """The step's body as plain text, signed with the business's name; relationship and
     marketing texts say how to opt out."""
-    try:
-        text = " ".join(render_text(row.step.body, context).split())
-    except Exception as exc:
-        raise TransportError(f"The template cannot be rendered: {exc}", permanent=True) from exc
+    if row.rendered_body.strip():
+        text = " ".join(row.rendered_body.split())
+    else:
+        try:
+            text = " ".join(render_text(row.step.body, context).split())
+        except Exception as exc:
+            raise TransportError(f"The template cannot be rendered: {exc}",
+                                 permanent=True) from exc
     business = row.business
     if not text.startswith(business.name) and business.name not in text:
         text = f"{business.name}: {text}"
-    if row.purpose != v.TRANSACTIONAL:
+    if row.purpose != v.TRANSACTIONAL and not text.endswith(SMS_STOP_HINT):
         text = f"{text} {SMS_STOP_HINT}"
     row.recipient, row.rendered_subject, row.rendered_body = row.customer.phone, "", text
     return OutgoingSms(
@@ -470,8 +659,10 @@ def process(rows: list[Touchpoint], token: str, now: dt.datetime, dispatcher: Di
     finish(send_batch(prepare(rows, token, now), dispatcher), report)
 
 
-def run_once(now: dt.datetime | None = None, stop: threading.Event | None = None) -> PassReport:
-    """Reap, then claim and send batches until nothing is due (or `stop` is set).
+def run_once(now: dt.datetime | None = None, stop: threading.Event | None = None,
+             between_batches=None) -> PassReport:
+    """Reap, then claim and send batches until nothing is due (or `stop` is set, or a
+    send-rate limit is reached for this second).
 
     While one batch is being sent, the next is claimed and prepared."""
     report = PassReport(reclaimed=reap(now or timezone.now()))
@@ -479,13 +670,19 @@ def run_once(now: dt.datetime | None = None, stop: threading.Event | None = None
     with Dispatcher(settings.WORKER_SEND_THREADS) as dispatcher:
         while not (stop and stop.is_set()):
             batch_now = now or timezone.now()
-            token, rows = claim(batch_now, settings.WORKER_BATCH_SIZE)
+            throttled_before = report.throttled
+            token, rows = claim(batch_now, settings.WORKER_BATCH_SIZE, report)
             report.claimed += len(rows)
             batch = prepare(rows, token, batch_now) if rows else None
             if in_flight:
                 finish(in_flight, report)
             in_flight = send_batch(batch, dispatcher) if batch else None
-            if not rows:
+            if between_batches:
+                between_batches(report)
+            # A rate limit that left part of the batch empty ends the pass; the worker waits
+            # for the buckets to refill instead of spinning.
+            limited = report.throttled > throttled_before
+            if not rows or (limited and len(rows) < settings.WORKER_BATCH_SIZE):
                 break
         if in_flight:
             finish(in_flight, report)
@@ -496,17 +693,144 @@ def run_once(now: dt.datetime | None = None, stop: threading.Event | None = None
     return report
 
 
+# Leases, heartbeats and the minute's periodic work -----------------------------------------
+
+def take_lease(name: str, holder: str, until: dt.datetime, now: dt.datetime) -> bool:
+    """Take the named lease until `until` if nobody holds it now; True when we got it."""
+    Lease.objects.get_or_create(name=name, defaults={"until": now - dt.timedelta(seconds=1)})
+    return Lease.objects.filter(name=name, until__lte=now).update(holder=holder, until=until) == 1
+
+
+TICK_SECONDS = 60
+BEAT_SECONDS = 5
+# A worker that has not beaten for a day is gone; its row is removed.
+FORGET_AFTER = dt.timedelta(days=1)
+
+
+class WorkerProcess:
+    """What a `followthrough worker` process keeps between passes: its id, its heartbeat
+    row and when it last looked at the minute's periodic work."""
+
+    def __init__(self):
+        self.host = socket.gethostname()[:200]
+        self.pid = os.getpid()
+        self.worker_id = f"{self.host[:40]}:{self.pid}:{new_public_id()[:8]}"
+        self.started_at = timezone.now()
+        self.passes = 0
+        self.sent_total = 0
+        self.last_beat: dt.datetime | None = None
+        self.next_tick: dt.datetime | None = None
+
+    def beat(self, report: PassReport | None = None, force: bool = False) -> None:
+        now = timezone.now()
+        if not force and self.last_beat and (now - self.last_beat).total_seconds() < BEAT_SECONDS:
+            return
+        values = {"host": self.host, "pid": self.pid, "started_at": self.started_at,
+                  "last_beat": now, "passes": self.passes, "sent_total": self.sent_total}
+        if report is not None and report.busy:
+            values["last_pass"] = asdict(report)
+        WorkerHeartbeat.objects.update_or_create(worker_id=self.worker_id, defaults=values)
+        self.last_beat = now
+
+    def after_pass(self, report: PassReport) -> None:
+        self.passes += 1
+        self.sent_total += report.sent
+        self.beat(report, force=report.busy)
+        self.tick()
+
+    def tick(self) -> None:
+        """Once a minute, try to take the minute's lease; the worker that gets it sends
+        worker_tick (digests, reminder top-up, the archive)."""
+        now = timezone.now()
+        if self.next_tick and now < self.next_tick:
+            return
+        self.next_tick = now + dt.timedelta(seconds=TICK_SECONDS)
+        minute_end = now.replace(second=0, microsecond=0) + dt.timedelta(seconds=TICK_SECONDS)
+        if not take_lease("worker_tick", self.worker_id, minute_end, now):
+            return
+        WorkerHeartbeat.objects.filter(last_beat__lt=now - FORGET_AFTER).delete()
+        apply_archive_policy(self.worker_id, now)
+        for receiver, result in worker_tick.send_robust(sender=None, now=now):
+            if isinstance(result, Exception):
+                log.error("periodic task %s failed: %r", getattr(receiver, "__name__", receiver),
+                          result, exc_info=result)
+
+    def stopped(self) -> None:
+        try:
+            WorkerHeartbeat.objects.filter(worker_id=self.worker_id).delete()
+        except DATABASE_DOWN:
+            pass
+
+
+DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
+def apply_archive_policy(holder: str, now: dt.datetime) -> None:
+    """Once a day (a lease), clear or delete old finished rows per ARCHIVE_AFTER_DAYS and
+    ARCHIVE_DELETE_AFTER_DAYS; both off (0) by default."""
+    clear_days = setting_int("ARCHIVE_AFTER_DAYS", 0)
+    delete_days = setting_int("ARCHIVE_DELETE_AFTER_DAYS", 0)
+    if clear_days <= 0 and delete_days <= 0:
+        return
+    if not take_lease("touchpoints.archive", holder, now + dt.timedelta(days=1), now):
+        return
+    try:
+        done = archive.apply_policy(clear_days, delete_days, now)
+    except Exception:
+        log.exception("the archive run failed; it is tried again tomorrow")
+        return
+    if any(done.values()):
+        log.info("archive: cleared the text of %(cleared)d and deleted %(deleted)d "
+                 "finished touchpoint(s)", done)
+
+
+def reset_connections() -> None:
+    """Drop every database connection, so the next query opens a fresh one (after a
+    database restart the old sockets are dead)."""
+    for conn in connections.all():
+        try:
+            conn.close()
+        except Exception:  # noqa: S110 - a dead connection has nothing left to close
+            pass
+
+
 def run_forever(stop: threading.Event) -> None:
-    """Pass after pass until `stop` is set; a stop lets the current batch finish first."""
-    log.info("worker started")
+    """Pass after pass until `stop` is set; a stop lets the current batch finish first.
+
+    A database that goes away (restart, failover) never ends the worker: it logs, drops its
+    connections and tries again with a growing pause, up to 30 seconds."""
+    process = WorkerProcess()
+    log.info("worker started: %s", process.worker_id)
+    failures = 0
     while not stop.is_set():
         try:
-            report = run_once(stop=stop)
+            report = run_once(stop=stop, between_batches=lambda r: process.beat(r))
+            process.after_pass(report)
+            failures = 0
+        except DATABASE_DOWN as exc:
+            failures += 1
+            log.warning("worker pass failed, database unavailable (attempt %d): %s",
+                        failures, str(exc).strip().splitlines()[0] if str(exc) else exc)
+            reset_connections()
+            stop.wait(min(0.5 * 2 ** min(failures, 6), 30))
+            continue
         except Exception:
-            # A locked or restarting database should not end the worker; try again shortly.
+            failures += 1
             log.exception("worker pass failed")
-            report = PassReport()
+            reset_connections()
+            stop.wait(min(0.5 * 2 ** min(failures, 6), 30))
+            continue
         close_old_connections()
-        if not report.claimed:
+        if report.throttled:
+            stop.wait(throttle_pause())
+        elif not report.claimed:
             stop.wait(settings.WORKER_IDLE_SECONDS)
-    log.info("worker stopped")
+    process.stopped()
+    log.info("worker stopped: %s", process.worker_id)
+
+
+def throttle_pause() -> float:
+    """How long to wait for a send-rate bucket to gain a token: a tenth of a second to one."""
+    rates = [rate for rate in (setting_int("WORKER_MAX_SENDS_PER_SECOND", 0),
+                               setting_int("WORKER_BUSINESS_SENDS_PER_SECOND", 0)) if rate > 0]
+    return min(1.0, max(0.1, 1.0 / min(rates))) if rates else 0.2

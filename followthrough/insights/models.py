@@ -1,0 +1,90 @@
+"""Rollups: the per-customer and per-engagement inputs of the Insights page, kept up to date
+incrementally (rollup.py) so a page view never walks every touchpoint.
+
+They hold only facts that do not move with the clock (the newest contact, whether a
+detractor was won back, which of the five elements happened); the page compares them with
+"now" in SQL when it draws. Everything here can be rebuilt from the other apps' rows at
+any time (`followthrough insights_rollup --rebuild`)."""
+
+from django.db import models
+
+from followthrough.customers.models import Customer, Engagement
+from followthrough.tenants.models import Business
+
+
+class RollupState(models.Model):
+    """How far the rollups of one business have read the touchpoint table."""
+
+    business = models.OneToOneField(Business, on_delete=models.CASCADE, related_name="+")
+    # Touchpoints updated after this were not read yet (None: never built).
+    touchpoints_seen = models.DateTimeField(null=True)
+    built_at = models.DateTimeField(null=True)
+    refreshed_at = models.DateTimeField(null=True)
+
+
+class StaleCustomer(models.Model):
+    """A customer whose rollup must be recomputed: a receiver saw one of their engagements,
+    promises, survey responses or incidents change. A plain id, not a foreign key, so a
+    note written while the customer is being deleted cannot break that delete."""
+
+    business_id = models.BigIntegerField()
+    customer_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["business_id", "customer_id"],
+                                               name="insights_stale_once")]
+
+
+class CustomerRollup(models.Model):
+    """A customer's relationship-health inputs. A customer without a row scores 100."""
+
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, primary_key=True,
+                                    related_name="+")
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    name_key = models.CharField(max_length=200)  # name.lower(): ties are ordered by it
+    last_contact = models.DateTimeField(null=True)  # newest touch sent or done
+    last_seen = models.DateTimeField(null=True)  # newest of last_contact and the last sale
+    # Clock-free points off: unhappy and not won back, open incident, broken promises.
+    fixed_penalty = models.PositiveSmallIntegerField(default=0)
+    promises_kept = models.PositiveIntegerField(default=0)
+    promises_broken = models.PositiveIntegerField(default=0)
+    latest_score = models.PositiveSmallIntegerField(null=True)
+    detractor_unrecovered = models.BooleanField(default=False)
+    open_incident = models.BooleanField(default=False)
+    maintenance_due = models.DateTimeField(null=True)
+    # A maintenance reminder missed or failed with no sale since: overdue now.
+    maintenance_missed = models.BooleanField(default=False)
+    # The oldest reminder sent or done with no sale since: overdue once it is 60 days old.
+    maintenance_since = models.DateTimeField(null=True)
+
+    class Meta:
+        # Covers the ranking: the score and the tie-break read only the index.
+        indexes = [models.Index(fields=["business", "fixed_penalty", "maintenance_missed",
+                                        "maintenance_since", "last_seen", "name_key", "customer"],
+                                name="insights_customer_rollup")]
+
+
+class EngagementRollup(models.Model):
+    """Which of the five post-service elements happened for an engagement (sent or done)
+    and which were in its plan (a touchpoint of any status but cancelled)."""
+
+    engagement = models.OneToOneField(Engagement, on_delete=models.CASCADE, primary_key=True,
+                                      related_name="+")
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    customer_id = models.BigIntegerField()
+    # The delivery date of a delivered engagement that was not cancelled; otherwise None.
+    delivered_at = models.DateTimeField(null=True)
+    happened = models.PositiveSmallIntegerField(default=0)  # 0 to 5
+    planned_check_in = models.PositiveSmallIntegerField(default=0)  # 1 when planned
+    planned_feedback = models.PositiveSmallIntegerField(default=0)
+    planned_thank_you = models.PositiveSmallIntegerField(default=0)
+    planned_social_invite = models.PositiveSmallIntegerField(default=0)
+    planned_subscribe_invite = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        # Covers the practice delta and the monthly trend.
+        indexes = [models.Index(fields=["business", "delivered_at", "happened",
+                                        "planned_check_in", "planned_feedback",
+                                        "planned_thank_you", "planned_social_invite",
+                                        "planned_subscribe_invite"],
+                                name="insights_engagement_rollup")]

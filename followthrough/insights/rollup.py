@@ -1,0 +1,301 @@
+"""Keep the rollups (models.py) in step with the business's rows, and read the page's
+health and delta figures from them.
+
+Why: relationship health needs every customer's newest contact, maintenance and feedback,
+and the monthly delta needs which elements happened for every engagement of the last
+12 months. Read from the touchpoint table, that is a walk over most of a million rows on
+every cold view (seconds). The rollups hold the same facts, one row per customer and per
+engagement, and only the customers whose rows changed are recomputed.
+
+What counts as a change (refresh()):
+- a touchpoint whose updated_at is newer than the business's watermark (every send,
+  completion, skip and replan moves it, the worker's bulk updates too);
+- an engagement created, a customer updated, a promise made or settled, an incident opened
+  or resolved, a survey response received or edited since the watermark (their own
+  timestamps, so bulk imports and update() calls are seen without signals);
+- a StaleCustomer note, written by receivers.py when a row is saved or deleted.
+The watermark trails the clock by OVERLAP, so a row whose transaction committed a little
+after it was stamped is still read; rows inside that window are simply read twice.
+
+The definitions stay in metrics.py: a customer's rollup is metrics.health_inputs() for
+that customer, and the SQL ranking below mirrors metrics.evaluate()
+(tests/insights/test_rollup.py checks the two agree)."""
+
+import datetime as dt
+
+from django.db import connection, transaction
+from django.db.models import Case, Count, IntegerField, Max, Min, Q, Sum, Value, When
+from django.db.models.functions import Collate
+from django.utils import timezone
+
+from followthrough.customers.models import Customer, Engagement
+from followthrough.insights import metrics as m
+from followthrough.insights.models import (
+    CustomerRollup,
+    EngagementRollup,
+    RollupState,
+    StaleCustomer,
+)
+from followthrough.touchpoints.models import Status, Touchpoint
+
+OVERLAP = dt.timedelta(seconds=60)
+CHUNK = 2000
+PLANNED_FIELDS = {e: f"planned_{e}" for e in m.ELEMENTS}
+
+
+# ------------------------------------------------------------------ keeping up
+
+def refresh(business, now: dt.datetime | None = None, rebuild: bool = False) -> int:
+    """Bring the business's rollups up to date; the number of customers recomputed. The
+    first call (or `rebuild`) reads everything; later calls only what changed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        state, _ = (RollupState.objects.select_for_update()
+                    .get_or_create(business_id=business.pk))
+        stale = list(StaleCustomer.objects.filter(business_id=business.pk)
+                     .values_list("pk", "customer_id"))
+        if rebuild or state.built_at is None:
+            count = _rebuild(business)
+            state.built_at = now
+        else:
+            ids = {c for _, c in stale} | changed_customers(business, state.touchpoints_seen)
+            count = _recompute(business, sorted(ids))
+        if stale:
+            StaleCustomer.objects.filter(pk__in=[pk for pk, _ in stale]).delete()
+        state.touchpoints_seen = now - OVERLAP
+        state.refreshed_at = now
+        state.save()
+    return count
+
+
+def refresh_built(now: dt.datetime | None = None) -> int:
+    """Refresh every business whose rollups exist (never a first build: that is left to
+    the first page view or `followthrough insights_rollup`)."""
+    from followthrough.tenants.models import Business
+
+    total = 0
+    for business in Business.objects.filter(
+            pk__in=RollupState.objects.filter(built_at__isnull=False).values("business_id")):
+        total += refresh(business, now)
+    return total
+
+
+def changed_customers(business, since: dt.datetime) -> set[int]:
+    """Customers with a row stamped after `since`; see the module docstring."""
+    from followthrough.insights.metrics import optional_model
+
+    b = business.pk
+    # No DISTINCT: SQLite would walk the whole table in customer order to honour it.
+    ids = set(Touchpoint.objects.filter(business_id=b, updated_at__gt=since)
+              .values_list("customer_id", flat=True).order_by())
+    ids |= set(Engagement.objects.filter(business_id=b, created_at__gt=since)
+               .values_list("customer_id", flat=True).order_by())
+    ids |= set(Customer.objects.filter(business_id=b, updated_at__gt=since)
+               .values_list("pk", flat=True).order_by())
+    for label, name, stamps in (("agenda", "Promise", ("created_at", "resolved_at")),
+                                ("feedback", "Incident", ("opened_at", "resolved_at")),
+                                ("feedback", "SurveyResponse", ("created_at", "updated_at"))):
+        model = optional_model(label, name)
+        if model is None:
+            continue
+        q = Q()
+        for stamp in stamps:
+            q |= Q(**{f"{stamp}__gt": since})
+        ids |= set(model.objects.filter(q, business_id=b)
+                   .values_list("customer_id", flat=True).order_by())
+    return ids
+
+
+def _rebuild(business) -> int:
+    CustomerRollup.objects.filter(business_id=business.pk).delete()
+    EngagementRollup.objects.filter(business_id=business.pk).delete()
+    inputs = m.health_inputs(business)
+    CustomerRollup.objects.bulk_create(_customer_rows(business, inputs.values()),
+                                       batch_size=CHUNK)
+    EngagementRollup.objects.bulk_create(_engagement_rows(business, None), batch_size=CHUNK)
+    return len(inputs)
+
+
+def _recompute(business, ids: list[int]) -> int:
+    count = 0
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        CustomerRollup.objects.filter(business_id=business.pk, customer_id__in=chunk).delete()
+        EngagementRollup.objects.filter(business_id=business.pk, customer_id__in=chunk).delete()
+        inputs = m.health_inputs(business, chunk)
+        CustomerRollup.objects.bulk_create(_customer_rows(business, inputs.values()))
+        EngagementRollup.objects.bulk_create(_engagement_rows(business, chunk))
+        count += len(inputs)
+    return count
+
+
+def _customer_rows(business, inputs):
+    for h in inputs:
+        yield CustomerRollup(
+            customer_id=h.customer_id, business_id=business.pk, name_key=h.name.lower()[:200],
+            last_contact=h.last_contact, last_seen=h.last_seen, fixed_penalty=m.fixed_penalty(h),
+            promises_kept=h.promises_kept, promises_broken=h.promises_broken,
+            latest_score=h.latest_score, detractor_unrecovered=h.detractor_unrecovered,
+            open_incident=h.open_incident, maintenance_due=h.maintenance_due,
+            maintenance_missed=h.maintenance_missed, maintenance_since=h.maintenance_since,
+        )
+
+
+def _engagement_rows(business, customer_ids):
+    scope = {} if customer_ids is None else {"customer_id__in": customer_ids}
+    tps = Touchpoint.objects.filter(business_id=business.pk, element__in=m.ELEMENTS, **scope)
+    happened = dict(tps.filter(status__in=Status.HAPPENED).values("engagement_id")
+                    .annotate(n=Count("element", distinct=True))
+                    .values_list("engagement_id", "n").order_by())
+    planned: dict[int, set[str]] = {}
+    for engagement_id, element in (tps.exclude(status=Status.CANCELLED)
+                                   .values_list("engagement_id", "element").distinct()
+                                   .order_by()):
+        planned.setdefault(engagement_id, set()).add(element)
+    for pk, customer_id, delivered, cancelled in (
+        Engagement.objects.filter(business_id=business.pk, **scope)
+        .values_list("pk", "customer_id", "delivered_at", "cancelled_at").order_by()
+    ):
+        plan = planned.get(pk, ())
+        yield EngagementRollup(
+            engagement_id=pk, business_id=business.pk, customer_id=customer_id,
+            delivered_at=delivered if cancelled is None else None,
+            happened=happened.get(pk, 0),
+            **{name: int(e in plan) for e, name in PLANNED_FIELDS.items()},
+        )
+
+
+# ------------------------------------------------------------ reading: health
+
+def _clock(now: dt.datetime) -> tuple[Q, Q]:
+    """(maintenance overdue, no contact) as of `now`: the SQL twin of metrics.evaluate."""
+    return (Q(maintenance_missed=True) | Q(maintenance_since__lte=m.overdue_after(now)),
+            Q(last_seen__lt=m.no_contact_before(now)))
+
+
+def _score(fixed: int, maintenance: bool, quiet: bool) -> int:
+    return max(0, 100 - fixed - m.PENALTIES["maintenance"] * maintenance
+               - m.PENALTIES["no_contact"] * quiet)
+
+
+def score_groups(business, now: dt.datetime) -> dict[tuple[int, bool, bool], int]:
+    """(fixed penalty, maintenance overdue, no contact) → number of customers with a rollup
+    in that state. One pass over an index; every score follows from the three. (Counted
+    over an indexed column, not the key: the key is a bigint, not SQLite's rowid, so
+    counting it would read the table.)"""
+    overdue, quiet = _clock(now)
+    out = {}
+    for r in (CustomerRollup.objects.filter(business_id=business.pk).values("fixed_penalty")
+              .annotate(n=Count("*"), overdue=Count("fixed_penalty", filter=overdue),
+                        quiet=Count("fixed_penalty", filter=quiet),
+                        both=Count("fixed_penalty", filter=overdue & quiet))
+              .order_by()):
+        fixed, both = r["fixed_penalty"], r["both"]
+        for key, n in (((fixed, True, True), both), ((fixed, True, False), r["overdue"] - both),
+                       ((fixed, False, True), r["quiet"] - both),
+                       ((fixed, False, False), r["n"] - r["overdue"] - r["quiet"] + both)):
+            if n:
+                out[key] = n
+    return out
+
+
+def health_summary(business, groups: dict) -> dict:
+    """metrics.health_summary over every customer; a customer without a rollup has
+    nothing against them and scores 100."""
+    customers = Customer.objects.filter(business_id=business.pk).count()
+    if not customers:
+        return {"customers": 0, "average": None, "at_risk": 0}
+    rolled = sum(groups.values())
+    total = sum(_score(*k) * n for k, n in groups.items()) + 100 * (customers - rolled)
+    return {"customers": customers, "average": round(total / customers, 1),
+            "at_risk": sum(n for k, n in groups.items() if _score(*k) < 100)}
+
+
+def at_risk(business, now: dt.datetime, groups: dict,
+            limit: int | None = None) -> list[m.Health]:
+    """metrics.at_risk: lowest score first, then name, then id; at most `limit`."""
+    risky = sorted((_score(*k), k) for k in groups if _score(*k) < 100)
+    if limit is not None:
+        # Only the states whose scores can reach the first `limit` rows need sorting.
+        seen, ceiling = 0, None
+        for score, key in risky:
+            if ceiling is not None and score > ceiling and seen >= limit:
+                break
+            seen, ceiling = seen + groups[key], score
+        risky = [(score, key) for score, key in risky if ceiling is not None
+                 and score <= ceiling]
+    if not risky:
+        return []
+    overdue, quiet = _clock(now)
+    which, score = Q(pk__in=[]), []
+    for points, (fixed, late, silent) in risky:
+        state = (Q(fixed_penalty=fixed) & (overdue if late else ~overdue)
+                 & (quiet if silent else ~quiet))
+        which |= state
+        score.append(When(state, then=Value(points)))
+    binary = "C" if connection.vendor == "postgresql" else "BINARY"  # Python's str order
+    ids = (CustomerRollup.objects.filter(which, business_id=business.pk)
+           .annotate(score=Case(*score, default=Value(100), output_field=IntegerField()))
+           .order_by("score", Collate("name_key", binary), "customer_id")
+           .values_list("customer_id", flat=True))
+    ids = list(ids if limit is None else ids[:limit])
+    rows = CustomerRollup.objects.in_bulk(ids)
+    names = dict((pk, (name, pid)) for pk, name, pid in Customer.objects.filter(
+        pk__in=ids).values_list("pk", "name", "public_id"))
+    out = []
+    for pk in ids:
+        r = rows[pk]
+        name, public_id = names.get(pk, ("", ""))
+        h = m.Health(
+            pk, name, public_id, last_contact=r.last_contact,
+            promises_kept=r.promises_kept, promises_broken=r.promises_broken,
+            latest_score=r.latest_score, detractor_unrecovered=r.detractor_unrecovered,
+            open_incident=r.open_incident, maintenance_due=r.maintenance_due,
+            last_seen=r.last_seen, maintenance_missed=r.maintenance_missed,
+            maintenance_since=r.maintenance_since)
+        out.append(m.evaluate(h, now))
+    return out
+
+
+# ------------------------------------------------------------- reading: delta
+
+def practice_delta(business, p: m.Period) -> dict:
+    """metrics.practice_delta, from the engagement rollups."""
+    r = (EngagementRollup.objects.filter(p.q("delivered_at"), business_id=business.pk)
+         .aggregate(n=Count("*"), happened=Sum("happened")))
+    if not r["n"]:
+        return {"average": None, "engagements": 0}
+    return {"average": round(len(m.ELEMENTS) - r["happened"] / r["n"], 2),
+            "engagements": r["n"]}
+
+
+def delta_trend(business, p: m.Period) -> list[dict]:
+    """metrics.delta_trend, from the engagement rollups. Months are told apart by
+    comparing with each month's first local midnight, so no per-row time-zone call."""
+    zone = business.zone
+    delivered = EngagementRollup.objects.filter(business_id=business.pk,
+                                                delivered_at__isnull=False)
+    first = delivered.aggregate(first=Min("delivered_at"))["first"]
+    months = m.month_starts(business, p, first)
+    starts = [dt.datetime.combine(month, dt.time(0), tzinfo=zone) for month in months]
+    which = Case(*[When(delivered_at__lt=start, then=Value(i - 1))
+                   for i, start in enumerate(starts) if i],
+                 default=Value(len(starts) - 1), output_field=IntegerField())
+    rows = (delivered.filter(delivered_at__gte=starts[0], delivered_at__lte=p.end)
+            .annotate(month=which).values("month")
+            .annotate(n=Count("*"), happened=Sum("happened"),
+                      **{name: Max(name) for name in PLANNED_FIELDS.values()})
+            .order_by())
+    by_month = {r["month"]: r for r in rows}
+    out = []
+    for i, month in enumerate(months):
+        r = by_month.get(i)
+        n = r["n"] if r else 0
+        planned = sum(r[name] for name in PLANNED_FIELDS.values()) if r else 0
+        out.append({
+            "month": month,
+            "engagements": n,
+            "practice": round(len(m.ELEMENTS) - r["happened"] / n, 2) if n else None,
+            "design": len(m.ELEMENTS) - planned if n else None,
+        })
+    return out

@@ -1,0 +1,61 @@
+"""Health for monitoring: is the database answering, is a worker alive, and how far behind
+is sending. No tenant data: only install-wide numbers.
+
+    GET /healthz             200 while the database answers, 503 when it does not
+    GET /healthz?strict=1    also 503 when no worker has beaten recently or sending lags
+
+The JSON names what is wrong in `problems`, so an alert can say it plainly."""
+
+import datetime as dt
+
+from django.db import connection
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from followthrough.touchpoints.models import WorkerHeartbeat
+
+# A worker beats after every pass and every few seconds mid-pass; two minutes of silence
+# means it is gone or stuck. A due message two minutes old means sending is behind.
+MAX_BEAT_AGE = 120
+MAX_LAG = 120
+
+
+def check(now: dt.datetime | None = None) -> dict:
+    from followthrough.channels.transports import sendable_channels
+    from followthrough.touchpoints.worker import due_rows  # the worker imports a lot
+
+    now = now or timezone.now()
+    report: dict = {"status": "ok", "database": "ok", "problems": []}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        beats = list(WorkerHeartbeat.objects.order_by("-last_beat")
+                     .values_list("last_beat", flat=True)[:1000])
+        waiting = due_rows(now).filter(channel__in=sorted(sendable_channels()))
+        oldest_due = waiting.order_by("due_at").values_list("due_at", flat=True).first()
+    except Exception as exc:  # any failure here means the database is not usable
+        return {"status": "down", "database": f"error: {type(exc).__name__}",
+                "problems": ["The database does not answer."]}
+    age = round((now - beats[0]).total_seconds(), 1) if beats else None
+    lag = round(max(0.0, (now - oldest_due).total_seconds()), 1) if oldest_due else 0.0
+    live = sum(1 for beat in beats if (now - beat).total_seconds() <= MAX_BEAT_AGE)
+    report["worker"] = {"live": live, "last_beat_age_seconds": age}
+    report["lag_seconds"] = lag
+    if age is None or age > MAX_BEAT_AGE:
+        report["problems"].append("No worker has reported in the last two minutes.")
+    if lag > MAX_LAG:
+        report["problems"].append(f"The oldest due message has waited {lag:.0f} seconds.")
+    if report["problems"]:
+        report["status"] = "degraded"
+    return report
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    report = check()
+    strict = request.GET.get("strict") in {"1", "true", "yes"}
+    failing = report["status"] == "down" or (strict and report["status"] != "ok")
+    return JsonResponse(report, status=503 if failing else 200)
