@@ -389,13 +389,17 @@ def _batch_cards(batch):
                 .order_by("customer__name", "id"))
 
 
+def _is_reminder(card) -> bool:
+    return card.idempotency_key.startswith("maintenance:")
+
+
 @business_required
 @in_business_zone
 @require_GET
 def batch_detail(request, public_id):
     batch = _batch(request, public_id)
     cards = _batch_cards(batch)
-    reminders = sum(1 for c in cards if c.idempotency_key.startswith("maintenance:"))
+    reminders = sum(1 for c in cards if _is_reminder(c))
     return render(request, "agenda/batch_detail.html",
                   {"batch": batch, "cards": cards, "reminders": reminders}, nav="today")
 
@@ -406,29 +410,25 @@ def _pdf(data: bytes, name: str) -> HttpResponse:
     return response
 
 
-@business_required
-@in_business_zone
-@require_GET
-def batch_pdf(request, public_id):
-    batch = _batch(request, public_id)
-    return _pdf(printables.cards_pdf(request.business, _batch_cards(batch)), "cards.pdf")
+def _printable(draw, filename, keep=None):
+    """The view that draws a batch's cards (only those `keep` accepts, if given) as a PDF
+    with `draw(business, cards)`."""
+
+    @business_required
+    @in_business_zone
+    @require_GET
+    def view(request, public_id):
+        cards = _batch_cards(_batch(request, public_id))
+        if keep is not None:
+            cards = [c for c in cards if keep(c)]
+        return _pdf(draw(request.business, cards), filename)
+
+    return view
 
 
-@business_required
-@in_business_zone
-@require_GET
-def batch_labels(request, public_id):
-    batch = _batch(request, public_id)
-    return _pdf(printables.labels_pdf(request.business, _batch_cards(batch)), "labels.pdf")
-
-
-@business_required
-@in_business_zone
-@require_GET
-def batch_postcards(request, public_id):
-    batch = _batch(request, public_id)
-    cards = [c for c in _batch_cards(batch) if c.idempotency_key.startswith("maintenance:")]
-    return _pdf(printables.postcards_pdf(request.business, cards), "postcards.pdf")
+batch_pdf = _printable(printables.cards_pdf, "cards.pdf")
+batch_labels = _printable(printables.labels_pdf, "labels.pdf")
+batch_postcards = _printable(printables.postcards_pdf, "postcards.pdf", keep=_is_reminder)
 
 
 @business_required

@@ -102,36 +102,42 @@ def _problem_text(exc):
     return str(exc)
 
 
+ALREADY_DONE = "That one was already taken care of."
+
+
+def _act(request, touchpoint, action, done_text, closed_text=ALREADY_DONE, **fields):
+    """Runs `action()` on an open touch and answers with `done_text`, filled in with the
+    touch's {name}, the customer's name ({who}) and `fields`; or refuses, saying why not."""
+    if not touchpoint.is_open:
+        return _refuse(request, touchpoint, closed_text)
+    try:
+        action()
+    except (ValidationError, ValueError) as exc:
+        return _refuse(request, touchpoint, _problem_text(exc))
+    text = done_text.format(name=touchpoint.name, who=touchpoint.customer.name, **fields)
+    return _after_action(request, touchpoint, text)
+
+
+def _close_touch(request, public_id, action, done_text):
+    """Done or skip: `action(touchpoint, user, note)` with the note from the form."""
+    touchpoint = get_touchpoint_or_404(request, public_id)
+    note = request.POST.get("outcome_note", "").strip()
+    return _act(request, touchpoint, lambda: action(touchpoint, request.user, note), done_text)
+
+
 @business_required
 @in_business_zone
 @require_POST
 def touch_done(request, public_id):
-    touchpoint = get_touchpoint_or_404(request, public_id)
-    note = request.POST.get("outcome_note", "").strip()
-    if not touchpoint.is_open:
-        return _refuse(request, touchpoint, "That one was already taken care of.")
-    try:
-        services.complete_touch(touchpoint, request.user, note)
-    except (ValidationError, ValueError) as exc:
-        return _refuse(request, touchpoint, _problem_text(exc))
-    who = touchpoint.customer.name
-    return _after_action(request, touchpoint, f"Nice work: {touchpoint.name} with {who} is done.")
+    return _close_touch(request, public_id, services.complete_touch,
+                        "Nice work: {name} with {who} is done.")
 
 
 @business_required
 @in_business_zone
 @require_POST
 def touch_skip(request, public_id):
-    touchpoint = get_touchpoint_or_404(request, public_id)
-    note = request.POST.get("outcome_note", "").strip()
-    if not touchpoint.is_open:
-        return _refuse(request, touchpoint, "That one was already taken care of.")
-    try:
-        services.skip_touch(touchpoint, request.user, note)
-    except (ValidationError, ValueError) as exc:
-        return _refuse(request, touchpoint, _problem_text(exc))
-    who = touchpoint.customer.name
-    return _after_action(request, touchpoint, f"Skipped {touchpoint.name} with {who}.")
+    return _close_touch(request, public_id, services.skip_touch, "Skipped {name} with {who}.")
 
 
 SNOOZE_CHOICES = {"tomorrow": 1, "next_week": 7}
@@ -153,18 +159,10 @@ def touch_snooze(request, public_id):
     days = SNOOZE_CHOICES.get(request.POST.get("until", ""))
     if days is None:
         return _refuse(request, touchpoint, "Choose when to snooze until: tomorrow or next week.")
-    if not touchpoint.is_open:
-        return _refuse(request, touchpoint, "That one was already taken care of.")
     until = snooze_until(request.business, days)
-    try:
-        services.snooze_touch(touchpoint, until)
-    except (ValidationError, ValueError) as exc:
-        return _refuse(request, touchpoint, _problem_text(exc))
     when = "tomorrow" if days == 1 else "next week"
-    return _after_action(
-        request, touchpoint,
-        f"Snoozed {touchpoint.name} with {touchpoint.customer.name} until {when}.",
-    )
+    return _act(request, touchpoint, lambda: services.snooze_touch(touchpoint, until),
+                "Snoozed {name} with {who} until {when}.", when=when)
 
 
 @business_required
@@ -172,16 +170,9 @@ def touch_snooze(request, public_id):
 @require_POST
 def touch_cancel(request, public_id):
     touchpoint = get_touchpoint_or_404(request, public_id)
-    if not touchpoint.is_open:
-        return _refuse(request, touchpoint, "That message isn't waiting to go out any more.")
-    try:
-        services.cancel_touch(touchpoint, request.user)
-    except (ValidationError, ValueError) as exc:
-        return _refuse(request, touchpoint, _problem_text(exc))
-    return _after_action(
-        request, touchpoint,
-        f"Cancelled: {touchpoint.name} won't be sent to {touchpoint.customer.name}.",
-    )
+    return _act(request, touchpoint, lambda: services.cancel_touch(touchpoint, request.user),
+                "Cancelled: {name} won't be sent to {who}.",
+                closed_text="That message isn't waiting to go out any more.")
 
 
 @business_required

@@ -1,4 +1,4 @@
-from followthrough.api import api as api_module
+from followthrough.api.routes import customers as api_module
 
 
 def test_it_answers_a_bug_with_a_logged_json_500(api, monkeypatch, caplog):
