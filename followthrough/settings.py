@@ -103,6 +103,8 @@ def _database_config() -> dict:
 
 DATABASES = {"default": _database_config()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# A web address typed without a scheme means https, as it will from Django 6.
+FORMS_URLFIELD_ASSUME_HTTPS = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
