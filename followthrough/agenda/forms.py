@@ -70,3 +70,29 @@ class DigestForm(forms.ModelForm):
         fields = ["digest_enabled", "digest_time"]
         widgets = {"digest_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
         help_texts = {"digest_time": "In the business's time zone."}
+
+
+class NewsForm(forms.Form):
+    """Industry news to share: a link and a personal note."""
+
+    link = forms.URLField(assume_scheme="https", max_length=500, label="Link",
+                          help_text="The article, video or page you want to pass on.")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=2000,
+                           label="Your note",
+                           help_text="A line or two on why it made you think of them.")
+    subject = forms.CharField(max_length=200, required=False, label="Subject",
+                              help_text="Leave blank for “Thought you'd find this useful”.")
+
+
+class NewsTagForm(NewsForm):
+    tag = forms.ChoiceField(label="Send to customers tagged")
+
+    field_order = ["tag", "link", "note", "subject"]
+
+    def __init__(self, tags, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tag"].choices = [("", "Choose a tag")] + [(t, t) for t in tags]
+
+
+class VisitForm(forms.Form):
+    on = forms.DateField(label="Visit on", widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from followthrough.agenda import feed, views
+from followthrough.agenda import feed, outreach, views
 
 urlpatterns = [
     path("", views.today, name="home"),
@@ -23,6 +23,10 @@ urlpatterns = [
     path("cards/<str:public_id>/posted/", views.batch_posted, name="batch_posted"),
     path("reminders/", views.reminder_list, name="reminder_list"),
     path("reminders/<str:public_id>/stop/", views.service_stop, name="service_stop"),
+    path("news/", outreach.news_share, name="news_share"),
+    path("news/for/<str:public_id>/", outreach.customer_news, name="customer_news"),
+    path("visits/", outreach.visit_plan, name="visit_plan"),
+    path("visits/<str:public_id>/plan/", outreach.customer_visit, name="customer_visit"),
     path("settings/calendar/", views.settings_calendar, name="settings_calendar"),
     path("cal/<str:token>.ics", feed.calendar_feed, name="calendar_feed"),
 ]

@@ -28,12 +28,12 @@ ONE_TAP_SCORES = "\n".join(
 
 
 def step(name, *, anchor, days, at, channel, stage, element, purpose=v.RELATIONSHIP,
-         subject="", body="", hours=0, every=None, until=""):
+         subject="", body="", hours=0, every=None, until="", approve=False):
     return {
         "name": name, "anchor": anchor, "offset_days": days, "offset_hours": hours,
         "local_time": at, "repeat_every_days": every, "repeat_until": until,
         "channel": channel, "stage": stage, "element": element, "purpose": purpose,
-        "subject": subject, "body": body,
+        "subject": subject, "body": body, "requires_approval": approve,
     }
 
 
@@ -77,9 +77,24 @@ SERVICE_JOB = {
                 "Hi {{ customer_first_name }},\n\n"
                 "A quick check-in while we work on "
                 "{{ engagement_description|default:'your job' }}: how is it "
-                "going from your side? If anything is not what you expected, tell us now and "
-                "we will put it right. A reply or a call to {{ business_phone }} is all it "
-                "takes." + SIGN_OFF
+                "going from your side? Is it what you expected? If anything is not, tell us "
+                "now and we will put it right. A reply or a call to {{ business_phone }} is "
+                "all it takes." + SIGN_OFF
+            ),
+        ),
+        # Written by the owner: the draft waits on Today, to be finished and approved.
+        step(
+            "Progress update", anchor=v.STARTED, days=5, at=dt.time(15, 0),
+            channel=kinds.EMAIL, stage=3, element=v.PROGRESS_UPDATE, every=7,
+            until=v.DELIVERED, approve=True,
+            subject="Progress update: {{ engagement_description|default:'your job' }}",
+            body=(
+                "Hi {{ customer_first_name }},\n\n"
+                "A short update on {{ engagement_description|default:'your job' }}.\n\n"
+                "Done since last time: [one or two lines]\n"
+                "Next: [what happens next, and when]\n"
+                "From you: [anything we need, or delete this line]\n\n"
+                "Questions at any point? Just reply." + SIGN_OFF
             ),
         ),
         step(

@@ -48,6 +48,17 @@ class BusinessCalendar:
     quiet_hours: tuple[dt.time, dt.time]  # automated messages never inside these (may wrap)
     catch_up: dt.timedelta  # later than this past due → "missed"
     frequency_cap: dt.timedelta  # at most one automated message per customer per window
+    # The contact-pressure budget. Off unless set, so the plain rules above stand alone.
+    cap_includes_personal: bool = False  # personal touches take (and obey) the cap too
+    call_window: tuple[dt.time, dt.time] | None = None  # calls and texts, customer's time
+    customer_zone: ZoneInfo | None = None  # None: the customer lives in the business zone
+
+    @property
+    def contact_zone(self) -> ZoneInfo:
+        return self.customer_zone or self.zone
+
+    def counts_toward_cap(self, channel: str) -> bool:
+        return kinds.is_automated(channel) or self.cap_includes_personal
 
 
 @dataclass(frozen=True)
@@ -159,13 +170,54 @@ def _draft(order: int, step: StepSpec, occurrence: int, intent: dt.datetime,
            calendar: BusinessCalendar) -> _Draft:
     due, reason = to_utc(intent, calendar.zone)
     reasons = [reason] if reason else []
-    if kinds.is_automated(step.channel):
-        due, reason = outside_quiet_hours(due, calendar)
-    else:
-        due, reason = within_business_hours(due, calendar)
-    if reason:
-        reasons.append(reason)
-    return _Draft(order, step, occurrence, intent, due, reasons)
+    due, moved = settle(due, step.channel, calendar)
+    return _Draft(order, step, occurrence, intent, due, reasons + moved)
+
+
+# Channels that ring or buzz in the customer's pocket: only inside the call window.
+WINDOWED = frozenset({kinds.CALL, kinds.SMS})
+SETTLE_ROUNDS = 8
+
+
+def settle(due: dt.datetime, channel: str,
+           calendar: BusinessCalendar) -> tuple[dt.datetime, list[str]]:
+    """The first instant at or after `due` that every rule for the channel allows.
+
+    Each rule only moves later and repeats daily, so a few rounds find a time that suits
+    them all. When none exists (business hours and the customer's call window never
+    overlap) the call window wins: the customer's night matters more than our office hours.
+    """
+    rules = [outside_quiet_hours if kinds.is_automated(channel) else within_business_hours]
+    if calendar.call_window and channel in WINDOWED:
+        rules.append(within_call_window)
+    start = due
+    reasons: dict[int, str] = {}  # the last move each rule made, in rule order
+    for _ in range(SETTLE_ROUNDS):
+        before = due
+        for number, rule in enumerate(rules):
+            due, reason = rule(due, calendar)
+            if reason:
+                reasons[number] = reason
+        if due == before:
+            return due, [reasons[n] for n in sorted(reasons)]
+    due, reason = within_call_window(start, calendar)
+    return due, [reason or "customer's call hours",
+                 "no time suits both business hours and the customer's call hours"]
+
+
+def within_call_window(due: dt.datetime,
+                       calendar: BusinessCalendar) -> tuple[dt.datetime, str]:
+    """The first instant at or after `due` inside the call window, in the customer's zone."""
+    if not calendar.call_window:
+        return due, ""
+    zone = calendar.contact_zone
+    start, end = calendar.call_window
+    local = due.astimezone(zone)
+    if start <= local.time() < end:
+        return due, ""
+    day = local.date() + dt.timedelta(days=1 if local.time() >= end else 0)
+    moved, _ = to_utc(dt.datetime.combine(day, start), zone)
+    return moved, f"customer's call hours; moved to {start:%H:%M} their time"
 
 
 def _sort_key(draft: _Draft) -> tuple:
@@ -230,32 +282,45 @@ def _is_missed(due: dt.datetime, calendar: BusinessCalendar, now: dt.datetime) -
 
 def _apply_frequency_cap(drafts: list[_Draft], calendar: BusinessCalendar, now: dt.datetime,
                          busy: Sequence[dt.datetime]) -> None:
-    """Move (never drop) automated messages that come too close to another one."""
+    """Move (never drop) messages that come too close to another one: automated ones, and
+    personal touches too when the business counts them in the same budget."""
     window = calendar.frequency_cap
     if window <= dt.timedelta(0):
         return
     taken = sorted(b.astimezone(UTC) for b in busy)
     for draft in drafts:
-        if not kinds.is_automated(draft.step.channel):
+        if not calendar.counts_toward_cap(draft.step.channel):
             continue
         if _is_missed(draft.due_at, calendar, now):
             continue  # it will never be sent, so it takes nobody's slot
-        due = _first_free(draft.due_at, taken, window, calendar)
+        due = first_free(draft.due_at, draft.step.channel, taken, calendar)
         if due != draft.due_at:
             draft.due_at = due
-            draft.reasons.append(f"frequency cap: one message per {_days(window)}")
+            draft.reasons.append(f"frequency cap: one contact per {_days(window)}")
         taken.append(due)
         taken.sort()
 
 
-def _first_free(due: dt.datetime, taken: list[dt.datetime], window: dt.timedelta,
-                calendar: BusinessCalendar) -> dt.datetime:
+def first_free(due: dt.datetime, channel: str, taken: Sequence[dt.datetime],
+               calendar: BusinessCalendar) -> dt.datetime:
+    """The first allowed time at or after `due` at least one cap window from every taken one."""
+    window = calendar.frequency_cap
+    if window <= dt.timedelta(0):
+        return due
     # Each pass only moves later, so the loop ends once past the last taken time.
     while True:
         clash = next((t for t in taken if abs(due - t) < window), None)
         if clash is None:
             return due
-        due, _ = outside_quiet_hours(clash + window, calendar)
+        due, _ = settle(clash + window, channel, calendar)
+
+
+def next_allowed(due: dt.datetime, channel: str, calendar: BusinessCalendar,
+                 busy: Sequence[dt.datetime] = ()) -> dt.datetime:
+    """When a one-off touch (not from a playbook) may go: the channel's hours, then the cap
+    against the customer's other contacts (`busy`, already filtered for what counts)."""
+    due, _ = settle(due, channel, calendar)
+    return first_free(due, channel, sorted(b.astimezone(UTC) for b in busy), calendar)
 
 
 def _days(window: dt.timedelta) -> str:

@@ -10,7 +10,10 @@ PROFILE_FIELDS = [
 CALENDAR_FIELDS = [
     "business_days", "business_hours_start", "business_hours_end",
     "quiet_hours_start", "quiet_hours_end", "catch_up_days", "frequency_cap_days",
+    "cap_includes_personal", "call_window_start", "call_window_end",
 ]
+# Left blank, these keep their saved value (older forms and scripts don't send them).
+KEEP_IF_BLANK = ["call_window_start", "call_window_end"]
 
 
 PRIVACY_FIELDS = ["retention_touchpoint_days", "retention_feedback_days"]
@@ -34,6 +37,9 @@ class BusinessForm(forms.ModelForm):
             "quiet_hours_end": "Quiet hours end",
             "catch_up_days": "Catch-up window (days)",
             "frequency_cap_days": "Frequency cap (days)",
+            "cap_includes_personal": "Count calls, cards and visits in the cap",
+            "call_window_start": "Calls and texts from",
+            "call_window_end": "Calls and texts until",
             "retention_touchpoint_days": "Keep message text for (days)",
             "retention_feedback_days": "Keep written feedback for (days)",
         }
@@ -43,6 +49,8 @@ class BusinessForm(forms.ModelForm):
             "business_hours_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "quiet_hours_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "quiet_hours_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "call_window_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "call_window_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "postal_address": forms.Textarea(attrs={"rows": 3}),
             "business_days": forms.TextInput(attrs={"inputmode": "numeric"}),
         }
@@ -55,8 +63,17 @@ class BusinessForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in PRIVACY_FIELDS:
+        for name in PRIVACY_FIELDS + KEEP_IF_BLANK:
             self.fields[name].required = False
+
+    def _keep(self, name):
+        return self.cleaned_data.get(name) or getattr(self.instance, name)
+
+    def clean_call_window_start(self):
+        return self._keep("call_window_start")
+
+    def clean_call_window_end(self):
+        return self._keep("call_window_end")
 
     def _clean_days(self, name):
         return self.cleaned_data.get(name) or 0

@@ -56,6 +56,18 @@ class Business(models.Model):
     frequency_cap_days = models.PositiveSmallIntegerField(
         default=2, help_text="At most one automated message per customer in this many days."
     )
+    # The contact-pressure budget (docs/agenda.md).
+    cap_includes_personal = models.BooleanField(
+        default=True,
+        help_text="Calls, cards and visits count toward the frequency cap too, so a customer "
+                  "never gets a call and an email on the same day.",
+    )
+    call_window_start = models.TimeField(
+        default=dt.time(9, 0), help_text="Calls and texts only from this time…"
+    )
+    call_window_end = models.TimeField(
+        default=dt.time(20, 0), help_text="…until this one, in the customer's own time zone."
+    )
     # GDPR retention: 0 keeps everything. See docs/security.md.
     retention_touchpoint_days = models.PositiveIntegerField(
         default=0,
@@ -92,6 +104,10 @@ class Business(models.Model):
         if self.quiet_hours_start == self.quiet_hours_end:
             raise ValidationError(
                 {"quiet_hours_end": "Quiet hours must not start and end at the same time."}
+            )
+        if self.call_window_end <= self.call_window_start:
+            raise ValidationError(
+                {"call_window_end": "Call and text hours must end after they start."}
             )
         if not self.business_days:
             raise ValidationError({"business_days": "Choose at least one business day."})

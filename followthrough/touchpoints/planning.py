@@ -12,13 +12,15 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from itertools import islice
+from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from followthrough.channels import kinds
 from followthrough.customers.consent import may_contact_many
-from followthrough.customers.models import Engagement
+from followthrough.customers.models import Customer, Engagement
 from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.models import Playbook, Step
 from followthrough.playbooks.planner import BusinessCalendar, PlannedTouchpoint, StepSpec, plan
@@ -26,8 +28,10 @@ from followthrough.tenants.models import Business
 from followthrough.tokens import new_public_id
 from followthrough.touchpoints.models import Status, Touchpoint
 
-# Touchpoints that hold a customer's slot for the frequency cap.
+# Touchpoints that hold a customer's slot for the frequency cap. A personal touch done is a
+# contact made, so it holds its slot too when the business counts personal touches.
 CAP_STATUSES = (Status.PLANNED, Status.SENDING, Status.SENT)
+PERSONAL_CAP_STATUSES = (Status.PLANNED, Status.DONE)
 PLAN_EVENTS = (v.WON, v.STARTED, v.DELIVERED, v.CLOSED)
 STEP_FIELDS = ("name", "channel", "stage", "element", "purpose")
 TIME_FIELDS = ("due_at", "local_date", "local_time", "moved_reason", "status")
@@ -51,7 +55,9 @@ def step_specs(playbook: Playbook) -> list[StepSpec]:
     return [step_spec(s) for s in playbook.steps.all()]
 
 
-def business_calendar(business: Business) -> BusinessCalendar:
+def business_calendar(business: Business, customer_timezone: str = "") -> BusinessCalendar:
+    """The business's rules; with the customer's zone name (blank: the business's zone) the
+    call window is read in the customer's local time."""
     return BusinessCalendar(
         zone=business.zone,
         business_days=frozenset(int(d) for d in business.business_days),
@@ -59,7 +65,22 @@ def business_calendar(business: Business) -> BusinessCalendar:
         quiet_hours=(business.quiet_hours_start, business.quiet_hours_end),
         catch_up=dt.timedelta(days=business.catch_up_days),
         frequency_cap=dt.timedelta(days=business.frequency_cap_days),
+        cap_includes_personal=business.cap_includes_personal,
+        call_window=(business.call_window_start, business.call_window_end),
+        customer_zone=ZoneInfo(customer_timezone) if customer_timezone else None,
     )
+
+
+def customer_calendar(business: Business, customer: Customer) -> BusinessCalendar:
+    return business_calendar(business, customer.timezone)
+
+
+def cap_busy(business: Business, customer_id: int):
+    """The customer's touchpoints that hold a slot in the frequency cap."""
+    counted = Q(channel__in=kinds.AUTOMATED, status__in=CAP_STATUSES)
+    if business.cap_includes_personal:
+        counted |= Q(channel__in=kinds.PERSONAL, status__in=PERSONAL_CAP_STATUSES)
+    return Touchpoint.objects.filter(counted, customer_id=customer_id)
 
 
 def idempotency_key(engagement_public_id: str, step_key: str, occurrence: int) -> str:
@@ -95,17 +116,16 @@ def _plan_for(engagement: Engagement, steps: list[Step],
               now: dt.datetime) -> list[PlannedTouchpoint]:
     if not steps:
         return []
+    business = engagement.business
     busy = (
-        Touchpoint.objects.filter(
-            customer_id=engagement.customer_id, channel__in=kinds.AUTOMATED,
-            status__in=CAP_STATUSES,
-        )
-        .exclude(engagement_id=engagement.pk)
+        cap_busy(business, engagement.customer_id)
+        # This engagement's playbook rows are what we are planning; its one-off rows count.
+        .exclude(engagement_id=engagement.pk, step__isnull=False)
         .values_list("due_at", flat=True)
     )
     return plan(
         engagement.event_dates(), [step_spec(s) for s in steps],
-        business_calendar(engagement.business), now, busy=list(busy),
+        customer_calendar(business, engagement.customer), now, busy=list(busy),
     )
 
 
@@ -226,24 +246,34 @@ class _PlaybookPlan:
 
     def __init__(self, playbook: Playbook):
         steps = list(playbook.steps.all())
+        self.business = playbook.business
         self.business_id = playbook.business_id
         self.calendar = business_calendar(playbook.business)
         self.specs = [step_spec(s) for s in steps]
         self.step_ids = {s.public_id: s.pk for s in steps}
         self.plans: dict[tuple, _CachedPlan] = {}
+        self.calendars: dict[str, BusinessCalendar] = {"": self.calendar}
+
+    def calendar_for(self, customer_timezone: str) -> BusinessCalendar:
+        found = self.calendars.get(customer_timezone)
+        if found is None:
+            found = self.calendars[customer_timezone] = business_calendar(
+                self.business, customer_timezone)
+        return found
 
 
 class _CachedPlan:
     """One plan with its database values adapted once; shared by every engagement whose
     events fall on the same local dates (a plan depends only on those dates)."""
 
-    __slots__ = ("parts", "automated")
+    __slots__ = ("parts", "counted")
 
-    def __init__(self, book: _PlaybookPlan, planned: list[PlannedTouchpoint]):
+    def __init__(self, book: _PlaybookPlan, planned: list[PlannedTouchpoint],
+                 calendar: BusinessCalendar):
         ops = connection.ops
         specs = {s.key: s for s in book.specs}
         self.parts = []
-        automated = []
+        counted = []
         for item in planned:
             spec = specs[item.step_key]
             self.parts.append((
@@ -254,9 +284,9 @@ class _CachedPlan:
                 ops.adapt_timefield_value(item.local_time), item.moved_reason,
                 book.step_ids[item.step_key],
             ))
-            if kinds.is_automated(spec.channel) and item.status == Status.PLANNED:
-                automated.append(item.due_at)
-        self.automated = tuple(automated)
+            if calendar.counts_toward_cap(spec.channel) and item.status == Status.PLANNED:
+                counted.append(item.due_at)
+        self.counted = tuple(counted)
 
 
 def plan_new_engagements(engagements: Iterable[Engagement],
@@ -269,7 +299,7 @@ def plan_new_engagements(engagements: Iterable[Engagement],
     """
     now = now or timezone.now()
     books: dict[int, _PlaybookPlan] = {}
-    taken: dict[int, tuple] = {}  # customer id → automated due times planned in this run
+    taken: dict[int, tuple] = {}  # customer id → capped due times planned in this run
     written = 0
     extra_columns, defaults = _default_columns()
     sql = _insert_sql([*BULK_COLUMNS, *extra_columns])
@@ -277,10 +307,10 @@ def plan_new_engagements(engagements: Iterable[Engagement],
     fixed = (stamp, stamp)
     with transaction.atomic(), connection.cursor() as cursor:
         for chunk in _chunks(engagements, BULK_ENGAGEMENTS):
-            busy = _busy_for(chunk)
+            known = (_busy_for(chunk), _zones_for(chunk))
             rows = []
             for engagement in chunk:
-                rows.extend(_rows_for(engagement, books, busy, taken, now, fixed, defaults))
+                rows.extend(_rows_for(engagement, books, known, taken, now, fixed, defaults))
             if rows:
                 cursor.executemany(sql, rows)
                 written += cursor.rowcount if cursor.rowcount > 0 else 0
@@ -306,20 +336,29 @@ def _chunks(items: Iterable, size: int) -> Iterable[list]:
         yield chunk
 
 
-def _busy_for(chunk: Sequence[Engagement]) -> dict[int, list[tuple[int, dt.datetime]]]:
-    """(engagement id, due time) of the automated touchpoints the chunk's customers already
-    have in the database."""
-    busy: dict[int, list[tuple[int, dt.datetime]]] = {}
+def _busy_for(chunk: Sequence[Engagement]) -> dict[int, list[tuple]]:
+    """(engagement id, channel, due time) of the touchpoints that may hold a cap slot for the
+    chunk's customers; whether personal ones count is up to each business's calendar."""
+    busy: dict[int, list[tuple]] = {}
     rows = Touchpoint.objects.filter(
-        customer_id__in={e.customer_id for e in chunk}, channel__in=kinds.AUTOMATED,
-        status__in=CAP_STATUSES,
-    ).values_list("customer_id", "engagement_id", "due_at")
-    for customer_id, engagement_id, due_at in rows:
-        busy.setdefault(customer_id, []).append((engagement_id, due_at))
+        Q(channel__in=kinds.AUTOMATED, status__in=CAP_STATUSES)
+        | Q(channel__in=kinds.PERSONAL, status__in=PERSONAL_CAP_STATUSES),
+        customer_id__in={e.customer_id for e in chunk},
+    ).values_list("customer_id", "engagement_id", "channel", "due_at")
+    for customer_id, engagement_id, channel, due_at in rows:
+        busy.setdefault(customer_id, []).append((engagement_id, channel, due_at))
     return busy
 
 
-def _rows_for(engagement: Engagement, books: dict, busy: dict, taken: dict,
+def _zones_for(chunk: Sequence[Engagement]) -> dict[int, str]:
+    """Customer id → time zone name, for the customers who live outside the business zone."""
+    return dict(
+        Customer.objects.filter(pk__in={e.customer_id for e in chunk})
+        .exclude(timezone="").values_list("pk", "timezone")
+    )
+
+
+def _rows_for(engagement: Engagement, books: dict, known: tuple, taken: dict,
               now: dt.datetime, stamps: tuple, defaults: tuple) -> list[tuple]:
     if engagement.cancelled_at or not engagement.playbook_id:
         return []
@@ -328,9 +367,9 @@ def _rows_for(engagement: Engagement, books: dict, busy: dict, taken: dict,
         book = books[engagement.playbook_id] = _PlaybookPlan(
             Playbook.objects.select_related("business").get(pk=engagement.playbook_id)
         )
-    cached = _plan_cached(engagement, book, busy, taken, now)
-    if cached.automated:
-        taken[engagement.customer_id] = taken.get(engagement.customer_id, ()) + cached.automated
+    cached = _plan_cached(engagement, book, known, taken, now)
+    if cached.counted:
+        taken[engagement.customer_id] = taken.get(engagement.customer_id, ()) + cached.counted
     prefix = engagement.public_id
     ids = (book.business_id, engagement.customer_id, engagement.pk)
     return [
@@ -341,19 +380,25 @@ def _rows_for(engagement: Engagement, books: dict, busy: dict, taken: dict,
     ]
 
 
-def _plan_cached(engagement: Engagement, book: _PlaybookPlan, busy: dict, taken: dict,
+def _plan_cached(engagement: Engagement, book: _PlaybookPlan, known: tuple, taken: dict,
                  now: dt.datetime) -> _CachedPlan:
+    busy, zones = known
+    customer_timezone = zones.get(engagement.customer_id, "")
+    calendar = book.calendar_for(customer_timezone)
     events = {name: getattr(engagement, f"{name}_at") for name in PLAN_EVENTS}
-    others = [at for eng_id, at in busy.get(engagement.customer_id, ()) if eng_id != engagement.pk]
+    others = [at for eng_id, channel, at in busy.get(engagement.customer_id, ())
+              if eng_id != engagement.pk and calendar.counts_toward_cap(channel)]
     others.extend(taken.get(engagement.customer_id, ()))
     if others:
         # Another engagement holds slots for this customer: plan this one on its own.
-        return _CachedPlan(book, plan(events, book.specs, book.calendar, now, busy=others))
-    zone = book.calendar.zone
-    key = tuple(at.astimezone(zone).date() if at else None for at in events.values())
+        planned = plan(events, book.specs, calendar, now, busy=others)
+        return _CachedPlan(book, planned, calendar)
+    zone = calendar.zone
+    key = (customer_timezone, *(at.astimezone(zone).date() if at else None
+                                for at in events.values()))
     cached = book.plans.get(key)
     if cached is None:
         cached = book.plans[key] = _CachedPlan(
-            book, plan(events, book.specs, book.calendar, now)
+            book, plan(events, book.specs, calendar, now), calendar
         )
     return cached

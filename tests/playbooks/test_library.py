@@ -102,3 +102,26 @@ def test_it_keeps_a_playbook_the_business_already_has_with_a_builtin_slug(busine
 def test_it_installs_into_one_business_only(business, other_business):
     install_builtin_playbooks(business)
     assert not Playbook.objects.filter(business=other_business).exists()
+
+
+def _service_step(name):
+    return next(s for s in SERVICE_JOB["steps"] if s["name"] == name)
+
+
+def test_it_drafts_a_weekly_progress_update_while_a_service_job_is_under_way():
+    update = _service_step("Progress update")
+    assert (update["anchor"], update["repeat_every_days"], update["repeat_until"]) == (
+        v.STARTED, 7, v.DELIVERED)
+    assert (update["stage"], update["element"], update["channel"]) == (
+        3, v.PROGRESS_UPDATE, kinds.EMAIL)
+
+
+def test_it_holds_every_progress_update_for_the_owner_to_finish_and_approve():
+    assert _service_step("Progress update")["requires_approval"] is True
+    assert [s["name"] for s in ALL_STEPS if s["requires_approval"]] == ["Progress update"]
+
+
+def test_it_asks_mid_delivery_whether_the_job_is_what_they_expected():
+    check_in = _service_step("How is it going?")
+    assert check_in["stage"] == 3
+    assert "Is it what you expected?" in check_in["body"]

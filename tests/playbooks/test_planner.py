@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
-from followthrough.playbooks.planner import BusinessCalendar, StepSpec, plan
+from followthrough.playbooks.planner import BusinessCalendar, StepSpec, next_allowed, plan
 
 NEW_YORK = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -267,3 +267,120 @@ def test_it_returns_touchpoints_by_due_time_then_step_order():
 def test_it_returns_aware_utc_due_times():
     planned = one({"won": local(BERLIN, 2026, 6, 1, 8)}, spec(), calendar(BERLIN))
     assert planned.due_at.utcoffset() == dt.timedelta(0)
+
+
+# The contact-pressure budget: one cap for every kind of contact, calls and texts only in the
+# customer's call hours, and nothing ever dropped for either.
+
+LONDON = ZoneInfo("Europe/London")
+TOKYO = ZoneInfo("Asia/Tokyo")
+NINE_TO_EIGHT = (dt.time(9), dt.time(20))
+
+
+def pressure(zone=NEW_YORK, **changes) -> BusinessCalendar:
+    base = calendar(zone, frequency_cap=dt.timedelta(days=2), cap_includes_personal=True,
+                    call_window=NINE_TO_EIGHT)
+    return replace(base, **changes)
+
+
+def at_local(planned, zone) -> dt.datetime:
+    return planned.due_at.astimezone(zone).replace(tzinfo=None)
+
+
+def test_it_counts_a_call_toward_the_frequency_cap():
+    steps = [spec("call", days=1, at=dt.time(10), channel="call"),
+             spec("email", days=1, at=dt.time(17, 30))]
+    planned = plan({"won": local(NEW_YORK, 2026, 6, 1, 8)}, steps, pressure(), LONG_AGO)
+    assert [p.step_key for p in planned] == ["call", "email"]
+    assert planned[1].due_at - planned[0].due_at == dt.timedelta(days=2)
+    assert "frequency cap: one contact per 2 days" in planned[1].moved_reason
+
+
+def test_it_moves_a_capped_call_into_business_hours_on_a_business_day():
+    busy = [local(NEW_YORK, 2026, 6, 4, 18).astimezone(UTC)]  # an email Thursday 18:00
+    step = spec(days=1, at=dt.time(10), channel="call")
+    planned = one({"won": local(NEW_YORK, 2026, 6, 3, 8)}, step, pressure(), busy=busy)
+    assert at_local(planned, NEW_YORK) == dt.datetime(2026, 6, 8, 9, 0)  # Monday opening
+
+
+def test_it_never_drops_calls_or_emails_for_the_cap():
+    steps = [spec(str(n), at=dt.time(10), channel=("call" if n % 2 else "email"))
+             for n in range(6)]
+    planned = plan({"won": local(NEW_YORK, 2026, 6, 1, 8)}, steps, pressure(), LONG_AGO)
+    assert len(planned) == 6
+    gaps = [b.due_at - a.due_at for a, b in zip(planned, planned[1:], strict=False)]
+    assert min(gaps) >= dt.timedelta(days=2)
+
+
+def test_it_leaves_personal_touches_out_of_the_cap_when_the_business_says_so():
+    steps = [spec("call", days=1, at=dt.time(10), channel="call"),
+             spec("email", days=1, at=dt.time(17, 30))]
+    cal = pressure(cap_includes_personal=False)
+    planned = plan({"won": local(NEW_YORK, 2026, 6, 1, 8)}, steps, cal, LONG_AGO)
+    assert all(p.moved_reason == "" for p in planned)
+
+
+def test_it_moves_a_call_that_is_too_late_for_the_customer_into_their_call_hours():
+    step = spec(at=dt.time(16), channel="call")  # 16:00 New York is 21:00 in London
+    cal = pressure(customer_zone=LONDON)
+    planned = one({"won": local(NEW_YORK, 2026, 6, 1, 8)}, step, cal)
+    # 09:00 London is 04:00 New York, before opening: the first time both allow.
+    assert at_local(planned, NEW_YORK) == dt.datetime(2026, 6, 2, 9, 0)
+    assert "customer's call hours" in planned.moved_reason
+
+
+def test_it_leaves_a_call_inside_the_customers_call_hours_alone():
+    step = spec(at=dt.time(10), channel="call")
+    planned = one({"won": local(NEW_YORK, 2026, 6, 1, 8)}, step, pressure(customer_zone=LONDON))
+    assert planned.moved_reason == ""
+
+
+def test_it_reads_call_hours_in_the_business_zone_when_the_customer_has_none():
+    step = spec(at=dt.time(20, 30), channel="sms")
+    cal = pressure(quiet_hours=(dt.time(22), dt.time(7)))
+    planned = one({"won": local(NEW_YORK, 2026, 6, 1, 8)}, step, cal)
+    assert at_local(planned, NEW_YORK) == dt.datetime(2026, 6, 2, 9, 0)
+
+
+def test_it_follows_the_customers_dst_change_not_the_businesss():
+    # New York moved its clocks on 8 March, Berlin only on 29 March 2026: 14:30 in New York
+    # is 19:30 in Berlin between the two, and 20:30 (too late) after.
+    step = spec(at=dt.time(14, 30), channel="sms")
+    cal = pressure(customer_zone=BERLIN)
+    between = one({"won": local(NEW_YORK, 2026, 3, 16, 8)}, step, cal)
+    after = one({"won": local(NEW_YORK, 2026, 3, 30, 8)}, step, cal)
+    assert between.moved_reason == ""
+    # 09:00 Berlin is 03:00 New York, inside the business's quiet hours: 08:00 New York.
+    assert at_local(after, NEW_YORK) == dt.datetime(2026, 3, 31, 8, 0)
+    assert at_local(after, BERLIN) == dt.datetime(2026, 3, 31, 14, 0)
+
+
+def test_it_keeps_nine_oclock_for_the_customer_across_their_spring_forward():
+    cal = pressure(zone=dt.UTC, business_days=frozenset(range(1, 8)),
+                   business_hours=(dt.time(0), dt.time(23, 59)), customer_zone=LONDON)
+    step = spec(at=dt.time(6), channel="call")
+    before = one({"won": local(dt.UTC, 2026, 3, 27, 1)}, step, cal)
+    after = one({"won": local(dt.UTC, 2026, 3, 30, 1)}, step, cal)
+    assert before.due_at == dt.datetime(2026, 3, 27, 9, 0, tzinfo=UTC)  # 09:00 GMT
+    assert after.due_at == dt.datetime(2026, 3, 30, 8, 0, tzinfo=UTC)  # 09:00 BST
+
+
+def test_it_keeps_the_call_window_off_emails_and_cards():
+    steps = [spec("email", at=dt.time(19, 30)), spec("card", at=dt.time(16), channel="card")]
+    cal = pressure(customer_zone=LONDON, cap_includes_personal=False)
+    planned = plan({"won": local(NEW_YORK, 2026, 6, 1, 8)}, steps, cal, LONG_AGO)
+    assert all(p.moved_reason == "" for p in planned)
+
+
+def test_it_puts_the_customers_night_first_when_no_hours_overlap():
+    step = spec(at=dt.time(10), channel="call")
+    planned = one({"won": local(NEW_YORK, 2026, 6, 1, 8)}, step, pressure(customer_zone=TOKYO))
+    assert dt.time(9) <= planned.due_at.astimezone(TOKYO).time() < dt.time(20)
+    assert "no time suits" in planned.moved_reason
+
+
+def test_it_finds_the_next_allowed_time_for_a_one_off_message():
+    now = local(NEW_YORK, 2026, 6, 1, 22).astimezone(UTC)  # in quiet hours
+    busy = [local(NEW_YORK, 2026, 6, 2, 9).astimezone(UTC)]
+    due = next_allowed(now, "email", pressure(), busy)
+    assert due == busy[0] + dt.timedelta(days=2)

@@ -81,8 +81,9 @@ def test_it_never_moves_a_sent_row(job):
     job.won_at = WON + dt.timedelta(days=3)
     job.save()
     plan_engagement(job, now=NOW)
+    sent_at = email.due_at
     email.refresh_from_db()
-    assert (email.status, email.due_at.date()) == (Status.SENT, dt.date(2026, 6, 2))
+    assert (email.status, email.due_at) == (Status.SENT, sent_at)
 
 
 def test_it_never_touches_a_done_row_that_left_the_plan(job):
@@ -163,7 +164,8 @@ def test_it_cancels_repeats_after_the_until_event(job):
     plan_engagement(job, now=NOW)
     checks = job.touchpoints.filter(step__name="How is it going?", status=Status.PLANNED)
     assert sorted(t.occurrence for t in checks) == [0, 1]
-    assert job.touchpoints.filter(status=Status.CANCELLED).count() == 24
+    assert job.touchpoints.filter(step__name="How is it going?",
+                                  status=Status.CANCELLED).count() == 24
 
 
 def test_it_creates_no_touchpoints_without_a_playbook(customer):
@@ -223,3 +225,86 @@ def test_it_skips_cancelled_engagements_in_bulk(job):
     job.cancelled_at = WON
     job.save()
     assert plan_new_engagements([job], now=NOW) == 0
+
+
+# The contact-pressure budget, read from the business and the customer.
+
+def test_it_counts_the_thank_you_call_toward_the_cap_by_default(job, business):
+    plan_engagement(job, now=NOW)
+    found = rows(job)
+    call, email = found["Thank-you call"], found["Before we start"]
+    assert email.due_at - call.due_at == dt.timedelta(days=business.frequency_cap_days)
+    assert "frequency cap" in email.moved_reason
+
+
+def test_it_leaves_calls_out_of_the_cap_when_the_business_turns_it_off(job, business):
+    business.cap_includes_personal = False
+    business.save()
+    plan_engagement(job, now=NOW)
+    assert rows(job)["Before we start"].moved_reason == ""
+
+
+def test_it_counts_a_done_call_of_another_job_toward_the_cap(customer, playbooks):
+    first = engagement_for(customer, playbooks["service"])
+    plan_engagement(first, now=NOW)
+    Touchpoint.objects.filter(engagement=first).exclude(channel="call").update(
+        status=Status.CANCELLED)
+    first.touchpoints.filter(channel="call").update(status=Status.DONE)
+    second = engagement_for(customer, playbooks["service"])
+    plan_engagement(second, now=NOW)
+    [call] = first.touchpoints.filter(channel="call")
+    second_call = second.touchpoints.get(channel="call")
+    assert second_call.due_at - call.due_at >= dt.timedelta(days=2)
+
+
+def test_it_calls_a_customer_abroad_in_their_own_call_hours(customer, playbooks, business):
+    customer.timezone = "Asia/Tokyo"
+    customer.save()
+    business.call_window_start, business.call_window_end = dt.time(9), dt.time(20)
+    business.save()
+    job = engagement_for(customer, playbooks["service"])
+    plan_engagement(job, now=NOW)
+    call = rows(job)["Thank-you call"]
+    assert dt.time(9) <= call.due_at.astimezone(ZoneInfo("Asia/Tokyo")).time() < dt.time(20)
+    assert call.status == Status.PLANNED
+
+
+def test_it_bulk_plans_a_customer_abroad_like_one_by_one(customer, playbooks):
+    for person in (customer, Customer.objects.create(business=customer.business, name="Alex",
+                                                     timezone="Europe/London")):
+        person.timezone = "Europe/London"
+        person.save()
+    single = engagement_for(customer, playbooks["service"])
+    plan_engagement(single, now=NOW)
+    other = Customer.objects.get(name="Alex")
+    bulk = engagement_for(other, playbooks["service"])
+    plan_new_engagements([bulk], now=NOW)
+
+    def shape(engagement):
+        return [(t.step_id, t.due_at, t.moved_reason) for t in engagement.touchpoints.all()]
+
+    assert shape(bulk) == shape(single)
+
+
+def test_it_caches_bulk_plans_per_customer_zone(customer, playbooks):
+    abroad = Customer.objects.create(business=customer.business, name="Kenji",
+                                     timezone="Asia/Tokyo")
+    home = engagement_for(customer, playbooks["service"])
+    away = engagement_for(abroad, playbooks["service"])
+    plan_new_engagements([home, away], now=NOW)
+    assert home.touchpoints.get(channel="call").due_at != away.touchpoints.get(
+        channel="call").due_at
+
+
+def test_it_drafts_progress_updates_for_approval_until_delivery(job):
+    job.started_at = WON
+    job.save()
+    plan_engagement(job, now=NOW)
+    updates = job.touchpoints.filter(step__name="Progress update")
+    assert {t.status for t in updates} == {Status.DRAFT}
+    job.delivered_at = WON + dt.timedelta(days=10)
+    job.save()
+    plan_engagement(job, now=NOW)
+    waiting = job.touchpoints.filter(step__name="Progress update", status=Status.DRAFT)
+    assert [(t.local_date, t.element, t.stage) for t in waiting] == [
+        (dt.date(2026, 6, 6), "progress_update", 3)]
