@@ -67,6 +67,9 @@ class CustomerIn(Strict):
     notes: Text(5000) = ""
     defining_moment: Text(1000) = ""
     tags: Text(300) = ""
+    referral_code: Text(16) | None = Field(
+        None, description="The referral code of the customer who sent this one. It credits "
+        "the referrer and plans a thank-you to them. Not stored on this customer.")
 
 
 class EngagementCustomerIn(CustomerIn):
@@ -88,6 +91,9 @@ class CustomerOut(Schema):
     notes: str
     defining_moment: str
     tags: str
+    referral_code: str | None = Field(description="This customer's own code to pass on; "
+                                      "null until one is made.")
+    referred_by: str | None = Field(description="The id of the customer who referred them.")
     created_at: dt.datetime
     updated_at: dt.datetime
 

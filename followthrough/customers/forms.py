@@ -1,10 +1,12 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import transaction
 from django.utils import timezone
 
 from followthrough.customers.models import Customer
 from followthrough.customers.services import normalise_phone
+from followthrough.customers.signals import customer_referred
 from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.models import Playbook
 
@@ -31,6 +33,38 @@ def now_local_minutes():
     return timezone.localtime().replace(second=0, microsecond=0)
 
 
+REFERRAL_HELP = "The code of the customer who sent them your way, if they mentioned one."
+
+
+def referral_code_field(label="Referral code"):
+    return forms.CharField(
+        label=label, max_length=16, required=False, help_text=REFERRAL_HELP,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
+                                      "spellcheck": "false"}),
+    )
+
+
+def clean_referral_code(business, raw: str) -> tuple[str, Customer | None]:
+    """(code, referrer) for a typed code, or ValidationError. The code lives on Customer, so
+    it is checked here; feedback (which customers may not import) plans the thank-you."""
+    code = (raw or "").strip().upper()
+    if not code:
+        return "", None
+    referrer = Customer.objects.filter(business=business, referral_code=code).first()
+    if referrer is None:
+        raise ValidationError(f"No customer has the referral code {code}. Check it with them, "
+                              "or leave it empty.")
+    return code, referrer
+
+
+def record_referral(customer: Customer, referrer: Customer, code: str) -> None:
+    """Credit `referrer` with the saved new `customer` and tell feedback, which plans the
+    thank-you. Call it inside the transaction that created the customer."""
+    Customer.objects.filter(pk=customer.pk, referred_by=None).update(referred_by=referrer)
+    customer.referred_by = referrer
+    customer_referred.send(sender=Customer, customer=customer, code=code)
+
+
 class CustomerForm(forms.ModelForm):
     class Meta:
         model = Customer
@@ -45,6 +79,36 @@ class CustomerForm(forms.ModelForm):
             "defining_moment": forms.Textarea(attrs={"rows": 2}),
             "notes": forms.Textarea(attrs={"rows": 4}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.referrer = None
+        # Only a new customer can arrive through a referral.
+        if self.instance._state.adding:
+            self.fields["referral_code"] = referral_code_field()
+
+    def clean_referral_code(self):
+        code, self.referrer = clean_referral_code(self.instance.business,
+                                                  self.cleaned_data["referral_code"])
+        return code
+
+    def save(self, commit=True):
+        if self.referrer is not None:
+            self.instance.referred_by = self.referrer
+        customer = super().save(commit=commit)
+        if self.referrer is not None:
+            code, referrer = self.cleaned_data["referral_code"], self.referrer
+
+            def referred():
+                # With commit=False the caller saves the customer; by commit it has an id.
+                if customer.pk is not None:
+                    record_referral(customer, referrer, code)
+
+            if commit:
+                referred()
+            else:
+                transaction.on_commit(referred, robust=True)
+        return customer
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -79,6 +143,7 @@ class SaleForm(forms.Form):
     new_phone = forms.CharField(label="New customer's phone", max_length=32, required=False,
                                 widget=forms.TextInput(attrs={"type": "tel"}),
                                 help_text="International format, e.g. +1 518 555 0142.")
+    new_referral_code = referral_code_field("New customer's referral code")
     playbook = forms.ModelChoiceField(
         queryset=Playbook.objects.none(), to_field_name="public_id", label="Playbook",
         empty_label=None, help_text="The follow-up plan for this sale.",
@@ -96,6 +161,7 @@ class SaleForm(forms.Form):
     def __init__(self, business, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.business = business
+        self.referrer = None
         self.fields["customer"].queryset = Customer.objects.filter(business=business)
         self.fields["playbook"].queryset = Playbook.objects.filter(
             business=business, is_active=True
@@ -115,8 +181,16 @@ class SaleForm(forms.Form):
     def clean_new_phone(self):
         return normalise_phone(self.cleaned_data["new_phone"])
 
+    def clean_new_referral_code(self):
+        code, self.referrer = clean_referral_code(self.business,
+                                                  self.cleaned_data["new_referral_code"])
+        return code
+
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("customer") is not None and cleaned.get("new_referral_code"):
+            self.add_error("new_referral_code", "A referral code is for a new customer. "
+                           "Leave it empty when you choose someone from the list.")
         if cleaned.get("customer") is None and "customer" not in self.errors:
             if not cleaned.get("new_name") and "new_name" not in self.errors:
                 self.add_error("new_name", "Choose a customer above, or enter a new one's name.")

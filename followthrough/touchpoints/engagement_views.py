@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from followthrough.customers.forms import EventForm, SaleForm
+from followthrough.customers.forms import EventForm, SaleForm, record_referral
 from followthrough.customers.models import ConsentEvent
 from followthrough.customers.services import upsert_customer
 from followthrough.customers.views import (
@@ -67,6 +67,8 @@ def sale_new(request):
                         raise ValidationError(
                             {f"new_{k}": val for k, val in exc.message_dict.items()}
                         ) from None
+                    if form.referrer is not None:
+                        record_referral(customer, form.referrer, data["new_referral_code"])
                 engagement = services.create_engagement(
                     business, customer, data["playbook"],
                     kind=data["kind"], description=data["description"], value=data["value"],

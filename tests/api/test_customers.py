@@ -76,3 +76,52 @@ def test_it_pages_through_customers(api):
     assert [c["name"] for c in first["items"]] == ["A", "B"]
     assert [c["name"] for c in second["items"]] == ["C"]
     assert second["next"] is None
+
+
+def _referrer(business):
+    from django.utils import timezone
+
+    from followthrough.customers.models import Engagement
+
+    referrer = Customer.objects.create(business=business, name="Sam Okafor",
+                                       referral_code="SAMK2345")
+    Engagement.objects.create(business=business, customer=referrer, kind="Job",
+                              won_at=timezone.now())
+    return referrer
+
+
+def test_it_credits_the_referrer_given_by_code(api, business):
+    referrer = _referrer(business)
+    response = api.post("/customers", {"name": "Grace Hopper", "referral_code": "samk2345"})
+
+    assert response.status_code == 201
+    assert response.json()["referred_by"] == referrer.public_id
+    grace = Customer.objects.get(business=business, name="Grace Hopper")
+    assert grace.referred_by == referrer
+
+
+def test_it_plans_a_thank_you_for_the_referrer(api, business):
+    from followthrough.touchpoints.models import Touchpoint
+
+    referrer = _referrer(business)
+    body = api.post("/customers", {"name": "Grace Hopper", "referral_code": "SAMK2345"}).json()
+
+    card = Touchpoint.objects.get(idempotency_key=f"referral:{body['id']}")
+    assert (card.customer, card.channel) == (referrer, "card")
+
+
+def test_it_refuses_an_unknown_referral_code_and_saves_nothing(api, business):
+    response = api.post("/customers", {"name": "Grace Hopper", "referral_code": "NOPE2345"})
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "referral_code"
+    assert not Customer.objects.filter(business=business).exists()
+
+
+def test_it_keeps_the_first_referrer_on_upsert(api, business):
+    first = _referrer(business)
+    Customer.objects.create(business=business, name="Lee", referral_code="LEEE2345")
+    api.post("/customers", {"name": "Grace", "external_id": "g-1", "referral_code": "SAMK2345"})
+    api.post("/customers", {"name": "Grace", "external_id": "g-1", "referral_code": "LEEE2345"})
+
+    assert Customer.objects.get(business=business, external_id="g-1").referred_by == first

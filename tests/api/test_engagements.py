@@ -111,3 +111,24 @@ def test_it_refuses_a_naive_datetime(api):
 
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == "won_at"
+
+
+def test_it_credits_the_referrer_of_an_inline_customer(api, business):
+    referrer = Customer.objects.create(business=business, name="Sam", referral_code="SAMK2345")
+    body = engagement_body()
+    body["customer"]["referral_code"] = "SAMK2345"
+
+    assert api.post("/engagements", body).status_code == 201
+    assert Customer.objects.get(business=business, external_id="c-1").referred_by == referrer
+
+
+def test_it_names_the_inline_referral_code_and_saves_nothing(api, business):
+    body = engagement_body()
+    body["customer"]["referral_code"] = "NOPE2345"
+
+    response = api.post("/engagements", body)
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "customer.referral_code"
+    assert not Customer.objects.filter(business=business).exists()
+    assert not Engagement.objects.filter(business=business).exists()

@@ -121,3 +121,31 @@ def test_it_does_not_duplicate_sales_on_reimport(business, playbooks):
 
     assert result.engagements == 0
     assert Engagement.objects.filter(business=business).count() == 1
+
+
+def test_it_makes_public_ids_shaped_like_new_public_id():
+    import re
+
+    from followthrough.integrations.imports import new_public_ids
+    from followthrough.tokens import new_public_id
+
+    ids = new_public_ids(500)
+    assert len(set(ids)) == 500
+    assert {len(i) for i in ids} == {len(new_public_id())} == {22}
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{22}", i) for i in ids)
+
+
+def test_it_writes_one_customer_for_a_row_repeated_across_chunks(business, monkeypatch):
+    from followthrough.integrations import imports
+
+    monkeypatch.setattr(imports, "CHUNK", 2)
+    rows = "".join(f"{n},Name {n},n{n}@example.com\n" for n in range(5))
+    data = ("Customer ID,Name,Email\n" + rows + "9,Again,n0@example.com\n"
+            "3,Three again,other@example.com\n").encode()
+
+    result = import_file(business, data, "customers.csv")
+
+    assert (result.created, result.updated) == (5, 2)
+    first = Customer.objects.get(business=business, email="n0@example.com")
+    assert first.name == "Again"
+    assert Customer.objects.get(business=business, external_id="3").name == "Three again"

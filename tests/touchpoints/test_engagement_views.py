@@ -171,3 +171,39 @@ def test_it_names_the_field_with_an_event_before_the_won_date(owner_client, enga
 def test_it_refuses_get_on_the_event_action(owner_client, engagement):
     response = owner_client.get(f"/customers/engagements/{engagement.public_id}/events/")
     assert response.status_code == 405
+
+
+@pytest.fixture
+def referrer(business, customer, engagement):
+    Customer.objects.filter(pk=customer.pk).update(referral_code="ALEX2345")
+    customer.refresh_from_db()
+    return customer
+
+
+def test_it_credits_the_referrer_of_a_new_customer_on_a_sale(owner_client, business,
+                                                              playbooks, referrer):
+    owner_client.post("/customers/sales/new/",
+                      sale_data(playbooks["service-job"], new_referral_code="alex2345"))
+    robin = Customer.objects.get(business=business, email="robin@example.com")
+    assert robin.referred_by == referrer
+    card = Touchpoint.objects.get(idempotency_key=f"referral:{robin.public_id}")
+    assert card.customer == referrer
+
+
+def test_it_saves_no_sale_with_an_unknown_referral_code(owner_client, business, playbooks,
+                                                        referrer):
+    response = owner_client.post("/customers/sales/new/",
+                                 sale_data(playbooks["service-job"], new_referral_code="NOPE2345"))
+    assert "new_referral_code" in response.context["form"].errors
+    assert not Customer.objects.filter(business=business, email="robin@example.com").exists()
+    assert Engagement.objects.filter(business=business).count() == 1
+
+
+def test_it_refuses_a_referral_code_for_an_existing_customer(owner_client, business,
+                                                             playbooks, referrer):
+    other = Customer.objects.create(business=business, name="Kim", email="kim@example.com")
+    response = owner_client.post("/customers/sales/new/", sale_data(
+        playbooks["service-job"], customer=other.public_id, new_referral_code="ALEX2345"))
+    assert "new_referral_code" in response.context["form"].errors
+    other.refresh_from_db()
+    assert other.referred_by is None
