@@ -13,6 +13,10 @@ BENCHMARKS = [
     ("bench.dashboard", "Dashboard: Insights with 100,000 customers and 1,000,000 touchpoints"),
     ("bench.import_customers", "Import: 100,000 customers from CSV vs raw sqlite3 insert"),
     ("bench.worker_scaling", "Worker scaling: 1, 2 and 4 workers on PostgreSQL, 20 ms sink"),
+    ("bench.planning_pg", "Planning at scale: 1,000,000 touchpoints on PostgreSQL vs raw COPY"),
+    ("bench.web", "Web: survey and Today pages under wrk vs a hello-world view"),
+    ("bench.worker_memory", "Memory: worker RSS over 100,000 sends"),
+    ("bench.peers", "Peers: 10,000 reminders via APScheduler 3, django-tasks, Followthrough"),
 ]
 
 
