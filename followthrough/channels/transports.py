@@ -7,6 +7,7 @@ down, busy or greylisting)."""
 
 import hashlib
 import smtplib
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from email.utils import parseaddr
 from urllib.parse import quote, urlsplit
@@ -151,19 +152,20 @@ def _text(value) -> str:
     return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
 
 
-class Transport:
+class Transport(ABC):
     """One channel's sender. Use as a context manager around a batch."""
 
     channel = ""
 
-    def open(self) -> None:
-        pass
+    def open(self) -> None:  # noqa: B027 - most transports hold no connection
+        """Set up what the batch shares (a connection); nothing by default."""
 
-    def close(self) -> None:
-        pass
+    def close(self) -> None:  # noqa: B027
+        """Let go of what open() set up."""
 
+    @abstractmethod
     def send(self, outgoing) -> None:
-        raise NotImplementedError
+        """Deliver one message, or raise TransportError saying whether to retry."""
 
     def __enter__(self):
         return self
