@@ -57,16 +57,17 @@ def survey(request, token):
             response = services.submit_response(touchpoint, form.cleaned_data)
             return render(request, "feedback/survey_thanks.html",
                           {"shop": touchpoint.business, "response": response, "token": token})
-    else:
-        form = SurveyForm(initial=_initial(request, touchpoint), questions=questions)
+    earlier = services.editable_response(touchpoint)  # read once: initial values and note
+    if request.method != "POST":
+        form = SurveyForm(initial=_initial(request, earlier), questions=questions)
     return render(request, "feedback/survey.html", {
         "form": form, "shop": touchpoint.business, "customer": touchpoint.customer,
-        "editing": services.editable_response(touchpoint) is not None,
+        "editing": earlier is not None,
     }, status=400 if form.errors else 200)
 
 
-def _initial(request, touchpoint) -> dict:
-    earlier = services.editable_response(touchpoint)
+def _initial(request, earlier) -> dict:
+    """The earlier answer (if it may still be edited) and a one-tap score from the link."""
     initial = {n: getattr(earlier, n) for n in services.ANSWER_FIELDS} if earlier else {}
     score = request.GET.get("nps", "")
     if score.isdigit() and 0 <= int(score) <= 10:

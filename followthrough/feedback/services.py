@@ -28,8 +28,11 @@ def settings_for(business) -> FeedbackSettings:
 
 
 def touchpoint_for_link(token: str) -> Touchpoint | None:
-    return (Touchpoint.objects.select_related("business", "customer", "engagement")
-            .filter(link_token=token).first())
+    """The touchpoint behind a customer's link, with its business and customer (the
+    public pages show both; none of them reads the engagement)."""
+    found = Touchpoint.objects.select_related("business", "customer").filter(
+        link_token=token)[:1]  # the token is unique: no ORDER BY needed, unlike .first()
+    return next(iter(found), None)
 
 
 def link_expires_at(touchpoint: Touchpoint) -> dt.datetime:

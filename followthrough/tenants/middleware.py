@@ -96,17 +96,50 @@ class PublicLinkMiddleware:
 
 def rate_limited(key: str, limit: int, window_seconds: int) -> int:
     """Count one request for `key` in the current fixed window; the seconds to wait when
-    over `limit`, else 0. One UPDATE per request; stale windows are swept as new ones open."""
+    over `limit`, else 0. One statement per request on SQLite and PostgreSQL (an upsert that
+    returns the new count, atomic across processes); stale windows are swept as new ones
+    open."""
     import time
 
+    now = time.time()
+    window = int(now // window_seconds)
+    full_key = f"{key}@{window}"[:200]
+    count = _count_request(full_key, window)
+    if count and count > limit:
+        return max(1, int((window + 1) * window_seconds - now) + 1)
+    return 0
+
+
+def _count_request(full_key: str, window: int) -> int:
+    """Add one to the counter row for `full_key` and return its new value."""
+    from django.db import connection
+
+    from followthrough.tenants.models import RateCounter
+
+    if connection.vendor in ("sqlite", "postgresql"):
+        table = connection.ops.quote_name(RateCounter._meta.db_table)
+        key, win, count = (connection.ops.quote_name(c) for c in ("key", "window", "count"))
+        # Only quoted model and column names are formatted in; the values are parameters.
+        sql = (f"INSERT INTO {table} ({key}, {win}, {count}) VALUES (%s, %s, 1) "  # noqa: S608
+               f"ON CONFLICT ({key}) DO UPDATE SET {count} = {table}.{count} + 1 "
+               f"RETURNING {count}")
+        # fetchall() so SQLite finishes the statement (and commits it) before we go on.
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [full_key, window])
+            value = cursor.fetchall()[0][0]
+        if value == 1:  # this request opened the window
+            RateCounter.objects.filter(window__lt=window - 1).delete()
+        return value
+    return _count_request_portable(full_key, window)
+
+
+def _count_request_portable(full_key: str, window: int) -> int:
+    """The same with the ORM, for databases without INSERT ... ON CONFLICT ... RETURNING."""
     from django.db import IntegrityError, transaction
     from django.db.models import F
 
     from followthrough.tenants.models import RateCounter
 
-    now = time.time()
-    window = int(now // window_seconds)
-    full_key = f"{key}@{window}"[:200]
     updated = RateCounter.objects.filter(key=full_key).update(count=F("count") + 1)
     if not updated:
         try:
@@ -115,10 +148,7 @@ def rate_limited(key: str, limit: int, window_seconds: int) -> int:
         except IntegrityError:
             RateCounter.objects.filter(key=full_key).update(count=F("count") + 1)
         RateCounter.objects.filter(window__lt=window - 1).delete()
-    count = RateCounter.objects.filter(key=full_key).values_list("count", flat=True).first()
-    if count and count > limit:
-        return max(1, int((window + 1) * window_seconds - now) + 1)
-    return 0
+    return RateCounter.objects.filter(key=full_key).values_list("count", flat=True).first()
 
 
 def too_many_requests(retry_after: int):

@@ -84,3 +84,30 @@ def test_it_never_answers_for_a_scanner_get(client, survey_touch, agent):
     client.get(url(survey_touch, "?nps=0"), HTTP_USER_AGENT=agent)
     client.head(url(survey_touch, "?nps=0"))
     assert not SurveyResponse.objects.exists()
+
+
+def test_it_shows_the_earlier_answer_for_editing(client, survey_touch):
+    client.post(url(survey_touch), {"nps": "8", "csat": "4", "went_well": 'Quick & "tidy"',
+                                    "quote_as": "initials"})
+    page = client.get(url(survey_touch)).content
+    assert b"You answered recently" in page
+    assert b'value="8" id="id_nps_8" checked' in page
+    assert b'value="4" id="id_csat_3" checked' in page
+    assert b'value="initials" id="id_quote_as_2" checked' in page
+    assert b'id="id_went_well">\nQuick &amp; &quot;tidy&quot;</textarea>' in page
+
+
+def test_it_marks_a_refused_choice_invalid_and_keeps_the_rest(client, survey_touch):
+    response = client.post(url(survey_touch), {"nps": "12", "csat": "3", "improve": "Hi"})
+    assert response.status_code == 400
+    assert b'value="0" id="id_nps_0" aria-invalid="true">' in response.content
+    assert b'value="3" id="id_csat_2" checked' in response.content
+    assert b'id="id_improve">\nHi</textarea>' in response.content
+    assert not SurveyResponse.objects.exists()
+
+
+def test_it_shows_the_survey_in_four_queries(client, survey_touch, django_assert_num_queries):
+    client.get(url(survey_touch))  # the feedback settings row exists from here on
+    # the rate counter (one upsert), the touchpoint, the wording, the earlier answer
+    with django_assert_num_queries(4):
+        assert client.get(url(survey_touch)).status_code == 200

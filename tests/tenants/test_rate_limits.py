@@ -42,3 +42,22 @@ def test_it_uses_the_proxys_address_with_a_trusted_proxy(client, db):
         for _ in range(4):
             client.get("/u/x", HTTP_X_FORWARDED_FOR="192.0.2.1")
         assert client.get("/u/x", HTTP_X_FORWARDED_FOR="192.0.2.2").status_code != 429
+
+
+def test_it_counts_every_request_in_one_row_per_window(db):
+    from followthrough.tenants.middleware import rate_limited
+    from followthrough.tenants.models import RateCounter
+
+    results = [rate_limited("/s/203.0.113.9", 3, 3600) for _ in range(5)]
+    assert results[:3] == [0, 0, 0]
+    assert all(wait >= 1 for wait in results[3:])
+    assert list(RateCounter.objects.values_list("count", flat=True)) == [5]
+
+
+def test_it_sweeps_old_windows_when_a_new_one_opens(db):
+    from followthrough.tenants.middleware import rate_limited
+    from followthrough.tenants.models import RateCounter
+
+    RateCounter.objects.create(key="/s/old@1", window=1, count=9)
+    rate_limited("/s/203.0.113.9", 3, 60)
+    assert not RateCounter.objects.filter(key="/s/old@1").exists()
