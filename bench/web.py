@@ -10,7 +10,7 @@ surveyed touchpoint, 10 calls due today and 40 emails planned for the coming day
 
 PUBLIC_RATE_LIMIT_PER_MINUTE is set to 1,000,000,000 for the server: /s/ is limited to 60
 requests a minute per IP by default, and every request here comes from 127.0.0.1. The limiter
-itself still runs and counts every survey request (one UPDATE per request), as in
+itself still runs and counts every survey request (one counting statement per request), as in
 production.
 
 Load: wrk (2 threads, BENCH_WEB_CONNECTIONS connections, BENCH_WEB_SECONDS per URL) when it
