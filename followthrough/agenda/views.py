@@ -173,6 +173,18 @@ def _back(request):
     return target if target in ("/week/", "/today/", "/") else "today"
 
 
+def _do_then_back(request, action):
+    """Run `action` (which returns the success message) and go back where the user was;
+    a ValidationError becomes an error message instead."""
+    try:
+        text = action()
+    except ValidationError as exc:
+        messages.error(request, _problem_text(exc))
+    else:
+        messages.success(request, text)
+    return redirect(_back(request))
+
+
 def _answer(request, touchpoint, text, problem=False):
     if request.htmx:
         return render(request, "touchpoints/_touch_result.html",
@@ -203,14 +215,13 @@ def touch_outcome(request, public_id):
 @require_POST
 def touch_assign(request, public_id):
     touchpoint = get_touchpoint_or_404(request, public_id)
-    try:
+
+    def assign():
         services.assign(touchpoint, request.POST.get("assigned_to", ""))
-    except ValidationError as exc:
-        messages.error(request, _problem_text(exc))
-        return redirect(_back(request))
-    who = touchpoint.assigned_to.get_username() if touchpoint.assigned_to else "nobody yet"
-    messages.success(request, f"{touchpoint.name} with {touchpoint.customer.name}: {who}.")
-    return redirect(_back(request))
+        who = touchpoint.assigned_to.get_username() if touchpoint.assigned_to else "nobody yet"
+        return f"{touchpoint.name} with {touchpoint.customer.name}: {who}."
+
+    return _do_then_back(request, assign)
 
 
 @business_required
@@ -219,13 +230,12 @@ def touch_assign(request, public_id):
 def touch_else(request, public_id):
     """The answer to "What else can we do for you?"."""
     touchpoint = get_touchpoint_or_404(request, public_id)
-    try:
+
+    def capture():
         services.capture_opportunity(touchpoint, request.user, request.POST.get("text", ""))
-    except ValidationError as exc:
-        messages.error(request, _problem_text(exc))
-        return redirect(_back(request))
-    messages.success(request, f"Saved as a follow-up opportunity for {touchpoint.customer.name}.")
-    return redirect(_back(request))
+        return f"Saved as a follow-up opportunity for {touchpoint.customer.name}."
+
+    return _do_then_back(request, capture)
 
 
 @business_required
