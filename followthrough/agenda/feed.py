@@ -1,5 +1,6 @@
 """The calendar feed: /cal/<token>.ics, one per person, with their personal touches,
-visits, maintenance appointments and promises as events (Google ignores VTODO)."""
+visits, maintenance appointments and promises as events, because Google Calendar ignores
+iCalendar task components."""
 
 import datetime as dt
 

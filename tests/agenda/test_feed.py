@@ -1,6 +1,7 @@
 """The calendar feed: two independent parsers, stable UIDs, SEQUENCE, cancellations."""
 
 import datetime as dt
+import re
 
 import vobject
 from django.utils import timezone
@@ -46,7 +47,9 @@ def test_it_parses_with_two_independent_parsers(client, business, owner, touch):
 def test_it_uses_events_not_tasks(client, business, owner, touch):
     touch()
     body = fetch(client, feed_token(business, owner))
-    assert b"BEGIN:VEVENT" in body and b"VTODO" not in body
+    components = set(re.findall(rb"^BEGIN:(\w+)", body, flags=re.M))
+    assert b"VEVENT" in components
+    assert components <= {b"VCALENDAR", b"VEVENT", b"VTIMEZONE", b"STANDARD", b"DAYLIGHT"}
 
 
 def test_it_keeps_the_uid_and_raises_the_sequence_on_change(client, business, owner, touch):
