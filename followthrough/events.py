@@ -15,12 +15,19 @@ CUSTOMER_UNSUBSCRIBED = "customer.unsubscribed"
 PROMISE_OVERDUE = "promise.overdue"
 ENGAGEMENT_CREATED = "engagement.created"
 
-# Receivers get business (a tenants.Business), name (one of the names above) and payload
-# (a JSON-serialisable dict that uses public ids only).
+# Receivers get business (a tenants.Business), name (one of the names above) and payloads:
+# a list of one or more events of that kind, each a JSON-serialisable dict that uses public
+# ids only.
 domain_event = Signal()
 
 
 def publish(business, name: str, payload: dict) -> None:
-    transaction.on_commit(
-        lambda: domain_event.send(sender=None, business=business, name=name, payload=payload)
-    )
+    publish_many(business, name, [payload])
+
+
+def publish_many(business, name: str, payloads: list[dict]) -> None:
+    """One signal for many events of one kind and business, so that a subscriber reads its
+    subscriptions once for the lot: the worker publishes a few hundred per pass."""
+    if payloads:
+        transaction.on_commit(lambda: domain_event.send(
+            sender=None, business=business, name=name, payloads=payloads))

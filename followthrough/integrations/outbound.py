@@ -61,7 +61,7 @@ def url_problem(url: str) -> str:
 
 
 @receiver(events.domain_event, dispatch_uid="integrations.outbound")
-def on_domain_event(sender, business, name: str, payload: dict, **kwargs) -> None:
+def on_domain_event(sender, business, name: str, payloads: list[dict], **kwargs) -> None:
     endpoints = [e for e in WebhookEndpoint.objects.filter(business=business, is_active=True)
                  if name in e.events]
     if not endpoints:
@@ -70,7 +70,7 @@ def on_domain_event(sender, business, name: str, payload: dict, **kwargs) -> Non
     WebhookDelivery.objects.bulk_create([
         WebhookDelivery(business=business, endpoint=e, event=name, payload=payload,
                         next_attempt_at=now)
-        for e in endpoints
+        for payload in payloads for e in endpoints
     ])
 
 

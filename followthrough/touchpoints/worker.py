@@ -639,13 +639,20 @@ def finish(batch: Batch, report: PassReport) -> None:
     save(batch.rows, batch.token, batch.now)
     for outcome in batch.outcomes:
         setattr(report, outcome, getattr(report, outcome) + 1)
-    for row, _ in batch.ready:
-        if row.status == Status.SENT:
-            events.publish(row.business, events.TOUCHPOINT_SENT, {
-                "touchpoint": row.public_id, "engagement": row.engagement.public_id,
-                "customer": row.customer.public_id, "channel": row.channel,
-                "step": row.name, "sent_at": batch.now.isoformat(),
-            })
+    publish_sent([row for row, _ in batch.ready if row.status == Status.SENT], batch.now)
+
+
+def publish_sent(rows: list[Touchpoint], now: dt.datetime) -> None:
+    """One `touchpoint.sent` event per row, published per business."""
+    by_business: dict[int, list[Touchpoint]] = {}
+    for row in rows:
+        by_business.setdefault(row.business_id, []).append(row)
+    for business_rows in by_business.values():
+        events.publish_many(business_rows[0].business, events.TOUCHPOINT_SENT, [{
+            "touchpoint": row.public_id, "engagement": row.engagement.public_id,
+            "customer": row.customer.public_id, "channel": row.channel,
+            "step": row.name, "sent_at": now.isoformat(),
+        } for row in business_rows])
 
 
 def send_batch(batch: Batch, dispatcher: Dispatcher) -> Batch:

@@ -56,8 +56,8 @@ def test_it_publishes_an_overdue_promise_once(business, customer, owner,
                                               django_capture_on_commit_callbacks):
     received = []
 
-    def listen(sender, business, name, payload, **kwargs):
-        received.append((name, payload["what"]))
+    def listen(sender, business, name, payloads, **kwargs):
+        received.extend((name, payload["what"]) for payload in payloads)
 
     events.domain_event.connect(listen)
     try:

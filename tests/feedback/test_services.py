@@ -14,8 +14,8 @@ from tests.feedback.conftest import make_touch
 def published():
     seen = []
 
-    def receiver(sender, business, name, payload, **kwargs):
-        seen.append((name, payload))
+    def receiver(sender, business, name, payloads, **kwargs):
+        seen.extend((name, payload) for payload in payloads)
 
     events.domain_event.connect(receiver)
     yield seen

@@ -33,7 +33,7 @@ def test_it_posts_a_signed_event(business, receiver_server):
     hook = subscribe(business, url)
 
     events.domain_event.send(sender=None, business=business, name=events.INCIDENT_OPENED,
-                             payload={"incident": "abc", "customer": "c1"})
+                             payloads=[{"incident": "abc", "customer": "c1"}])
     assert outbound.deliver_due() == 1
 
     request = recorder.requests[0]
@@ -49,7 +49,7 @@ def test_it_posts_a_signed_event(business, receiver_server):
 def test_it_ignores_events_nobody_subscribed_to(business, receiver_server):
     subscribe(business, receiver_server[1])
     events.domain_event.send(sender=None, business=business, name=events.TOUCHPOINT_SENT,
-                             payload={})
+                             payloads=[{}])
     assert not WebhookDelivery.objects.exists()
 
 
@@ -59,7 +59,7 @@ def test_it_retries_with_backoff_then_gives_up(business, receiver_server, settin
     recorder.answers = [(500, b"oops"), (503, b"busy")]
     subscribe(business, url)
     events.domain_event.send(sender=None, business=business, name=events.INCIDENT_OPENED,
-                             payload={})
+                             payloads=[{}])
 
     outbound.deliver_due()
     delivery = WebhookDelivery.objects.get()
@@ -76,7 +76,7 @@ def test_it_sends_slack_a_short_text(business, receiver_server):
     recorder, url = receiver_server
     subscribe(business, url, format="slack")
     events.domain_event.send(sender=None, business=business, name=events.INCIDENT_OPENED,
-                             payload={"customer_name": "Ada"})
+                             payloads=[{"customer_name": "Ada"}])
     outbound.deliver_due()
 
     body = json.loads(recorder.requests[0]["body"])

@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.db import connection
 
+from followthrough import events
 from followthrough.channels import kinds
 from followthrough.channels.models import OutboxMessage
 from followthrough.channels.transports import message_id_for
@@ -249,6 +250,23 @@ def test_it_sends_a_batch_over_one_connection_per_thread(sink, make_touchpoint, 
     report = worker.run_once(now=NOON)
     assert (report.claimed, report.sent) == (12, 12)
     assert len(sink.peers()) <= 2
+
+
+def test_it_publishes_the_sent_events_of_a_batch_in_one_signal(
+        sink, make_touchpoint, django_capture_on_commit_callbacks):
+    sent = [make_touchpoint() for _ in range(3)]
+    signals = []
+
+    def listen(sender, business, name, payloads, **kwargs):
+        signals.append((name, sorted(payload["touchpoint"] for payload in payloads)))
+
+    events.domain_event.connect(listen)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            worker.run_once(now=NOON)
+    finally:
+        events.domain_event.disconnect(listen)
+    assert signals == [(events.TOUCHPOINT_SENT, sorted(tp.public_id for tp in sent))]
 
 
 def test_it_delivers_to_the_demo_outbox_when_that_is_the_email_backend(make_touchpoint, settings):
