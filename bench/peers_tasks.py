@@ -1,10 +1,10 @@
-"""The django-tasks job of bench/peers.py: send one reminder email to the sink."""
+"""The django-tasks job of bench/peers.py: what firing a reminder does (bench.peers.fire)."""
 
 from django_tasks import task
 
-from bench.peers import send_reminder
+from bench.peers import fire
 
 
 @task()
 def remind(n: int) -> None:
-    send_reminder(n)
+    fire(n)
