@@ -13,6 +13,7 @@ webhook cannot be used to reach the install's own network. Redirects are not fol
 import datetime as dt
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import logging
@@ -44,20 +45,27 @@ def sign(secret: str, body: bytes, timestamp: int) -> str:
 
 def url_problem(url: str) -> str:
     """Why we will not post to this URL, or "" when we will."""
+    return vet(url)[0]
+
+
+def vet(url: str) -> tuple[str, str | None]:
+    """(why we will not post there or "", the public address to connect to). The address is
+    None when WEBHOOKS_ALLOW_PRIVATE lets any target through unresolved."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "Use an http:// or https:// address."
+        return "Use an http:// or https:// address.", None
     if settings.WEBHOOKS_ALLOW_PRIVATE:
-        return ""
+        return "", None
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
-        return "This host name does not resolve."
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        return "This host name does not resolve.", None
+    addresses = [info[4][0].split("%")[0] for info in infos]
+    for address in map(ipaddress.ip_address, addresses):
         if not address.is_global or address.is_multicast:
-            return "This address is on a private or local network; we only post to public ones."
-    return ""
+            return ("This address is on a private or local network; we only post to public "
+                    "ones."), None
+    return "", addresses[0]
 
 
 @receiver(events.domain_event, dispatch_uid="integrations.outbound")
@@ -109,12 +117,53 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_NoRedirects)
 
 
+def _pinned(connection_class, address: str):
+    """An http.client connection class that connects to `address` whatever its host name
+    resolves to by then. The name was checked when vetted; resolving it again to connect
+    would let a DNS answer that changed in between (DNS rebinding) reach a private
+    address. HTTPS still sends the name for SNI and checks the certificate against it."""
+    def connect(host, **kwargs):
+        connection = connection_class(host, **kwargs)
+        connection._create_connection = (
+            lambda target, *args: socket.create_connection((address, target[1]), *args))
+        return connection
+    return connect
+
+
+class _PinnedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, address: str):
+        super().__init__()
+        self.address = address
+
+    def http_open(self, req):
+        return self.do_open(_pinned(http.client.HTTPConnection, self.address), req)
+
+
+class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, address: str):
+        super().__init__()
+        self.address = address
+
+    def https_open(self, req):
+        return self.do_open(_pinned(http.client.HTTPSConnection, self.address), req,
+                            context=self._context)
+
+
+def _opener_for(address: str | None):
+    """No redirects; with a vetted address, connections go there and no proxy is used."""
+    if address is None:
+        return _opener
+    return urllib.request.build_opener(_NoRedirects, urllib.request.ProxyHandler({}),
+                                       _PinnedHTTPHandler(address),
+                                       _PinnedHTTPSHandler(address))
+
+
 def attempt(delivery: WebhookDelivery, now: dt.datetime | None = None) -> bool:
     """One try; records the outcome on the row. True when delivered."""
     now = now or timezone.now()
     endpoint = delivery.endpoint
     delivery.attempts += 1
-    problem = url_problem(endpoint.url)
+    problem, address = vet(endpoint.url)
     code, error = None, problem
     if not problem:
         body = body_for(delivery)
@@ -126,7 +175,7 @@ def attempt(delivery: WebhookDelivery, now: dt.datetime | None = None) -> bool:
         request = urllib.request.Request(endpoint.url, data=body, headers=headers,  # noqa: S310 - scheme checked in url_problem
                                          method="POST")
         try:
-            with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT) as response:
+            with _opener_for(address).open(request, timeout=settings.WEBHOOK_TIMEOUT) as response:
                 code = response.status
         except urllib.error.HTTPError as exc:
             code, error = exc.code, f"The endpoint answered {exc.code}."

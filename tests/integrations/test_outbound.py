@@ -2,6 +2,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import socket
 
 import pytest
 from django.urls import reverse
@@ -82,6 +83,33 @@ def test_it_sends_slack_a_short_text(business, receiver_server):
     body = json.loads(recorder.requests[0]["body"])
     assert "Ada is unhappy" in body["text"]
     assert "X-Followthrough-Signature" not in recorder.requests[0]["headers"]
+
+
+def test_it_connects_to_the_address_it_vetted_even_if_the_name_rebinds(
+        business, monkeypatch, settings):
+    settings.WEBHOOKS_ALLOW_PRIVATE = False
+    recorder = Recorder()
+    server = serve(recorder)
+    port = server.server_port
+    answers = iter(["93.184.216.34", "127.0.0.1", "127.0.0.1"])  # public, then rebound
+    monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **k: [
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))])
+    real_connect, dialled = socket.create_connection, []
+
+    def connect(address, *args, **kwargs):
+        dialled.append(address)  # the vetted public server is played by the test server
+        return real_connect(("127.0.0.1", address[1]), *args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", connect)
+    subscribe(business, f"http://hooks.customer.example:{port}/hook")
+    events.domain_event.send(sender=None, business=business, name=events.INCIDENT_OPENED,
+                             payloads=[{}])
+    try:
+        assert outbound.deliver_due() == 1
+    finally:
+        server.shutdown()
+    assert dialled == [("93.184.216.34", port)]
+    assert recorder.requests[0]["headers"]["Host"] == f"hooks.customer.example:{port}"
 
 
 def test_it_refuses_private_and_loopback_targets(settings):
