@@ -69,9 +69,15 @@ class PublicLinkMiddleware:
     """The links customers open (survey, unsubscribe, redirects, referral, calendar feed,
     invitations, inbound webhooks): a per-address rate limit, answered with 429 and
     Retry-After, and `Referrer-Policy: no-referrer` so the token in the address never
-    leaks to the next site. Keyed by path prefix, so the views stay untouched."""
+    leaks to the next site. Keyed by path prefix, so the views stay untouched.
+
+    What is counted: every POST (and other unsafe method) before its view runs, and a GET
+    or HEAD only when it misses (404). The tokens carry 128 random bits, so only a guess
+    misses, and answers are POSTs; a customer reading a page is never counted, and a GET
+    that finds its page writes nothing (docs/security.md)."""
 
     WINDOW_SECONDS = 60
+    READ_ONLY = frozenset({"GET", "HEAD"})
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -85,13 +91,43 @@ class PublicLinkMiddleware:
         if prefix is None:
             return self.get_response(request)
         limit = settings.PUBLIC_RATE_LIMITS[prefix]
-        retry_after = rate_limited(f"{prefix}{client_ip(request)}", limit, self.WINDOW_SECONDS)
-        if retry_after:
-            response = too_many_requests(retry_after)
+        key = f"{prefix}{client_ip(request)}"
+        if request.method in self.READ_ONLY:
+            response = self._read(request, key, limit)
         else:
-            response = self.get_response(request)
+            response = self._write(request, key, limit)
         response["Referrer-Policy"] = "no-referrer"
         return response
+
+    def _write(self, request, key: str, limit: int):
+        """A POST (or another unsafe method): counted before its view, refused over the limit."""
+        retry_after = rate_limited(key, limit, self.WINDOW_SECONDS)
+        return too_many_requests(retry_after) if retry_after else self.get_response(request)
+
+    def _read(self, request, key: str, limit: int):
+        """A GET or HEAD: refused once the address has used up its limit, counted on a miss."""
+        retry_after = over_limit(key, limit, self.WINDOW_SECONDS)
+        if retry_after:
+            return too_many_requests(retry_after)
+        response = self.get_response(request)
+        if response.status_code == 404:
+            rate_limited(key, limit, self.WINDOW_SECONDS)
+        return response
+
+
+def _window(window_seconds: int) -> tuple[float, int]:
+    import time
+
+    now = time.time()
+    return now, int(now // window_seconds)
+
+
+def _row_key(key: str, window: int) -> str:
+    return f"{key}@{window}"[:200]
+
+
+def _retry_after(now: float, window: int, window_seconds: int) -> int:
+    return max(1, int((window + 1) * window_seconds - now) + 1)
 
 
 def rate_limited(key: str, limit: int, window_seconds: int) -> int:
@@ -99,15 +135,28 @@ def rate_limited(key: str, limit: int, window_seconds: int) -> int:
     over `limit`, else 0. One statement per request on SQLite and PostgreSQL (an upsert that
     returns the new count, atomic across processes); stale windows are swept as new ones
     open."""
-    import time
+    now, window = _window(window_seconds)
+    count = _count_request(_row_key(key, window), window)
+    return _retry_after(now, window, window_seconds) if count and count > limit else 0
 
-    now = time.time()
-    window = int(now // window_seconds)
-    full_key = f"{key}@{window}"[:200]
-    count = _count_request(full_key, window)
-    if count and count > limit:
-        return max(1, int((window + 1) * window_seconds - now) + 1)
-    return 0
+
+def over_limit(key: str, limit: int, window_seconds: int) -> int:
+    """Whether `key` has used up `limit` in the current window (so rate_limited() would refuse
+    its next request), without counting: the seconds to wait, else 0. One read."""
+    from django.db import connection
+
+    from followthrough.tenants.models import RateCounter
+
+    now, window = _window(window_seconds)
+    table = connection.ops.quote_name(RateCounter._meta.db_table)
+    key_column, count = (connection.ops.quote_name(c) for c in ("key", "count"))
+    # A raw SELECT: portable, and a fraction of the ORM's cost on a page every customer loads.
+    # Only quoted model and column names are formatted in; the key is a parameter.
+    sql = f"SELECT {count} FROM {table} WHERE {key_column} = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [_row_key(key, window)])
+        row = cursor.fetchone()
+    return _retry_after(now, window, window_seconds) if row and row[0] >= limit else 0
 
 
 def _count_request(full_key: str, window: int) -> int:
