@@ -47,28 +47,44 @@ def _touch(request, token):
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def survey(request, token):
+    """GET shows the questions, with an answer that may still be edited; POST records it.
+    The GET is the page customers load most, so it reads everything in one statement."""
+    if request.method == "POST":
+        return _answer(request, token)
+    page = services.survey_page(token)
+    if page is None:
+        return _gone(request)
+    if services.is_expired(page.touchpoint):
+        return _gone(request, "expired")
+    # A business's first survey creates its default wording, as settings_for() always has.
+    questions = page.questions or services.settings_for(page.touchpoint.business)
+    form = SurveyForm(initial=_initial(request, page.earlier), questions=questions)
+    return _survey_form(request, form, page.touchpoint, editing=page.earlier is not None)
+
+
+def _answer(request, token):
     touchpoint, refusal = _touch(request, token)
     if refusal:
         return refusal
-    questions = services.settings_for(touchpoint.business)
-    if request.method == "POST":
-        form = SurveyForm(request.POST, questions=questions)
-        if form.is_valid():
-            response = services.submit_response(touchpoint, form.cleaned_data)
-            return render(request, "feedback/survey_thanks.html",
-                          {"shop": touchpoint.business, "response": response, "token": token})
-    earlier = services.editable_response(touchpoint)  # read once: initial values and note
-    if request.method != "POST":
-        form = SurveyForm(initial=_initial(request, earlier), questions=questions)
+    form = SurveyForm(request.POST, questions=services.settings_for(touchpoint.business))
+    if form.is_valid():
+        response = services.submit_response(touchpoint, form.cleaned_data)
+        return render(request, "feedback/survey_thanks.html",
+                      {"shop": touchpoint.business, "response": response, "token": token})
+    editing = services.editable_response(touchpoint) is not None
+    return _survey_form(request, form, touchpoint, editing)
+
+
+def _survey_form(request, form, touchpoint, editing: bool):
     return render(request, "feedback/survey.html", {
         "form": form, "shop": touchpoint.business, "customer": touchpoint.customer,
-        "editing": earlier is not None,
+        "editing": editing,
     }, status=400 if form.errors else 200)
 
 
-def _initial(request, earlier) -> dict:
+def _initial(request, earlier: dict | None) -> dict:
     """The earlier answer (if it may still be edited) and a one-tap score from the link."""
-    initial = {n: getattr(earlier, n) for n in services.ANSWER_FIELDS} if earlier else {}
+    initial = dict(earlier or {})
     score = request.GET.get("nps", "")
     if score.isdigit() and 0 <= int(score) <= 10:
         initial["nps"] = int(score)

@@ -4,7 +4,7 @@ from django.core import mail
 from followthrough import events
 from followthrough.channels import kinds
 from followthrough.feedback import services
-from followthrough.feedback.models import Incident
+from followthrough.feedback.models import FeedbackSettings, Incident
 from followthrough.playbooks import vocabulary as v
 from followthrough.touchpoints.models import Status, Touchpoint
 from tests.feedback.conftest import make_touch
@@ -105,3 +105,26 @@ def test_it_turns_what_else_we_can_do_into_a_follow_up(survey_touch):
     touch = Touchpoint.objects.get(priority=services.OPPORTUNITY_PRIORITY)
     assert touch.name == "Follow up: they asked “Quote for a boiler”"
     assert "Quote for a boiler" in touch.rendered_body
+
+
+def test_it_reads_the_survey_page_as_the_orm_does(survey_touch):
+    services.settings_for(survey_touch.business)
+    services.submit_response(survey_touch, {"nps": 9, "went_well": "Tidy", "quote_as": "full"})
+    page = services.survey_page(survey_touch.link_token)
+    orm = services.touchpoint_for_link(survey_touch.link_token)
+    earlier = services.editable_response(orm)
+    assert (page.touchpoint.pk, page.touchpoint.due_at, page.touchpoint.completed_at) == (
+        orm.pk, orm.due_at, orm.completed_at)
+    assert (page.touchpoint.business.name, page.touchpoint.customer.first_name) == (
+        orm.business.name, orm.customer.first_name)
+    assert page.questions.q_nps == services.settings_for(orm.business).q_nps
+    assert page.earlier == {name: getattr(earlier, name) for name in services.ANSWER_FIELDS}
+
+
+def test_it_finds_no_survey_page_for_an_unknown_token(db):
+    assert services.survey_page("forged-token") is None
+
+
+def test_it_reads_the_survey_page_without_creating_its_wording(survey_touch):
+    assert services.survey_page(survey_touch.link_token).questions is None
+    assert not FeedbackSettings.objects.exists()
