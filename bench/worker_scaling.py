@@ -140,7 +140,7 @@ def environment(url: str, port: int, threads: int, var_dir: str) -> dict:
         "FOLLOWTHROUGH_VAR_DIR": var_dir, "LOG_LEVEL": "WARNING",
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port), "WORKER_SEND_THREADS": str(threads),
-        "WORKER_BATCH_SIZE": "100", "WORKER_IDLE_SECONDS": "1", "PYTHONPATH": str(ROOT),
+        "WORKER_BATCH_SIZE": os.environ.get("BENCH_SCALING_BATCH", "100"), "WORKER_IDLE_SECONDS": "1", "PYTHONPATH": str(ROOT),
     }
 
 

@@ -9,7 +9,7 @@ import hashlib
 import secrets
 import smtplib
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from email.utils import parseaddr
 from urllib.parse import quote, urlsplit
 
@@ -46,6 +46,9 @@ class OutgoingEmail:
     # provider's logs and webhooks tie back to the touchpoint.
     idempotency_key: str = ""
     channel: str = kinds.EMAIL
+    # The message already built by prepared() (the worker's main thread does it while the
+    # send threads wait on the network); None builds it at send time.
+    built: EmailMultiAlternatives | None = field(default=None, compare=False, repr=False)
 
 
 def message_id_for(idempotency_key: str, from_email: str = "") -> str:
@@ -68,11 +71,39 @@ class _EmailWithBoundary(EmailMultiAlternatives):
     compiles a regular expression for every message to prove the text does not contain it,
     which cost more than the rest of building the message; 128 random bits cannot clash."""
 
+    _mime = None
+
     def message(self, *args, **kwargs):
-        mime = super().message(*args, **kwargs)
-        if mime.is_multipart():
-            mime.set_boundary(f"=_{secrets.token_hex(16)}")
-        return mime
+        if self._mime is None:
+            mime = super().message(*args, **kwargs)
+            if mime.is_multipart():
+                mime.set_boundary(f"=_{secrets.token_hex(16)}")
+            self._mime = mime
+        return self._mime
+
+    def render_for_smtp(self) -> None:
+        """Build the MIME message and its SMTP bytes now, and keep them: Django's SMTP
+        backend asks for exactly these (as_bytes with CRLF line ends) when it sends."""
+        mime = self.message()
+        wire = mime.as_bytes(linesep="\r\n")
+        render = mime.as_bytes
+
+        def as_bytes(unixfrom=False, linesep="\n"):
+            return wire if (linesep, unixfrom) == ("\r\n", False) else render(unixfrom, linesep)
+
+        mime.as_bytes = as_bytes
+
+
+SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+
+
+def prepared(outgoing: OutgoingEmail) -> OutgoingEmail:
+    """The same email with its message built (and, for the SMTP backend, rendered), so that
+    sending it is little more than I/O."""
+    message = build_email(outgoing)
+    if settings.EMAIL_BACKEND == SMTP_BACKEND:
+        message.render_for_smtp()
+    return replace(outgoing, built=message)
 
 
 def build_email(outgoing: OutgoingEmail, connection=None) -> EmailMultiAlternatives:
@@ -216,7 +247,7 @@ class EmailTransport(Transport):
     def send(self, outgoing: OutgoingEmail) -> None:
         self.open()
         try:
-            message = build_email(outgoing, connection=self.connection)
+            message = outgoing.built or build_email(outgoing)
             sent = self.connection.send_messages([message])
         except Exception as exc:
             error = classify(exc)

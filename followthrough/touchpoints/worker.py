@@ -54,6 +54,7 @@ from followthrough.channels.transports import (
     TransportError,
     classify,
     message_id_for,
+    prepared,
     sendable_channels,
     transport_for,
 )
@@ -422,14 +423,14 @@ def compose(row: Touchpoint) -> OutgoingEmail | OutgoingSms:
     business, customer = row.business, row.customer
     row.message_id = row.message_id or message_id_for(row.idempotency_key, business.from_email)
     row.recipient, row.rendered_subject, row.rendered_body = customer.email, subject, text
-    return OutgoingEmail(
+    return prepared(OutgoingEmail(
         to=formataddr((customer.name, customer.email)), subject=subject, text=text,
         html=text_to_html(text), from_email=business.from_email, message_id=row.message_id,
         reply_to=business.reply_to_email, business_slug=business.slug,
         unsubscribe_url=context["unsubscribe_link"],
         postal_address=business.postal_address if context["unsubscribe_link"] else "",
         idempotency_key=row.idempotency_key,
-    )
+    ))
 
 
 SMS_STOP_HINT = "Reply STOP to opt out."

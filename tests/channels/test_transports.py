@@ -5,6 +5,7 @@ import smtplib
 import pytest
 
 from followthrough.channels.transports import (
+    SMTP_BACKEND,
     TRANSPORTS,
     EmailTransport,
     OutgoingEmail,
@@ -12,6 +13,7 @@ from followthrough.channels.transports import (
     build_email,
     classify,
     message_id_for,
+    prepared,
     transport_for,
 )
 from tests.smtp import running_sink
@@ -157,3 +159,16 @@ def test_it_wraps_the_html_alternative_in_a_readable_document():
     assert mimetype == "text/html"
     assert html.startswith("<!doctype html>")
     assert "font-family" in html
+
+
+def test_it_renders_a_prepared_email_for_smtp_once(settings):
+    settings.EMAIL_BACKEND = SMTP_BACKEND
+    mime = prepared(outgoing()).built.message()
+    assert mime.as_bytes(linesep="\r\n") is mime.as_bytes(linesep="\r\n")
+    assert b"\r\n" not in mime.as_bytes()  # other line ends are still rendered as asked
+
+
+def test_it_leaves_a_prepared_email_unrendered_for_other_backends(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mime = prepared(outgoing()).built.message()
+    assert mime.as_bytes(linesep="\r\n") is not mime.as_bytes(linesep="\r\n")
