@@ -10,8 +10,8 @@ surveyed touchpoint, 10 calls due today and 40 emails planned for the coming day
 
 PUBLIC_RATE_LIMIT_PER_MINUTE is set to 1,000,000,000 for the server: /s/ is limited to 60
 requests a minute per IP by default, and every request here comes from 127.0.0.1. The limiter
-itself still runs and counts every survey request (one counting statement per request), as in
-production.
+itself still runs on every survey request, as in production: a GET reads the address's count
+(it is counted only when it misses, which these do not).
 
 Load: wrk (2 threads, BENCH_WEB_CONNECTIONS connections, BENCH_WEB_SECONDS per URL) when it
 is installed; otherwise a bounded Python thread pool of keep-alive clients. Before timing,
