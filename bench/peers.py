@@ -189,6 +189,7 @@ def side_followthrough(count: int, folder: Path) -> dict:
 
     setup_url(os.environ["BENCH_PEERS_DB_URL"])
     from django.conf import settings
+    from django.db import connection
     from django.utils import timezone
 
     from followthrough.touchpoints.models import Status, Touchpoint
@@ -206,6 +207,7 @@ def side_followthrough(count: int, folder: Path) -> dict:
     scheduling = time.perf_counter() - started
     if written != count:
         raise RuntimeError(f"planned {written} touchpoints for {count} reminders")
+    floor = copy_floor() if connection.vendor == "postgresql" else None
     now = timezone.now()
     due = Touchpoint.objects.filter(status=Status.PLANNED).update(
         due_at=now - dt.timedelta(minutes=1), local_date=now.date(), local_time=now.time())
@@ -219,8 +221,22 @@ def side_followthrough(count: int, folder: Path) -> dict:
             raise RuntimeError(f"the worker sent {sent} of {count}: {report}")
         sent += report.sent
     firing = time.perf_counter() - started
-    return {"scheduling": scheduling, "firing": firing,
+    return {"scheduling": scheduling, "firing": firing, "copy_floor": floor,
             "send_threads": settings.WORKER_SEND_THREADS}
+
+
+def copy_floor() -> float:
+    """Seconds for raw COPY of the rows just planned into an identical table (the same
+    columns, defaults, checks, indexes and foreign keys), as bench/planning_pg.py does:
+    the fastest any scheduler could store these reminders in this table."""
+    from django.db import connection
+
+    from bench.planning_pg import copy_table, export_rows, time_copy
+
+    connection.ensure_connection()
+    db = connection.connection
+    columns = copy_table(db)
+    return time_copy(db, columns, export_rows(db, columns))
 
 
 def _followthrough_engagements(count: int):
@@ -321,9 +337,15 @@ def compare(count: int, folder: Path, port: int, received, database: str, job: s
                 f"({timings[side]['scheduling']:.2f} s), fire {rate[side]['firing']:,.0f}/s "
                 f"({timings[side]['firing']:.2f} s)")
 
+    floor = timings["followthrough"].get("copy_floor")
     return {
         "followthrough": describe("followthrough")
         + f", {timings['followthrough']['send_threads']} send threads",
+        "copy_floor": (f"raw COPY of the same {count:,} rows into an identical table: "
+                       f"{count / floor:,.0f}/s ({floor:.2f} s), "
+                       f"{count / floor / rate['apscheduler']['scheduling']:.1f}x APScheduler, "
+                       f"{count / floor / rate['django_tasks']['scheduling']:.1f}x django-tasks"
+                       if floor else "PostgreSQL only"),
         "apscheduler": describe("apscheduler"),
         "django_tasks": describe("django_tasks"),
         "ratio": ratios,

@@ -14,6 +14,7 @@ the last row is sent. The end-to-end time, start-up included, is reported beside
     BENCH_SCALING_MESSAGES   rows per run (default 8,000)
     BENCH_SCALING_THREADS    WORKER_SEND_THREADS per worker (default 4)
     BENCH_SCALING_SINK       lean (default) or aiosmtpd
+    BENCH_SCALING_BATCH      WORKER_BATCH_SIZE (default 100)
     BENCH_POSTGRES           server URL (default postgres://postgres@127.0.0.1:5432)"""
 
 import os
@@ -140,7 +141,8 @@ def environment(url: str, port: int, threads: int, var_dir: str) -> dict:
         "FOLLOWTHROUGH_VAR_DIR": var_dir, "LOG_LEVEL": "WARNING",
         "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
         "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port), "WORKER_SEND_THREADS": str(threads),
-        "WORKER_BATCH_SIZE": os.environ.get("BENCH_SCALING_BATCH", "100"), "WORKER_IDLE_SECONDS": "1", "PYTHONPATH": str(ROOT),
+        "WORKER_BATCH_SIZE": os.environ.get("BENCH_SCALING_BATCH", "100"),
+        "WORKER_IDLE_SECONDS": "1", "PYTHONPATH": str(ROOT),
     }
 
 
