@@ -24,11 +24,11 @@ from followthrough.agenda.models import (
 from followthrough.channels import kinds
 from followthrough.customers.consent import may_contact
 from followthrough.playbooks import vocabulary as v
-from followthrough.playbooks.planner import outside_quiet_hours, to_utc, within_business_hours
+from followthrough.playbooks.planner import settle, to_utc
 from followthrough.tenants.models import Membership
 from followthrough.touchpoints import services as touch_services
 from followthrough.touchpoints.models import Status, Touchpoint
-from followthrough.touchpoints.planning import SNOOZED, business_calendar
+from followthrough.touchpoints.planning import SNOOZED, customer_calendar
 
 NO_ANSWER = f"{SNOOZED}: no answer, trying again"
 TEXT_MAX = 300
@@ -73,12 +73,13 @@ def record_outcome(touchpoint: Touchpoint, user, outcome: str, note: str = "",
 
 
 def retry_time(touchpoint: Touchpoint, now: dt.datetime) -> dt.datetime:
-    """The same local time on the next business day (inside business hours)."""
-    calendar = business_calendar(touchpoint.business)
+    """The same local time on the next business day, inside business hours and, for a call
+    or a text, inside the customer's call hours (their time)."""
+    calendar = customer_calendar(touchpoint.business, touchpoint.customer)
     local = now.astimezone(calendar.zone)
     wanted = dt.datetime.combine(local.date() + dt.timedelta(days=1), local.time())
     due, _ = to_utc(wanted, calendar.zone)
-    due, _ = within_business_hours(due, calendar)
+    due, _ = settle(due, touchpoint.channel, calendar)
     return due
 
 
@@ -351,7 +352,7 @@ def plan_reminders(plan: ServicePlan, now: dt.datetime | None = None) -> int:
                                                                 purpose):
         stop_service_plan(plan, "customer opted out")
         return 0
-    calendar = business_calendar(plan.business)
+    calendar = customer_calendar(plan.business, customer)
     start = engagement.delivered_at.astimezone(calendar.zone).date()
     existing = set(Touchpoint.objects.filter(
         idempotency_key__startswith=f"maintenance:{plan.public_id}:"
@@ -362,10 +363,10 @@ def plan_reminders(plan: ServicePlan, now: dt.datetime | None = None) -> int:
         remind_on = max(due_on - dt.timedelta(days=interval.lead_days), start)
         intent = dt.datetime.combine(remind_on, REMINDER_TIME)
         due_at, reason = to_utc(intent, calendar.zone)
-        if kinds.is_automated(interval.channel):
-            due_at, moved = outside_quiet_hours(due_at, calendar)
-        else:
-            due_at, moved = within_business_hours(due_at, calendar)
+        # Quiet hours for email, business hours for the rest, and a call or text inside
+        # the customer's call hours, as the planner does for playbook steps.
+        due_at, moves = settle(due_at, interval.channel, calendar)
+        moved = "; ".join(moves)
         if due_at < now - calendar.catch_up:
             continue
         ahead += 1

@@ -254,3 +254,38 @@ def test_it_starts_reminders_from_the_page(owner_client, business, delivered):
     owner_client.post("/reminders/", {"start_plan": "1", "engagement": engagement.public_id,
                                       "interval": interval.public_id})
     assert Touchpoint.objects.filter(idempotency_key__startswith="maintenance:").count() == 2
+
+
+# The customer's call hours
+
+def call_hours(business, start, end):
+    business.call_window_start, business.call_window_end = start, end
+    business.save()
+
+
+def test_it_retries_a_no_answer_call_inside_the_customers_call_hours(business, customer,
+                                                                     call_step):
+    call_hours(business, dt.time(15, 0), dt.time(16, 30))
+    monday_ten = dt.datetime(2025, 3, 3, 10, 0, tzinfo=NY)
+    engagement = Engagement.objects.create(business=business, customer=customer,
+                                           playbook=call_step.playbook, kind="Job",
+                                           won_at=monday_ten - dt.timedelta(days=3))
+    call = Touchpoint.objects.create(
+        business=business, engagement=engagement, customer=customer, step=call_step,
+        idempotency_key=f"{engagement.public_id}:call", name="Check-in call",
+        channel=kinds.CALL, stage=4, element="other", purpose="relationship",
+        due_at=monday_ten, local_date=monday_ten.date(), local_time=monday_ten.time())
+    retry = services.retry_time(call, monday_ten).astimezone(NY)
+    assert (retry.date(), retry.time()) == (dt.date(2025, 3, 4), dt.time(15, 0))
+
+
+def test_it_puts_a_maintenance_call_inside_the_customers_call_hours(business, delivered):
+    call_hours(business, dt.time(15, 0), dt.time(16, 30))
+    engagement = delivered(dt.datetime(2025, 1, 15, 15, tzinfo=dt.UTC))
+    interval = ServiceInterval.objects.create(business=business, name="Service", every=3,
+                                              unit="months", lead_days=0, channel=kinds.CALL)
+    services.start_service_plan(engagement, interval, dt.datetime(2025, 1, 16, tzinfo=dt.UTC))
+    first = Touchpoint.objects.filter(idempotency_key__startswith="maintenance:").earliest(
+        "due_at")
+    assert first.due_at.astimezone(NY).time() == dt.time(15, 0)
+    assert "call hours" in first.moved_reason
