@@ -1,6 +1,7 @@
 """Surveys, incidents and the personal touches they put on Today."""
 
 import datetime as dt
+import functools
 from typing import NamedTuple
 
 from django.conf import settings
@@ -8,7 +9,6 @@ from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from followthrough import events
 from followthrough.channels import kinds
@@ -24,7 +24,6 @@ NPS_ALARM, CSAT_ALARM = 6, 2
 RECOVERY_PRIORITY, OPPORTUNITY_PRIORITY = 100, 50
 ANSWER_FIELDS = ("nps", "csat", "went_well", "improve", "anything_else", "quote_as")
 TOUCHPOINT_FIELDS = ("id", "business_id", "customer_id", "due_at", "completed_at")
-DATETIME_FIELDS = frozenset({"due_at", "completed_at"})
 QUESTION_FIELDS = ("q_nps", "q_csat", "q_went_well", "q_improve", "q_anything_else",
                    "q_testimonial")
 # The survey GET's one statement (survey_page). The table names come from the models, the
@@ -87,6 +86,7 @@ def survey_page(token: str, now=None) -> SurveyPage | None:
     return SurveyPage(touchpoint, _questions(row), _answers(row))
 
 
+@functools.cache
 def _survey_page_sql() -> str:
     quote = connection.ops.quote_name
     tables = {"touchpoint": Touchpoint, "business": Business, "customer": Customer,
@@ -95,19 +95,26 @@ def _survey_page_sql() -> str:
 
 
 def _partial(model, **values):
-    """A `model` instance holding only `values`; other fields load on access, as with .only()."""
-    values = {name: _datetime(value) if name in DATETIME_FIELDS else value
-              for name, value in values.items()}
-    return model.from_db(connection.alias, list(values), list(values.values()))
+    """A `model` instance holding only `values` (as read from the database, converted as the
+    ORM converts them); other fields load on access, as with .only()."""
+    converted = [_from_db(model, name, value) for name, value in values.items()]
+    return model.from_db(connection.alias, list(values), converted)
 
 
-def _datetime(value):
-    """What the ORM makes of a datetime column: SQLite hands back naive UTC text."""
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    if value is not None and timezone.is_naive(value):
-        value = timezone.make_aware(value, dt.UTC)
+def _from_db(model, name: str, value):
+    """The value as a queryset would return it: the backend's and the field's converters
+    (SQLite hands datetimes back as naive UTC text, for one)."""
+    column, converters = _converters(model, name)
+    for convert in converters:
+        value = convert(value, column, connection)
     return value
+
+
+@functools.cache
+def _converters(model, name: str) -> tuple:
+    column = model._meta.get_field(name).get_col(model._meta.db_table)
+    return column, (connection.ops.get_db_converters(column)
+                    + column.get_db_converters(connection))
 
 
 def _questions(row: dict) -> FeedbackSettings | None:

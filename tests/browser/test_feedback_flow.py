@@ -40,6 +40,8 @@ def test_it_turns_a_low_score_into_a_recovery_call_on_today(live_server, browser
     page = customer_side.new_page()
     page.goto(f"{live_server.url}/s/{survey_touch.link_token}?nps=2")
     assert page.locator("input[name=nps][value='2']").is_checked()
+    assert page.locator("header .brand").inner_text() == business.name
+    assert page.get_by_role("link", name="Followthrough").count() == 0  # no app navigation
     visit(page, 390, artifacts, "feedback-1-survey")
     page.get_by_label("What could we improve").fill("The tap drips and nobody called back.")
     page.get_by_role("button", name="Send my answers").click()
