@@ -1,7 +1,12 @@
 """The consent ledger: reading it, writing it, and the unsubscribe link's token.
 
 Transactional messages need no opt-in. Relationship messages go to existing customers
-until they opt out. Marketing messages need an explicit, recorded opt-in."""
+until they opt out. Marketing messages need an explicit, recorded opt-in.
+
+The suppression list is final and comes before all of that: an address on it (an erased
+customer's, or one that asked to stop everything, or a hard bounce) gets nothing, receipts
+and job messages included, until an owner deliberately lifts it (lift_suppression, which
+is audited)."""
 
 import hashlib
 import re
@@ -54,13 +59,48 @@ def suppress(customer: Customer, channel: str, reason: str = Suppression.UNSUBSC
         )
 
 
-def unsuppress(customer: Customer, channel: str) -> None:
-    """A fresh, explicit yes (a confirmed subscription) lifts an earlier suppression."""
+def unsuppress(customer: Customer, channel: str) -> int:
+    """Take the customer's address off the list; returns how many entries went. Only an
+    owner's deliberate choice may call this: see lift_suppression."""
     address = customer_address(customer, channel)
-    Suppression.objects.filter(
+    if not address:
+        return 0
+    return Suppression.objects.filter(
         business_id=customer.business_id, channel=channel,
         address_hash=address_hash(channel, address),
-    ).delete()
+    ).delete()[0]
+
+
+def lift_suppression(request_or_actor, customer: Customer, channel: str) -> bool:
+    """An owner lets the customer's address be messaged again; audited. True if it was on
+    the list. The audit entry names the customer and channel, never the address."""
+    lifted = bool(unsuppress(customer, channel))
+    if lifted:
+        audit.record(request_or_actor, customer.business, "suppression.lift", target=customer,
+                     changes={"channel": channel})
+    return lifted
+
+
+def suppressed_channels(customer: Customer) -> list[str]:
+    """The channels on which the customer's address is on the do-not-contact list."""
+    return sorted(channel for _, channel in _suppressed_ids([customer], set(kinds.AUTOMATED)))
+
+
+def do_not_contact(customer: Customer) -> bool:
+    """True for a customer no one should reach out to at all, by card, call or visit too:
+    an erased customer, or one whose address is on the list because it was erased or asked
+    to stop everything. A bounce alone only means the address is broken, so it stays out."""
+    if customer.pk and Customer.objects.filter(pk=customer.pk,
+                                               erasure__isnull=False).exists():
+        return True
+    wanted = {}
+    for channel in kinds.AUTOMATED:
+        address = customer_address(customer, channel)
+        if address:
+            wanted[address_hash(channel, address)] = channel
+    return bool(wanted) and Suppression.objects.filter(
+        business_id=customer.business_id, address_hash__in=wanted,
+    ).exclude(reason=Suppression.BOUNCED).exists()
 
 
 def _suppressed_ids(customers: Iterable[Customer], channels: set[str]) -> set[tuple[int, str]]:
@@ -81,11 +121,11 @@ def _suppressed_ids(customers: Iterable[Customer], channels: set[str]) -> set[tu
 
 
 def may_contact(customer: Customer, channel: str, purpose: str) -> bool:
-    # Suppression stops relationship and marketing; receipts and job messages still go.
-    if purpose == v.TRANSACTIONAL:
-        return True
+    # Suppression stops everything, receipts and job messages too ("never messaged again").
     if _suppressed_ids([customer], {channel}):
         return False
+    if purpose == v.TRANSACTIONAL:
+        return True
     return _allowed(purpose, latest_consent(customer, channel, purpose))
 
 
@@ -97,15 +137,14 @@ def may_contact_many(wanted: Iterable[tuple[int, str, str]]) -> set[tuple[int, s
     events = ConsentEvent.objects.filter(customer_id__in={c for c, _, _ in wanted})
     for event in events.order_by("at", "id"):
         latest[(event.customer_id, event.channel, event.purpose)] = event
-    asked = [k for k in wanted if k[2] != v.TRANSACTIONAL]
-    customers = Customer.objects.filter(pk__in={c for c, _, _ in asked}).only(
+    customers = Customer.objects.filter(pk__in={c for c, _, _ in wanted}).only(
         "pk", "business_id", "email", "phone"
     )
-    suppressed = _suppressed_ids(customers, {ch for _, ch, _ in asked}) if asked else set()
+    suppressed = _suppressed_ids(customers, {ch for _, ch, _ in wanted}) if wanted else set()
     return {
         key for key in wanted
-        if key[2] == v.TRANSACTIONAL
-        or ((key[0], key[1]) not in suppressed and _allowed(key[2], latest.get(key)))
+        if (key[0], key[1]) not in suppressed
+        and (key[2] == v.TRANSACTIONAL or _allowed(key[2], latest.get(key)))
     }
 
 

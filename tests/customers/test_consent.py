@@ -66,7 +66,7 @@ def test_it_rejects_a_tampered_unsubscribe_token(customer):
 # The consent matrix: (purpose, ledger entries oldest first, suppressed?) → may we write?
 MATRIX = [
     (v.TRANSACTIONAL, [], False, True),
-    (v.TRANSACTIONAL, [False], True, True),
+    (v.TRANSACTIONAL, [False], True, False),
     (v.RELATIONSHIP, [], False, True),
     (v.RELATIONSHIP, [False], False, False),
     (v.RELATIONSHIP, [False, True], False, True),
