@@ -17,6 +17,7 @@ from followthrough.feedback import newsletter, referrals, services
 from followthrough.feedback.forms import ComplaintForm, FeedbackSettingsForm, ResolveForm
 from followthrough.feedback.models import Incident, Quote, ReviewClick, SurveyResponse
 from followthrough.playbooks.models import Playbook
+from followthrough.tenants import audit
 from followthrough.tenants.access import business_required, get_scoped_or_404, owner_required
 from followthrough.tenants.views import in_business_zone, render
 
@@ -135,11 +136,19 @@ def _approved(business):
     return _quotable(business).filter(testimonial_status=SurveyResponse.APPROVED)
 
 
-@business_required
+def _audit_export(request, kind: str, rows: int) -> None:
+    """Exports are owner-only and logged, like every other export (docs/security.md)."""
+    audit.record(request, request.business, "export.csv", target=("export", kind),
+                 changes={"rows": rows})
+
+
+@owner_required
 @require_GET
 def testimonial_export_html(request):
+    approved = list(_approved(request.business))
+    _audit_export(request, "testimonials.html", len(approved))
     snippet = render_to_string("feedback/testimonials_snippet.html",
-                               {"responses": _approved(request.business)})
+                               {"responses": approved})
     response = HttpResponse(snippet, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="testimonials.html"'
     return response
@@ -156,11 +165,12 @@ def _csv(filename, header, rows):
     return response
 
 
-@business_required
+@owner_required
 @require_GET
 def testimonial_export_csv(request):
     rows = [(r.quote_text, r.quote_name, r.nps if r.nps is not None else "",
              r.created_at.date().isoformat()) for r in _approved(request.business)]
+    _audit_export(request, "testimonials", len(rows))
     return _csv("testimonials.csv", ["quote", "by", "score", "date"], rows)
 
 
@@ -191,10 +201,11 @@ def subscriber_list(request):
                   {"subscribers": newsletter.subscribers(request.business)}, nav="feedback")
 
 
-@business_required
+@owner_required
 @require_GET
 def subscriber_export_csv(request):
     rows = [(c.name, c.email) for c in newsletter.subscribers(request.business)]
+    _audit_export(request, "subscribers", len(rows))
     return _csv("subscribers.csv", ["name", "email"], rows)
 
 
