@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from followthrough import csvsafe
 from followthrough.customers.models import Customer
 from followthrough.feedback import newsletter, referrals, services
 from followthrough.feedback.forms import ComplaintForm, FeedbackSettingsForm, ResolveForm
@@ -160,8 +161,7 @@ def _csv(filename, header, rows):
     writer = csv.writer(response)
     writer.writerow(header)
     for row in rows:
-        # A cell starting with = + - @ is a formula in a spreadsheet: neutralise it.
-        writer.writerow(["'" + c if str(c)[:1] in "=+-@" else c for c in row])
+        writer.writerow(csvsafe.row(row))  # no cell can run as a formula
     return response
 
 

@@ -7,6 +7,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from followthrough import csvsafe
 from followthrough.insights import dashboard, svg, tables
 from followthrough.insights import metrics as m
 from followthrough.playbooks import services
@@ -65,8 +66,7 @@ def insights(request):
 
 def _safe_cell(value) -> str:
     """Spreadsheets run cells that start with = + - @ as formulas; quote those."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return csvsafe.cell(value)
 
 
 @business_required

@@ -1,22 +1,19 @@
-"""CSV exports. Every cell that a spreadsheet would read as a formula (it starts with
-=, +, -, @, a tab or a carriage return) gets a leading apostrophe, so opening an export can
-never run something a customer typed into a form."""
+"""CSV exports. Every cell goes through followthrough.csvsafe, the one rule every CSV
+export shares: text a spreadsheet would read as a formula (it starts with =, +, -, @, a tab
+or a carriage return) gets a leading apostrophe, so opening an export can never run
+something a customer typed into a form."""
 
 import csv
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from followthrough import csvsafe
 from followthrough.customers.models import ConsentEvent, Customer, Engagement
 from followthrough.feedback.models import SurveyResponse
 from followthrough.touchpoints.models import Touchpoint
 
-DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(DANGEROUS) else text
+neutralise = csvsafe.cell
 
 
 def _when(value):
@@ -94,7 +91,7 @@ def rows_as_csv(rows):
     writer = csv.writer(_Echo())
     yield "\ufeff"  # so Excel reads the file as UTF-8
     for row in rows:
-        yield writer.writerow([neutralise(cell) for cell in row])
+        yield writer.writerow(csvsafe.row(row))
 
 
 def response(business, kind: str) -> StreamingHttpResponse:
