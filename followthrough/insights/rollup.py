@@ -80,6 +80,18 @@ def refresh_built(now: dt.datetime | None = None) -> int:
     return total
 
 
+def forget_in_rollup(business, customer_id: int) -> None:
+    """Rebuild one customer's rollup rows now: after an erasure the old name must not wait
+    in the table for the next refresh. Without built rollups there is nothing to keep, so
+    the rows simply go (the first build reads the erased row)."""
+    built = RollupState.objects.filter(business_id=business.pk, built_at__isnull=False)
+    if built.exists():
+        _recompute(business, [customer_id])
+        return
+    CustomerRollup.objects.filter(business_id=business.pk, customer_id=customer_id).delete()
+    EngagementRollup.objects.filter(business_id=business.pk, customer_id=customer_id).delete()
+
+
 def changed_customers(business, since: dt.datetime) -> set[int]:
     """Customers with a row stamped after `since`; see the module docstring."""
     from followthrough.insights.metrics import optional_model

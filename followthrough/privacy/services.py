@@ -11,14 +11,18 @@ import re
 
 from django.apps import apps
 from django.db import models, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from followthrough.channels import kinds
 from followthrough.channels.models import OutboxMessage
 from followthrough.customers.consent import address_hash
 from followthrough.customers.models import ConsentEvent, Customer, Engagement, Suppression
+from followthrough.insights.rollup import forget_in_rollup
+from followthrough.playbooks.models import Step
 from followthrough.privacy.models import Erasure
 from followthrough.tenants import audit
+from followthrough.tokens import new_public_id
 from followthrough.touchpoints.models import Status, Touchpoint
 
 ERASED_NAME = "Erased customer"
@@ -118,7 +122,8 @@ def _clear(model, pks, fields) -> None:
 
 def erase_customer(request_or_actor, customer: Customer) -> Erasure:
     """Remove the customer's personal data everywhere; keep the counts; never message the
-    address again. Runs in one transaction."""
+    address again. Runs in one transaction, and saves the customer through the model so
+    every receiver runs (Insights notes the change); the rollup row is rebuilt at once."""
     business = customer.business
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
@@ -148,18 +153,42 @@ def erase_customer(request_or_actor, customer: Customer) -> Erasure:
             else:
                 fields = _personal_fields(model)
             _clear(model, pks, fields)
+        _scrub_touchpoints(customer)
         Engagement.objects.filter(customer=customer).update(external_id=None)
-        Customer.objects.filter(pk=customer.pk).update(
-            name=ERASED_NAME, email="", phone="", postal_address="", notes="",
-            defining_moment="", tags="", timezone="", external_id=None, referral_code=None,
-            updated_at=timezone.now(),
-        )
+        _anonymise(customer)
         erasure, _ = Erasure.objects.get_or_create(
             customer=customer, defaults={"business": business,
                                          "erased_by": _user(request_or_actor)},
         )
         audit.record(request_or_actor, business, "customer.erase", target=customer)
+        forget_in_rollup(business, customer.pk)
     return erasure
+
+
+ANONYMOUS = {"name": ERASED_NAME, "email": "", "phone": "", "postal_address": "",
+             "notes": "", "defining_moment": "", "tags": "", "timezone": "",
+             "external_id": None, "referral_code": None}
+# A touch made outside any playbook (a follow-up, a recovery call) may be named after what
+# the customer wrote; after an erasure it keeps only this.
+ERASED_TOUCH_NAME = "Personal touch"
+
+
+def _anonymise(customer: Customer) -> None:
+    for name, value in ANONYMOUS.items():
+        setattr(customer, name, value)
+    customer.save(update_fields=[*ANONYMOUS, "updated_at"])
+
+
+def _scrub_touchpoints(customer: Customer) -> None:
+    """Names of playbook rows go back to their step's name (the owner's words); other rows
+    get a neutral one. Every link token is replaced, so an old survey, review or subscribe
+    link finds nothing and can take no new text."""
+    touchpoints = Touchpoint.objects.filter(customer=customer)
+    touchpoints.filter(step__isnull=True).update(name=ERASED_TOUCH_NAME)
+    touchpoints.filter(step__isnull=False).update(
+        name=Subquery(Step.objects.filter(pk=OuterRef("step_id")).values("name")[:1]))
+    for pk in touchpoints.values_list("pk", flat=True):
+        Touchpoint.objects.filter(pk=pk).update(link_token=new_public_id())
 
 
 def _user(request_or_actor):
