@@ -7,9 +7,14 @@ is a plain dict of strings from `touchpoints.merge`, so a template cannot reach 
 settings or the ORM.
 
 Message bodies are plain text, so the text is rendered without autoescaping (an apostrophe
-in O'Brien stays an apostrophe). The HTML alternative is made from that text by escaping all
-of it and turning paragraphs and line breaks into tags: customer-provided values are escaped,
-and so is the template's own text, which is plain text too.
+in O'Brien stays an apostrophe). What comes out is therefore plain text, never HTML: each
+output context escapes it for itself, with one function each:
+- pages: `render_text`, then Django's autoescaping, because the result is a plain `str`
+  and never a SafeString (Django marks a template's output safe, which is wrong here: the
+  text holds customer names and notes);
+- HTML email: `render_html` (escaped paragraphs and links, then sanitised);
+- the text part and SMS: `render_text` and `render_subject` (one line);
+- PDFs and the calendar feed: agenda.printables and agenda.feed escape for themselves.
 """
 
 import re
@@ -111,14 +116,29 @@ def check_template(source: str) -> None:
     _compile(source)
 
 
+def plain(text: str) -> str:
+    """`text` as a plain str: a SafeString (what Django's templates return) would reach a
+    page unescaped."""
+    return str.__str__(text)
+
+
 def render_text(source: str, context: dict[str, str]) -> str:
-    """Render a plain-text template; raises TemplateProblem if it is broken."""
-    return _compile(source).render(Context(dict(context), autoescape=False))
+    """Render a plain-text template; raises TemplateProblem if it is broken.
+
+    The result is plain text made from customer data: a page must escape it, so it is
+    returned as a plain str."""
+    return plain(_compile(source).render(Context(dict(context), autoescape=False)))
 
 
 def render_subject(source: str, context: dict[str, str]) -> str:
-    """A subject is one line: line breaks in a template or a value would break the header."""
+    """One line of plain text, for a subject or an SMS: line breaks from a template or a
+    value would break an email header."""
     return " ".join(render_text(source, context).split())
+
+
+def render_html(source: str, context: dict[str, str]) -> str:
+    """The HTML alternative of an email: the text, escaped, with paragraphs and links."""
+    return text_to_html(render_text(source, context))
 
 
 # An http(s) address, without trailing punctuation. Simpler than Django's urlize, which cost
@@ -135,5 +155,6 @@ def text_to_html(text: str) -> str:
         done = match.end()
     parts.append(escape(text[done:]))
     # nh3 (ammonia) as a second line of defence: only p, br and http(s) links survive.
-    return nh3.clean(linebreaks("".join(parts), autoescape=False), tags={"p", "br", "a"},
-                     attributes={"a": {"href"}}, url_schemes={"http", "https"}, link_rel=None)
+    html = linebreaks("".join(parts), autoescape=False)
+    return plain(nh3.clean(html, tags={"p", "br", "a"}, attributes={"a": {"href"}},
+                           url_schemes={"http", "https"}, link_rel=None))

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from followthrough.channels import kinds
-from followthrough.channels.rendering import render_subject, render_text
+from followthrough.channels.rendering import TemplateProblem, plain, render_subject, render_text
 from followthrough.tenants.access import business_required, get_scoped_or_404
 from followthrough.tenants.views import in_business_zone, render
 from followthrough.touchpoints import services
@@ -37,10 +37,19 @@ def end_of_today(business, now=None):
     return dt.datetime.combine(tomorrow, dt.time(0, 0), tzinfo=zone).astimezone(dt.UTC)
 
 
+TEMPLATE_SHOWN = "We couldn't fill in the details, so this is the template."
+
+
 def render_touch(touchpoint):
     """The step's subject and body rendered for this customer; never raises.
 
-    Returns (subject, body, problem): problem is a plain sentence when rendering failed."""
+    Returns (subject, body, problem): problem is a plain sentence when rendering failed.
+    All three are plain text (never marked safe), for the page to escape."""
+    subject, body, problem = _render_touch(touchpoint)
+    return plain(subject), plain(body), plain(problem)
+
+
+def _render_touch(touchpoint):
     if touchpoint.rendered_body:
         return touchpoint.rendered_subject, touchpoint.rendered_body, ""
     step = touchpoint.step
@@ -51,9 +60,11 @@ def render_touch(touchpoint):
         subject = render_subject(step.subject, context) if step.subject else ""
         body = render_text(step.body, context) if step.body else ""
         return subject, body, ""
+    except TemplateProblem as problem:
+        return step.subject, step.body, f"{TEMPLATE_SHOWN} {problem}"
     except Exception:  # a broken template must never break the agenda
         log.warning("Could not render touchpoint %s", touchpoint.public_id, exc_info=True)
-        return step.subject, step.body, "We couldn't fill in the details, so this is the template."
+        return step.subject, step.body, TEMPLATE_SHOWN
 
 
 def _history(touchpoint, limit=HISTORY_LENGTH):
