@@ -1,5 +1,17 @@
-"""PDFs to print with WeasyPrint: cards to write, address labels, maintenance postcards."""
+"""PDFs to print with WeasyPrint: cards to write, address labels, maintenance postcards.
 
+The HTML holds customer text (escaped by the templates), and WeasyPrint would fetch any URL
+in it: a file:// attachment link once put the server's environment and database into a
+PDF. So it fetches through `static_only_fetcher`, which serves the app's own static files
+and refuses everything else."""
+
+import mimetypes
+import posixpath
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 from weasyprint import HTML
 
@@ -17,9 +29,44 @@ OCCASIONS = {
 LABELS_PER_SHEET = 14
 
 
+class Refused(ValueError):
+    pass
+
+
+def static_path(url: str) -> str | None:
+    """The file behind one of the app's own static URLs, or None for any other URL."""
+    prefix = settings.SITE_URL + settings.STATIC_URL
+    if not url.startswith(prefix):
+        return None
+    name = unquote(urlsplit(url[len(prefix):]).path)
+    parts = name.split("/")
+    if "\\" in name or "\x00" in name or any(part in ("", ".", "..") for part in parts):
+        return None
+    try:
+        found = finders.find(posixpath.join(*parts))
+    except SuspiciousFileOperation:
+        return None
+    return found if isinstance(found, str) else None
+
+
+def static_only_fetcher(url: str) -> dict:
+    """WeasyPrint's url_fetcher: the app's static files, and nothing else (no file://,
+    http(s)://, data: or attachments). WeasyPrint logs the refusal and leaves it out."""
+    path = static_path(url)
+    if path is None:
+        raise Refused(f"PDFs load only the app's own static files, not {url[:60]!r}")
+    return {"file_obj": open(path, "rb"),  # noqa: SIM115 - WeasyPrint closes it
+            "mime_type": mimetypes.guess_type(path)[0], "redirected_url": url}
+
+
+def render_pdf(html: str) -> bytes:
+    # Relative URLs such as {% static %} resolve against the site, then to static files.
+    return HTML(string=html, base_url=settings.SITE_URL + "/",
+                url_fetcher=static_only_fetcher).write_pdf()
+
+
 def _pdf(template: str, context: dict) -> bytes:
-    html = render_to_string(template, context)
-    return HTML(string=html).write_pdf()
+    return render_pdf(render_to_string(template, context))
 
 
 def talking_points(touchpoint) -> list[str]:
