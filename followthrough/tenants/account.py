@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from followthrough.tenants import audit
+from followthrough.tenants import audit, two_factor
 from followthrough.tenants.forms import CodeForm
 from followthrough.tenants.views import render
 
@@ -42,7 +42,7 @@ def account(request):
                                                confirmed=False)
         form = CodeForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            if device.verify_token(form.cleaned_data["code"]):
+            if two_factor.verify(device, form.cleaned_data["code"]):
                 with transaction.atomic():
                     device.confirmed = True
                     device.save(update_fields=["confirmed"])
@@ -70,7 +70,7 @@ def two_factor_off(request):
     device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
     if device is None:
         return redirect("account")
-    if not form.is_valid() or not device.verify_token(form.cleaned_data["code"]):
+    if not form.is_valid() or not two_factor.verify(device, form.cleaned_data["code"]):
         messages.error(request, "To turn off two-step sign-in, enter a current code from "
                                 "your app.")
         return redirect("account")

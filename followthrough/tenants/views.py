@@ -10,7 +10,7 @@ from django.shortcuts import render as django_render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from followthrough.tenants import audit
+from followthrough.tenants import audit, two_factor
 from followthrough.tenants.access import business_required, owner_required
 from followthrough.tenants.forms import AuditFilterForm, BusinessForm, CodeForm
 from followthrough.tenants.middleware import SESSION_KEY
@@ -60,6 +60,8 @@ class LoginView(auth_views.LoginView):
         self.request.session[PENDING_BACKEND] = user.backend
         self.request.session[PENDING_NEXT] = self.get_success_url()
         self.request.session[PENDING_TRIES] = 0
+        # A password change (or reset) ends a half-finished sign-in made with the old one.
+        self.request.session[PENDING_HASH] = user.get_session_auth_hash()
         return redirect("login_verify")
 
 
@@ -67,6 +69,8 @@ PENDING_USER = "2fa_user"
 PENDING_BACKEND = "2fa_backend"
 PENDING_NEXT = "2fa_next"
 PENDING_TRIES = "2fa_tries"
+PENDING_HASH = "2fa_password"
+PENDING_KEYS = (PENDING_USER, PENDING_BACKEND, PENDING_NEXT, PENDING_TRIES, PENDING_HASH)
 MAX_CODE_TRIES = 5
 
 
@@ -76,33 +80,55 @@ def user_has_device(user) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def login_verify(request):
-    """The second step of signing in: the code from the user's authenticator app."""
-    from django.contrib.auth import get_user_model, login
-    from django_otp import login as otp_login
-    from django_otp import match_token
+def _pending_user(request):
+    """The user who gave their password in this session, if it is still their password."""
+    from django.contrib.auth import get_user_model
+    from django.utils.crypto import constant_time_compare
 
     user_id = request.session.get(PENDING_USER)
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not constant_time_compare(request.session.get(PENDING_HASH, ""),
+                                                 user.get_session_auth_hash()):
+        return None
+    return user
+
+
+def _forget_pending(request):
+    for key in PENDING_KEYS:
+        request.session.pop(key, None)
+
+
+def login_verify(request):
+    """The second step of signing in: the code from the user's authenticator app."""
+    from django.contrib.auth import login
+    from django_otp import login as otp_login
+
+    user = _pending_user(request)
     if user is None:
+        _forget_pending(request)
         return redirect("login")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = match_token(user, form.cleaned_data["code"])
+        device, wait = two_factor.match(user, form.cleaned_data["code"])
         if device is not None:
             backend = request.session.get(PENDING_BACKEND)
             next_url = request.session.get(PENDING_NEXT) or resolve_url("today")
             login(request, user, backend=backend)
             otp_login(request, device)
+            _forget_pending(request)
             return redirect(next_url)
         tries = request.session.get(PENDING_TRIES, 0) + 1
         request.session[PENDING_TRIES] = tries
         if tries >= MAX_CODE_TRIES:
-            for key in (PENDING_USER, PENDING_BACKEND, PENDING_NEXT, PENDING_TRIES):
-                request.session.pop(key, None)
+            _forget_pending(request)
             messages.error(request, "Too many wrong codes. Please sign in again.")
             return redirect("login")
-        form.add_error("code", "That code didn't match. Check your app and try again.")
+        if wait:
+            form.add_error("code", f"Too many wrong codes for now. Wait "
+                                   f"{two_factor.wait_words(wait)}, then enter the newest "
+                                   f"code from your app.")
+        else:
+            form.add_error("code", "That code didn't match. Check your app and try again.")
     return render(request, "registration/login_verify.html", {"form": form})
 
 
