@@ -6,6 +6,7 @@ trying again cannot help (the address is refused), transient means it might (the
 down, busy or greylisting)."""
 
 import hashlib
+import re
 import secrets
 import smtplib
 from abc import ABC, abstractmethod
@@ -21,10 +22,34 @@ from followthrough.channels import kinds
 
 
 class TransportError(Exception):
-    def __init__(self, message: str, permanent: bool = False):
+    """`bounced` means the receiving server said the mailbox does not exist: the worker
+    puts the address on the suppression list, so it is never tried again."""
+
+    def __init__(self, message: str, permanent: bool = False, bounced: bool = False):
         super().__init__(message)
         self.message = message
-        self.permanent = permanent
+        self.permanent = permanent or bounced
+        self.bounced = bounced
+
+
+# Replies that mean "no such mailbox" (RFC 5321 §4.2.2, RFC 3463): 550 mailbox unavailable,
+# 551 user not local, 553 mailbox name not allowed. An enhanced status code, when the server
+# sends one, must agree (5.1.x is a bad address, 5.2.1 a disabled mailbox): a 550 5.7.1 is a
+# policy refusal (spam, relaying), which says nothing about the address.
+MAILBOX_GONE_CODES = frozenset({550, 551, 553})
+_ENHANCED = re.compile(r"^\s*(\d)\.(\d{1,3})\.(\d{1,3})\b")
+
+
+def mailbox_gone(code: int, reply, at_rcpt: bool) -> bool:
+    """True when an SMTP reply says the recipient's mailbox does not exist. At RCPT a bare
+    550 says so; after DATA only an explicit 5.1.x or 5.2.1 does."""
+    if code not in MAILBOX_GONE_CODES:
+        return False
+    match = _ENHANCED.match(_text(reply))
+    if match is None:
+        return at_rcpt
+    klass, subject, detail = match.groups()
+    return klass == "5" and (subject == "1" or (subject, detail) == ("2", "1"))
 
 
 @dataclass(frozen=True)
@@ -172,7 +197,10 @@ def classify(exc: BaseException) -> TransportError:
         codes = [code for code, _ in exc.recipients.values()]
         answers = "; ".join(f"{code} {_text(msg)}" for code, msg in exc.recipients.values())
         permanent = bool(codes) and all(500 <= code < 600 for code in codes)
-        return TransportError(f"Recipient refused: {answers}", permanent=permanent)
+        bounced = bool(codes) and all(mailbox_gone(code, msg, at_rcpt=True)
+                                      for code, msg in exc.recipients.values())
+        return TransportError(f"Recipient refused: {answers}", permanent=permanent,
+                              bounced=bounced)
     # Connect, HELO and AUTH failures are about our server set-up, not this message:
     # retry with backoff rather than fail every message of the batch for good.
     if isinstance(exc, (smtplib.SMTPConnectError, smtplib.SMTPHeloError,
@@ -180,7 +208,11 @@ def classify(exc: BaseException) -> TransportError:
         return TransportError(f"SMTP server problem: {exc.smtp_code} {_text(exc.smtp_error)}")
     if isinstance(exc, smtplib.SMTPResponseException):
         permanent = 500 <= exc.smtp_code < 600
-        return TransportError(f"SMTP {exc.smtp_code} {_text(exc.smtp_error)}", permanent=permanent)
+        # Only a refusal after DATA can be about the recipient; MAIL FROM is about us.
+        bounced = isinstance(exc, smtplib.SMTPDataError) and mailbox_gone(
+            exc.smtp_code, exc.smtp_error, at_rcpt=False)
+        return TransportError(f"SMTP {exc.smtp_code} {_text(exc.smtp_error)}", permanent=permanent,
+                              bounced=bounced)
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         return TransportError(f"SMTP server disconnected: {exc}")
     if isinstance(exc, smtplib.SMTPException):

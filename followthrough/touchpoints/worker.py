@@ -25,6 +25,7 @@ import logging
 import math
 import os
 import queue
+import smtplib
 import socket
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -40,7 +41,7 @@ from django.db import (
     connections,
     transaction,
 )
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
@@ -58,11 +59,13 @@ from followthrough.channels.transports import (
     sendable_channels,
     transport_for,
 )
+from followthrough.customers import consent
 from followthrough.customers.consent import may_contact_many
-from followthrough.customers.models import ConsentEvent, Engagement
+from followthrough.customers.models import ConsentEvent, Engagement, Suppression
 from followthrough.env import env_int, env_str
 from followthrough.playbooks import vocabulary as v
 from followthrough.tenants.models import Business
+from followthrough.text import clean_line
 from followthrough.tokens import new_public_id
 from followthrough.touchpoints import archive
 from followthrough.touchpoints.merge import merge_context
@@ -81,8 +84,10 @@ log = logging.getLogger("followthrough.worker")
 pass_finished = Signal()
 
 MAX_BACKOFF = dt.timedelta(hours=6)
+REASON_LENGTH = 500
 ON_HOLD = "Paused while an unhappy customer is won back."
 UNSUBSCRIBED = "unsubscribed"
+LOST_TOO_OFTEN = "Gave up: the worker stopped while sending this message too many times."
 QUIET_HOURS = "quiet hours"
 RESULT_FIELDS = [
     "status", "due_at", "moved_reason", "lease_until", "claimed_by", "attempts", "last_error",
@@ -130,9 +135,21 @@ def due_rows(now: dt.datetime):
 
 
 def reap(now: dt.datetime) -> int:
-    """Put rows whose lease expired back to planned; they will be sent (again)."""
-    return Touchpoint.objects.filter(status=Status.SENDING, lease_until__lt=now).update(
+    """Put rows whose lease expired back to planned; they will be sent (again).
+
+    The lost attempt counts: a row that kills its worker every time (a crash, an
+    out-of-memory kill) is failed after WORKER_MAX_ATTEMPTS instead of coming back for ever."""
+    expired = Touchpoint.objects.filter(status=Status.SENDING, lease_until__lt=now)
+    given_up = expired.filter(attempts__gte=settings.WORKER_MAX_ATTEMPTS - 1).update(
+        status=Status.FAILED, lease_until=None, claimed_by="", updated_at=now,
+        attempts=F("attempts") + 1, last_error=LOST_TOO_OFTEN,
+    )
+    if given_up:
+        log.error("%d touchpoint(s) failed: the worker stopped while sending them %d times",
+                  given_up, settings.WORKER_MAX_ATTEMPTS)
+    return expired.update(
         status=Status.PLANNED, lease_until=None, claimed_by="", updated_at=now,
+        attempts=F("attempts") + 1,
         last_error="The worker stopped before recording the send; sending again.",
     )
 
@@ -393,7 +410,8 @@ def _settle(row: Touchpoint, status: str, outcome: str, note: str = "", error: s
     if note:
         row.outcome_note = note
     if error:
-        row.last_error = error
+        # Server replies are text from outside: one clean line, whatever they held.
+        row.last_error = clean_line(error)[:REASON_LENGTH]
     return outcome
 
 
@@ -518,8 +536,17 @@ class Sending:
     def results(self) -> dict[int, TransportError | None]:
         merged: dict[int, TransportError | None] = {}
         for part in self.parts:
-            merged.update(part.result() if isinstance(part, Future) else part)
+            try:
+                merged.update(part.result() if isinstance(part, Future) else part)
+            except Exception:
+                # A send thread that died leaves its rows without a result: finish() retries
+                # them (at least once), rather than losing the whole batch's outcomes.
+                log.exception("a send thread failed")
         return merged
+
+
+# What a send normally fails with; anything else is a bug or bad data, worth a traceback.
+EXPECTED_SEND_ERRORS = (TransportError, smtplib.SMTPException, OSError)
 
 
 def _send_chunk(transports, chunk, own_thread: bool) -> dict[int, TransportError | str | None]:
@@ -547,6 +574,9 @@ def _send_chunk(transports, chunk, own_thread: bool) -> dict[int, TransportError
                 returned = transport.send(outgoing)
                 results[key] = returned if isinstance(returned, str) else None
             except Exception as exc:
+                if not isinstance(exc, EXPECTED_SEND_ERRORS):
+                    log.exception("a message could not be sent (idempotency key %s)",
+                                  getattr(outgoing, "idempotency_key", ""))
                 results[key] = classify(exc)
     finally:
         if own_thread:
@@ -591,17 +621,56 @@ def save(rows: list[Touchpoint], token: str, now: dt.datetime) -> None:
     table = quote(Touchpoint._meta.db_table)
     where = f"{quote('id')} = %s AND {quote('claimed_by')} = %s AND {quote('status')} = %s"
     sql = f"UPDATE {table} SET {assignments} WHERE {where}"  # noqa: S608
-    params = []
+    params, kept = [], []
     for row in rows:
         row.updated_at = now
-        values = [field.get_db_prep_save(getattr(row, field.attname), connection)
-                  for field in fields]
+        try:
+            values = [field.get_db_prep_save(getattr(row, field.attname), connection)
+                      for field in fields]
+        except Exception as exc:
+            unsaveable(row, token, now, exc)
+            continue
         params.append([*values, row.id, token, Status.SENDING])
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(sql, params)
-        saved = cursor.rowcount
-    if 0 <= saved < len(rows):
-        log.warning("%d rows lost their lease before their outcome was saved", len(rows) - saved)
+        kept.append(row)
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(sql, params)
+            saved = cursor.rowcount
+    except DATABASE_DOWN:
+        raise
+    except Exception:
+        # One row holds a value the database refuses (PostgreSQL and NUL, say): save the
+        # rows one by one, so only that row is held back. Costs nothing when all are fine.
+        saved = sum(_save_one(sql, values, row, token, now)
+                    for row, values in zip(kept, params, strict=True))
+    if 0 <= saved < len(params):
+        log.warning("%d rows lost their lease before their outcome was saved",
+                    len(params) - saved)
+
+
+def _save_one(sql: str, values: list, row: Touchpoint, token: str, now: dt.datetime) -> int:
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, values)
+            return cursor.rowcount
+    except DATABASE_DOWN:
+        raise
+    except Exception as exc:
+        unsaveable(row, token, now, exc)
+        return 1
+
+
+def unsaveable(row: Touchpoint, token: str, now: dt.datetime, exc: Exception) -> None:
+    """Record what happened to a row whose outcome the database refused, writing only the
+    fields the worker itself sets (the status stays honest: a sent message stays sent)."""
+    log.exception("the outcome of touchpoint %s could not be saved", row.public_id)
+    error = reason("The outcome of this message could not be saved", exc)
+    status = row.status if row.status in dict(Status.CHOICES) else Status.FAILED
+    Touchpoint.objects.filter(id=row.id, claimed_by=token, status=Status.SENDING).update(
+        status=status, due_at=row.due_at if isinstance(row.due_at, dt.datetime) else now,
+        completed_at=now if status == Status.SENT else None, lease_until=None, claimed_by="",
+        last_error=error, updated_at=now, attempts=F("attempts") + 1,
+    )
 
 
 # Passes -------------------------------------------------------------------------------------
@@ -622,25 +691,67 @@ def prepare(rows: list[Touchpoint], token: str, now: dt.datetime) -> Batch:
     refresh_cancellations(rows)
     allowed = contactable(rows)
     for row in rows:
-        outcome = recheck(row, now, row.id in allowed)
-        if outcome is None:
-            try:
+        # One row's bad data (a header it cannot hold, a broken zone, a template that
+        # fails) fails that row alone; the rest of the batch, any business's, still goes.
+        try:
+            outcome = recheck(row, now, row.id in allowed)
+            if outcome is None:
                 batch.ready.append((row, compose(row)))
                 continue
-            except TransportError as exc:
-                outcome = record_send(row, exc, now)
+        except TransportError as exc:
+            outcome = record_send(row, exc, now)
+        except Exception as exc:
+            outcome = unbuildable(row, exc)
         batch.outcomes.append(outcome)
     return batch
+
+
+def reason(prefix: str, exc: BaseException) -> str:
+    """A short, one-line reason for the row; the traceback goes to the log only."""
+    return clean_line(f"{prefix}: {type(exc).__name__}: {exc}")[:REASON_LENGTH]
+
+
+def unbuildable(row: Touchpoint, exc: Exception) -> str:
+    log.exception("touchpoint %s could not be built; it is failed", row.public_id)
+    row.attempts += 1
+    return _settle(row, Status.FAILED, "failed",
+                   error=reason("This message could not be built", exc))
 
 
 def finish(batch: Batch, report: PassReport) -> None:
     """Wait for the batch's sends, then record every outcome in one go."""
     results = batch.sending.results() if batch.sending else {}
-    batch.outcomes += [record_send(row, results[row.id], batch.now) for row, _ in batch.ready]
+    batch.outcomes += [record_send(row, results.get(row.id, UNCONFIRMED), batch.now)
+                       for row, _ in batch.ready]
     save(batch.rows, batch.token, batch.now)
     for outcome in batch.outcomes:
         setattr(report, outcome, getattr(report, outcome) + 1)
+    bounced = [row for row, _ in batch.ready if getattr(results.get(row.id), "bounced", False)]
+    if bounced:
+        suppress_bounced(bounced, results)
     publish_sent([row for row, _ in batch.ready if row.status == Status.SENT], batch.now)
+
+
+def withdraw_for_bounce(customer, proof: str) -> None:
+    for purpose in (v.TRANSACTIONAL, v.RELATIONSHIP, v.MARKETING):
+        consent.record_consent(customer, kinds.EMAIL, purpose, False, "bounce", proof=proof)
+    consent.suppress(customer, kinds.EMAIL, Suppression.BOUNCED)
+
+
+UNCONFIRMED = TransportError("The send was not confirmed; sending again.")
+
+
+def suppress_bounced(rows: list[Touchpoint], results: dict) -> None:
+    """The mail server said the mailbox does not exist (SMTP 550 5.1.1 and the like): the
+    address goes on the business's suppression list, and the ledger withdraws every purpose
+    for it, as a provider's hard-bounce webhook does. Rare, so one row at a time."""
+    for row in rows:
+        proof = f"SMTP refused touchpoint {row.public_id}: {results[row.id].message}"
+        try:
+            with transaction.atomic():
+                withdraw_for_bounce(row.customer, proof[:2000])
+        except Exception:
+            log.exception("could not suppress the address of touchpoint %s", row.public_id)
 
 
 def publish_sent(rows: list[Touchpoint], now: dt.datetime) -> None:
@@ -649,6 +760,16 @@ def publish_sent(rows: list[Touchpoint], now: dt.datetime) -> None:
     for row in rows:
         by_business.setdefault(row.business_id, []).append(row)
     for business_rows in by_business.values():
+        try:
+            _publish(business_rows, now)
+        except Exception:
+            # The rows are sent and saved; one business's events must not stop the pass.
+            log.exception("touchpoint.sent events for business %s failed",
+                          business_rows[0].business_id)
+
+
+def _publish(business_rows: list[Touchpoint], now: dt.datetime) -> None:
+    if business_rows:
         events.publish_many(business_rows[0].business, events.TOUCHPOINT_SENT, [{
             "touchpoint": row.public_id, "engagement": row.engagement.public_id,
             "customer": row.customer.public_id, "channel": row.channel,
