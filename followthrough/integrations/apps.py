@@ -7,7 +7,13 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "Integrations"
 
     def ready(self) -> None:
-        from followthrough.integrations import email_events, outbound  # noqa: F401 - receivers
+        from followthrough.integrations import (  # noqa: F401 - receivers
+            email_events,
+            outbound,
+            webhook_auth,
+        )
+
+        webhook_auth.report()
         from followthrough.touchpoints.worker import pass_finished
 
         def deliver(sender, **kwargs):

@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from followthrough.api import views as api_views
-from followthrough.integrations import inbound, sms, views
+from followthrough.integrations import inbound, sms, views, webhook_auth
 
 urlpatterns = [
     path("settings/api/", api_views.settings_api, name="settings_api"),
@@ -20,8 +20,10 @@ urlpatterns = [
          name="import_progress"),
     path("integrations/export/<slug:kind>.csv", views.export, name="export"),
     path("integrations/sms/segments", views.sms_segments, name="sms_segments"),
-    path("integrations/sms/inbound", sms.inbound, name="sms_inbound"),
-    path("integrations/sms/status", sms.status, name="sms_status"),
     path("integrations/inbound/<str:token>", inbound.receive, name="inbound_receive"),
-    path("integrations/anymail/", include("anymail.urls")),
+    path("integrations/sms/inbound", webhook_auth.gate(sms.inbound, webhook_auth.sms_problem),
+         name="sms_inbound"),
+    path("integrations/sms/status", webhook_auth.gate(sms.status, webhook_auth.sms_problem),
+         name="sms_status"),
+    path("integrations/anymail/", include((webhook_auth.tracking_patterns(), "anymail"))),
 ]

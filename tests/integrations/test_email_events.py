@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from followthrough.customers.models import ConsentEvent, Customer
-from followthrough.touchpoints import worker
+from followthrough.customers import consent
+from followthrough.customers.models import ConsentEvent, Customer, Suppression
 
 URL = "/integrations/anymail/postmark/tracking/"
 
@@ -35,12 +35,10 @@ def test_it_suppresses_an_address_after_a_hard_bounce(client, anymail_secret, ad
         "BouncedAt": "2025-03-01T10:00:00Z", "MessageID": "abc"})
 
     assert response.status_code == 200
-    events = ConsentEvent.objects.filter(customer=ada, channel="email")
-    assert {(e.purpose, e.granted, e.source) for e in events} == {
-        ("transactional", False, "bounce"), ("relationship", False, "bounce"),
-        ("marketing", False, "bounce")}
-    assert "Postmark" in events.first().proof
-    assert worker.suppressed({ada.pk}) == {(ada.pk, "email")}
+    # A bounce is a delivery fact: the address is suppressed, no consent is withdrawn.
+    assert not ConsentEvent.objects.exists()
+    assert Suppression.objects.get().reason == "bounced"
+    assert not consent.may_contact(ada, "email", "transactional")
 
 
 def test_it_withdraws_marketing_after_a_complaint(client, anymail_secret, ada):

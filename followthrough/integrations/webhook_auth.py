@@ -1,0 +1,104 @@
+"""Which provider webhooks are on: only those whose authentication is configured.
+
+An endpoint that cannot check who is calling must not exist, because what it records
+(a bounce, a STOP) stops mail to a customer. An endpoint that is off answers 404 as if it
+were not mounted (the check runs per request, so it follows the settings), and start-up
+logs each one that is off and the setting that would turn it on (IntegrationsConfig.ready).
+Only the tracking webhooks of the providers below are routed at all: anymail's inbound-mail
+endpoints and its other providers have nothing here to feed.
+
+- Email bounce and complaint webhooks (django-anymail's `<provider>/tracking/`): the
+  providers Followthrough configures, each with the secret anymail checks for it.
+- Twilio's inbound and status callbacks: TWILIO_AUTH_TOKEN, which signs every request.
+- Sales webhooks (/integrations/inbound/<token>) carry a per-source secret and are always
+  mounted; a source without a secret refuses every request (inbound.py)."""
+
+import functools
+import importlib.util
+import logging
+
+from django.conf import settings
+from django.http import Http404
+
+log = logging.getLogger("followthrough.integrations")
+
+BASIC_AUTH = "WEBHOOK_SECRET"
+# Provider → the ANYMAIL_* setting that authenticates its tracking webhook, and a package
+# anymail needs to check it.
+TRACKING_AUTH = {
+    "postmark": (BASIC_AUTH, None),
+    "sendgrid": (BASIC_AUTH, None),
+    "amazon_ses": (BASIC_AUTH, None),
+    "brevo": (BASIC_AUTH, None),
+    "mailjet": (BASIC_AUTH, None),
+    "sparkpost": (BASIC_AUTH, None),
+    "mailgun": ("MAILGUN_WEBHOOK_SIGNING_KEY", None),
+    "resend": ("RESEND_SIGNING_SECRET", "svix"),
+}
+
+
+def _basic_auth_ok(value: str) -> bool:
+    user, _, password = (value or "").partition(":")
+    return bool(user and password)
+
+
+def tracking_problem(provider: str) -> str:
+    """Why `provider`'s tracking webhook is off, or "" when it is mounted."""
+    setting, package = TRACKING_AUTH[provider]
+    value = (getattr(settings, "ANYMAIL", None) or {}).get(setting, "")
+    if not value:
+        return f"ANYMAIL_{setting} is not set"
+    if setting == BASIC_AUTH and not _basic_auth_ok(value):
+        return f"ANYMAIL_{setting} must look like user:password"
+    if package and importlib.util.find_spec(package) is None:
+        return f"the {package} package, which checks its signatures, is not installed"
+    return ""
+
+
+def tracking_providers() -> list[str]:
+    return [provider for provider in TRACKING_AUTH if not tracking_problem(provider)]
+
+
+def sms_problem() -> str:
+    return "" if settings.TWILIO_AUTH_TOKEN else "TWILIO_AUTH_TOKEN is not set"
+
+
+def report() -> None:
+    """Log each provider webhook that is off and why; a warning for the configured email
+    provider, whose bounces would otherwise go unnoticed."""
+    for provider in TRACKING_AUTH:
+        problem = tracking_problem(provider)
+        if not problem:
+            continue
+        level = logging.WARNING if provider == settings.EMAIL_PROVIDER else logging.INFO
+        log.log(level, "Webhook /integrations/anymail/%s/tracking/ is off: %s.",
+                provider, problem)
+    problem = sms_problem()
+    if problem:
+        level = logging.WARNING if settings.TWILIO_ACCOUNT_SID else logging.INFO
+        log.log(level, "Webhooks /integrations/sms/inbound and /status are off: %s.", problem)
+
+
+def gate(view, problem):
+    """`view`, answering 404 while `problem()` says why it is off."""
+    @functools.wraps(view)
+    def gated(request, *args, **kwargs):
+        if problem():
+            raise Http404("This webhook is not configured.")
+        return view(request, *args, **kwargs)
+    return gated
+
+
+def tracking_patterns() -> list:
+    """anymail's tracking routes for the providers above, each behind its gate."""
+    from anymail import urls as anymail_urls
+    from django.urls import path
+
+    routes = []
+    for pattern in anymail_urls.urlpatterns:
+        provider = (pattern.name or "").removesuffix("_tracking_webhook")
+        if pattern.name and pattern.name.endswith("_tracking_webhook") \
+                and provider in TRACKING_AUTH:
+            view = gate(pattern.callback, functools.partial(tracking_problem, provider))
+            routes.append(path(f"{provider}/tracking/", view, name=pattern.name))
+    return routes
