@@ -9,18 +9,24 @@ provider's signature over the raw body:
 - Shopify: `X-Shopify-Hmac-Sha256: <base64 HMAC-SHA256(secret, body)>`
 
 A valid request upserts the customer and records the engagement with an external id taken
-from the provider's object, so a replay (or the provider's retry) creates nothing new."""
+from the provider's object, so a replay (or the provider's retry) creates nothing new.
+
+The payload is hostile even when signed (a buyer types their own name into a checkout):
+every field is checked for its type, a wrong one answers 400 naming it, and names lose
+their control characters (followthrough.text.clean_line). Each request is one event in its
+own transaction; one that fails leaves nothing behind and no state for the next."""
 
 import base64
 import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
 import time
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import RequestDataTooBig, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.http import Http404, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -30,9 +36,13 @@ from followthrough.customers import services as customer_services
 from followthrough.customers.models import Customer, Engagement
 from followthrough.integrations.imports import parse_when
 from followthrough.integrations.models import InboundSource
+from followthrough.text import clean_line
 from followthrough.touchpoints import services as touchpoint_services
 
+log = logging.getLogger("followthrough.integrations")
+
 TOLERANCE = 300
+MAX_CENTS = 10**12
 
 
 class Refused(Exception):
@@ -81,12 +91,51 @@ def _text(data: dict, key: str, field: str, limit: int) -> str:
     value = data.get(key)
     if value is None:
         return ""
-    if not isinstance(value, str | int):
+    if not isinstance(value, str | int) or isinstance(value, bool):
         raise Refused(422, field, "Give text.")
-    value = str(value).strip()
-    if len(value) > limit or "\x00" in value:
+    value = clean_line(str(value))
+    if len(value) > limit:
         raise Refused(422, field, f"Keep this under {limit} characters.")
     return value
+
+
+# Shapes of the providers' payloads: a wrong type answers 400 naming the field.
+
+def _object(value, field: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise Refused(400, field, "Expected an object.")
+    return value
+
+
+def _string(value, field: str, limit: int = 254) -> str:
+    """Optional text, cleaned to one line and cut to `limit`."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise Refused(400, field, "Expected text.")
+    return clean_line(value)[:limit]
+
+
+def _ident(value, field: str) -> str:
+    """A provider's id: text or a whole number (Shopify's are numbers), or an expanded
+    object that carries one."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise Refused(400, field, "Expected an id.")
+    return clean_line(str(value))[:90]
+
+
+def _cents(value, field: str) -> Decimal | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < MAX_CENTS:
+        raise Refused(400, field, "Expected a whole number of cents.")
+    return (Decimal(value) / 100).quantize(Decimal("0.01"))
 
 
 def from_generic(document: dict, business) -> dict:
@@ -117,43 +166,65 @@ def from_generic(document: dict, business) -> dict:
 def from_stripe(document: dict, business) -> dict | None:
     if document.get("type") != "checkout.session.completed":
         return None
-    session = ((document.get("data") or {}).get("object")) or {}
-    if not isinstance(session, dict) or not session.get("id"):
+    session = _object(_object(document.get("data"), "data").get("object"), "data.object")
+    session_id = _ident(session.get("id"), "data.object.id")
+    if not session_id:
         raise Refused(422, "data.object.id", "The checkout session has no id.")
-    details = session.get("customer_details") or {}
-    person = {"email": details.get("email") or session.get("customer_email") or "",
-              "name": details.get("name") or "", "phone": details.get("phone") or ""}
-    if session.get("customer"):
-        person["external_id"] = f"stripe:{session['customer']}"
-    amount = session.get("amount_total")
+    where = "data.object.customer_details"
+    details = _object(session.get("customer_details"), where)
+    person = {
+        "email": _string(details.get("email"), f"{where}.email")
+        or _string(session.get("customer_email"), "data.object.customer_email"),
+        "name": _string(details.get("name"), f"{where}.name", 200),
+        "phone": _string(details.get("phone"), f"{where}.phone", 40),
+    }
+    buyer = _ident(session.get("customer"), "data.object.customer")
+    if buyer:
+        person["external_id"] = f"stripe:{buyer}"
     created = session.get("created") or document.get("created")
     return {
-        "customer": {k: str(v)[:254] for k, v in person.items() if v},
-        "external_id": f"stripe:{session['id']}"[:100],
+        "customer": {k: v for k, v in person.items() if v},
+        "external_id": f"stripe:{session_id}"[:100],
         "won_at": _unix(created),
         "delivered_at": None, "kind": "Order", "description": "Online checkout",
-        "value": (Decimal(amount) / 100).quantize(Decimal("0.01"))
-        if isinstance(amount, int) else None,
+        "value": _cents(session.get("amount_total"), "data.object.amount_total"),
     }
 
 
+def _line_items(value) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise Refused(400, "line_items", "Expected a list.")
+    return [_string(item.get("title"), "line_items.title", 200)
+            for item in value if isinstance(item, dict)]
+
+
 def from_shopify(document: dict, business) -> dict:
-    if not document.get("id"):
+    order_id = _ident(document.get("id"), "id")
+    if not order_id:
         raise Refused(422, "id", "The order has no id.")
-    customer = document.get("customer") or {}
-    name = " ".join(p for p in (customer.get("first_name"), customer.get("last_name")) if p)
-    person = {"email": customer.get("email") or document.get("email") or "",
-              "name": name, "phone": customer.get("phone") or document.get("phone") or ""}
-    if customer.get("id"):
-        person["external_id"] = f"shopify:{customer['id']}"
-    items = [str(i.get("title", "")) for i in document.get("line_items") or []
-             if isinstance(i, dict)]
+    customer = _object(document.get("customer"), "customer")
+    name = " ".join(p for p in (_string(customer.get("first_name"), "customer.first_name", 100),
+                                _string(customer.get("last_name"), "customer.last_name", 100))
+                    if p)
+    person = {
+        "email": _string(customer.get("email"), "customer.email")
+        or _string(document.get("email"), "email"),
+        "name": name,
+        "phone": _string(customer.get("phone"), "customer.phone", 40)
+        or _string(document.get("phone"), "phone", 40),
+    }
+    buyer = _ident(customer.get("id"), "customer.id")
+    if buyer:
+        person["external_id"] = f"shopify:{buyer}"
+    items = [title for title in _line_items(document.get("line_items")) if title]
     return {
-        "customer": {k: str(v)[:254] for k, v in person.items() if v},
-        "external_id": f"shopify:{document['id']}"[:100],
+        "customer": {k: v for k, v in person.items() if v},
+        "external_id": f"shopify:{order_id}"[:100],
         "won_at": _when(document.get("created_at"), "created_at", business) or timezone.now(),
         "delivered_at": None, "kind": "Order",
-        "description": (", ".join(items) or str(document.get("name", "")))[:300],
+        "description": (", ".join(items) or _string(document.get("name"), "name", 300))[:300],
         "value": _money(document.get("total_price"), "total_price"),
     }
 
@@ -170,7 +241,7 @@ def _when(value, field: str, business, required: bool = False):
 
 
 def _unix(value):
-    if isinstance(value, int) and 0 < value < 7258118400:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 7258118400:
         return dt.datetime.fromtimestamp(value, tz=dt.UTC)
     return timezone.now()
 
@@ -178,6 +249,8 @@ def _unix(value):
 def _money(value, field: str):
     if value in (None, ""):
         return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise Refused(400, field, "Expected an amount such as 180.00.")
     try:
         amount = Decimal(str(value)).quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
@@ -194,6 +267,7 @@ ADAPTERS = {InboundSource.GENERIC: from_generic, InboundSource.STRIPE: from_stri
 # Recording ----------------------------------------------------------------------------------
 
 def _customer(business, person: dict) -> Customer:
+    person["name"] = clean_line(person.get("name") or "")
     if not person.get("name"):
         person["name"] = person.get("email") or person.get("phone") or "Customer"
     if not person.get("external_id") and person.get("email"):
@@ -228,6 +302,8 @@ def record_sale(source: InboundSource, sale: dict) -> tuple[Engagement, bool]:
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         raise Refused(422, field, messages[0]) from None
+    except DataError:  # a value the database cannot hold; nothing was saved
+        raise Refused(400, "body", "A value in the payload is out of range.") from None
     except IntegrityError:
         existing = Engagement.objects.filter(business=business,
                                              external_id=sale["external_id"]).first()
@@ -236,6 +312,19 @@ def record_sale(source: InboundSource, sale: dict) -> tuple[Engagement, bool]:
                           "send it again.") from None
         return existing, False
     return engagement, True
+
+
+def _adapt(source: InboundSource, document: dict) -> dict | None:
+    """The provider's payload as a sale. The adapters check every field they read; a shape
+    they did not foresee still answers 400, never 500."""
+    try:
+        return ADAPTERS[source.provider](document, source.business)
+    except Refused:
+        raise
+    except (AttributeError, TypeError, KeyError, ValueError, ArithmeticError):
+        log.warning("Inbound %s payload with an unexpected shape", source.provider,
+                    exc_info=True)
+        raise Refused(400, "body", "The payload does not have the shape we expect.") from None
 
 
 @csrf_exempt  # called by providers, not browsers; the signature is the check
@@ -250,6 +339,8 @@ def receive(request, token):
     except RequestDataTooBig:
         return _error(413, "body", "The body is too large.")
     try:
+        if not source.secret:
+            raise Refused(401, "signature", "This webhook has no secret; create it again.")
         if source.provider == InboundSource.SHOPIFY:
             verify_shopify(request.headers.get("X-Shopify-Hmac-Sha256", ""), source.secret, body)
         else:
@@ -262,7 +353,7 @@ def receive(request, token):
             raise Refused(400, "body", "The body is not valid JSON.") from None
         if not isinstance(document, dict):
             raise Refused(400, "body", "The body must be a JSON object.")
-        sale = ADAPTERS[source.provider](document, source.business)
+        sale = _adapt(source, document)
         if sale is None:
             return JsonResponse({"status": "ignored"}, status=200)
         engagement, created = record_sale(source, sale)
