@@ -2,11 +2,11 @@
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
 from followthrough.channels import kinds
-from followthrough.customers.consent import may_contact_many
+from followthrough.channels.mailqueue import queue_mail
+from followthrough.customers.consent import may_contact, may_contact_many
 from followthrough.customers.models import ConsentEvent, Customer
 from followthrough.playbooks import vocabulary as v
 from followthrough.touchpoints.planning import plan_engagement
@@ -28,15 +28,21 @@ def customer_for(token: str) -> Customer:
     return customer
 
 
-def send_confirmation(customer: Customer) -> None:
+def send_confirmation(customer: Customer) -> bool:
+    """Queue the confirmation link (the worker sends it). An address on the do-not-contact
+    list gets nothing; only an owner can lift that. True when a message was queued."""
     business = customer.business
+    if not may_contact(customer, kinds.EMAIL, v.TRANSACTIONAL):
+        return False
     link = f"{settings.SITE_URL}/n/confirm/{confirm_token(customer)}"
-    send_mail(
+    queue_mail(
         f"Please confirm: updates from {business.name}",
         render_to_string("feedback/subscribe_email.txt",
                          {"customer": customer, "shop": business, "link": link}),
-        business.from_email, [customer.email],
+        [customer.email], kind="subscribe_confirmation", business=business,
+        from_email=business.from_email,
     )
+    return True
 
 
 def replan(customer: Customer) -> None:

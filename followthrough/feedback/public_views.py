@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from followthrough import events
 from followthrough.channels import kinds
-from followthrough.customers.consent import record_consent, unsuppress
+from followthrough.customers.consent import record_consent
 from followthrough.customers.models import Customer
 from followthrough.customers.public_views import client_ip
 from followthrough.customers.services import upsert_customer
@@ -145,8 +145,9 @@ def subscribe_confirm(request, token):
     context = {"shop": customer.business, "customer": customer}
     if request.method == "GET":
         return render(request, "feedback/subscribe_confirm.html", context)
+    # The consent is recorded, but an address on the do-not-contact list stays on it: only
+    # the owner lifts a suppression (customers/consent.py).
     with transaction.atomic():
-        unsuppress(customer, kinds.EMAIL)
         record_consent(customer, kinds.EMAIL, v.MARKETING, granted=True,
                        source="newsletter double opt-in",
                        proof=f"IP {client_ip(request)}; confirmation link emailed to "

@@ -5,13 +5,13 @@ import functools
 from typing import NamedTuple
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from followthrough import events
 from followthrough.channels import kinds
+from followthrough.channels.mailqueue import queue_mail
 from followthrough.customers.models import Customer, Engagement
 from followthrough.feedback.models import FeedbackSettings, Incident, SurveyResponse
 from followthrough.playbooks import vocabulary as v
@@ -238,11 +238,13 @@ def open_incident(customer: Customer, engagement: Engagement, reason: str, summa
         events.publish(customer.business, events.INCIDENT_OPENED, {
             "incident": incident.public_id, "customer": customer.public_id, "reason": reason,
         })
-        transaction.on_commit(lambda: alert_owners(incident))
+        alert_owners(incident)
     return incident
 
 
 def alert_owners(incident: Incident) -> None:
+    """Queue the owners' alert in the incident's transaction: the worker sends it, so a
+    mail server that refuses or hangs never costs the customer their thank-you page."""
     business = incident.customer.business
     owners = list(Membership.objects.filter(business=business, role=Membership.OWNER)
                   .values_list("user__email", flat=True))
@@ -251,10 +253,10 @@ def alert_owners(incident: Incident) -> None:
         return
     context = {"incident": incident, "customer": incident.customer,
                "site_url": settings.SITE_URL}
-    send_mail(
+    queue_mail(
         f"{incident.customer.name} is unhappy: please call them today",
-        render_to_string("feedback/incident_alert.txt", context),
-        settings.DEFAULT_FROM_EMAIL, owners,
+        render_to_string("feedback/incident_alert.txt", context), owners,
+        kind="incident_alert", business=business,
     )
 
 

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.core import signing
-from django.core.mail import send_mail
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
@@ -15,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from followthrough.channels.mailqueue import queue_mail
 from followthrough.tenants import audit
 from followthrough.tenants.access import get_scoped_or_404, owner_required
 from followthrough.tenants.forms import InviteForm, NewAccountForm, RoleForm
@@ -47,6 +47,8 @@ def invitation_from_token(token: str) -> Invitation | None:
 
 
 def invite(request, business, email: str, role: str) -> Invitation:
+    """Record the invitation and queue its email in one transaction; the worker sends it,
+    so a mail server that refuses or hangs never fails the team page."""
     with transaction.atomic():
         Invitation.objects.filter(business=business, email__iexact=email,
                                   accepted_at__isnull=True, revoked_at__isnull=True
@@ -56,18 +58,22 @@ def invite(request, business, email: str, role: str) -> Invitation:
         )
         audit.record(request, business, "member.invite", target=invitation,
                      changes={"email": email, "role": role})
+        queue_mail(f"Join {business.name} on Followthrough",
+                   _invitation_body(request.user, business, invitation), [email],
+                   kind="invitation")
+    return invitation
+
+
+def _invitation_body(user, business, invitation: Invitation) -> str:
     link = settings.SITE_URL + reverse("invitation_accept", args=[invitation_token(invitation)])
-    inviter = request.user.get_full_name() or request.user.email or request.user.get_username()
+    inviter = user.get_full_name() or user.email or user.get_username()
     days = settings.INVITATION_MAX_AGE_DAYS
-    body = (
+    return (
         f"Hello,\n\n{inviter} has invited you to join {business.name} on Followthrough, "
         f"where the team keeps track of who to thank, call and check in with.\n\n"
         f"Accept the invitation here:\n{link}\n\n"
         f"The link works for {days} days. If you weren't expecting this, you can ignore it.\n"
     )
-    send_mail(f"Join {business.name} on Followthrough", body, settings.DEFAULT_FROM_EMAIL,
-              [email])
-    return invitation
 
 
 def change_role(request, membership: Membership, role: str) -> None:

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from followthrough.tenants import account, members, views
+from followthrough.tenants.password_reset import QueuedPasswordResetForm
 
 RESET_EMAIL = "registration/password_reset_email.txt"
 RESET_SUBJECT = "registration/password_reset_subject.txt"
@@ -24,6 +25,7 @@ urlpatterns = [
     path("account/two-step/off/", account.two_factor_off, name="two_factor_off"),
     path("password/reset/", auth_views.PasswordResetView.as_view(
         email_template_name=RESET_EMAIL, subject_template_name=RESET_SUBJECT,
+        form_class=QueuedPasswordResetForm,
     ), name="password_reset"),
     path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(),
          name="password_reset_done"),

@@ -3,6 +3,7 @@ from django.core import mail
 
 from followthrough import events
 from followthrough.channels import kinds
+from followthrough.channels.mailqueue import deliver_due
 from followthrough.feedback import services
 from followthrough.feedback.models import FeedbackSettings, Incident
 from followthrough.playbooks import vocabulary as v
@@ -56,6 +57,7 @@ def test_it_emails_the_owners_at_once(survey_touch, owner, staff,
                                       django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         detract(survey_touch)
+    deliver_due()  # the alert leaves through the mail queue
     [alert] = mail.outbox
     assert alert.to == [owner.email]
     assert "Jamie O'Brien is unhappy" in alert.subject

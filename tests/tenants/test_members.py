@@ -4,6 +4,7 @@ import time
 from django.contrib.auth import get_user_model
 from django.core import mail
 
+from followthrough.channels.mailqueue import deliver_due
 from followthrough.tenants.members import invitation_token
 from followthrough.tenants.models import AuditEntry, Invitation, Membership
 from tests.conftest import PASSWORD
@@ -14,6 +15,7 @@ def _invite(client, email="alex@example.com", role="staff"):
 
 
 def _link():
+    deliver_due()  # invitations leave through the mail queue
     return re.search(r"https?://\S+/invite/\S+/", mail.outbox[-1].body)[0]
 
 
@@ -30,6 +32,7 @@ def test_it_hides_the_team_page_from_staff(client, staff):
 def test_it_emails_an_invitation_link(owner_client, business):
     response = _invite(owner_client)
     assert response.status_code == 302
+    deliver_due()
     assert mail.outbox[-1].to == ["alex@example.com"]
     assert "Riverside Plumbing" in mail.outbox[-1].subject
     assert Invitation.objects.get(business=business).role == "staff"
