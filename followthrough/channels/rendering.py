@@ -4,7 +4,9 @@ Templates use Django's syntax in an engine of their own: no loaders, no template
 no context processors, and only the built-in tags and filters that cannot reach outside the
 context (the `debug`, `url`, `csrf_token`, `load` and loader tags are left out). The context
 is a plain dict of strings from `touchpoints.merge`, so a template cannot reach models,
-settings or the ORM.
+settings or the ORM. Templates also run within the limits in `channels.sandbox` (size,
+loops, value and message length, safe attributes only), counted per render, so one cannot
+pin the worker or a web process; `check_template` test-renders a template when it is saved.
 
 Message bodies are plain text, so the text is rendered without autoescaping (an apostrophe
 in O'Brien stays an apostrophe). What comes out is therefore plain text, never HTML: each
@@ -18,7 +20,6 @@ output context escapes it for itself, with one function each:
 """
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 import nh3
@@ -31,6 +32,9 @@ from django.template import (
     defaulttags,
 )
 from django.utils.html import escape, linebreaks
+
+from followthrough.channels import sandbox
+from followthrough.channels.sandbox import TemplateProblem
 
 MERGE_FIELDS: dict[str, str] = {
     "customer_first_name": "The customer's first name",
@@ -72,15 +76,37 @@ SAMPLE_CONTEXT: dict[str, str] = {
     "referral_link": "https://followthrough.example/ref/SAMPLE23",
 }
 
-# Tags that could show the process's state or the project's URLs, or load code.
-_HIDDEN_TAGS = frozenset({"debug", "url", "csrf_token", "load"})
+# A customer as long as the models allow, for the save-time check: a template that only
+# blows its budget for a long name is refused when saved, not at 3 a.m. in the worker.
+_LONG = "Ab & <Cd> 'Ef' " * 100
+WORST_CASE_CONTEXT: dict[str, str] = {
+    key: _LONG[:length] for key, length in {
+        "customer_first_name": 150, "customer_name": 150, "business_name": 120,
+        "sender_name": 120, "business_phone": 40, "engagement_description": 300,
+        "engagement_kind": 60,
+    }.items()
+} | {
+    key: value + "/" + "x" * 200 for key, value in SAMPLE_CONTEXT.items()
+    if key.endswith("_link") or key == "site_url"
+} | {
+    "score_links": "\n".join(
+        f"{n} https://followthrough.example/s/{'x' * 200}?nps={n}" for n in range(10, -1, -1)
+    ),
+}
+
+# Tags that could show the process's state or the project's URLs, or load code, and tags
+# that make work out of nothing (lorem) or walk objects (regroup, querystring).
+_HIDDEN_TAGS = frozenset({"debug", "url", "csrf_token", "load", "lorem", "regroup",
+                          "querystring"})
 
 # Engine(builtins=[...]) wants module paths, each with a `register` Library: this module is one.
 register = Library()
-register.filters.update(defaultfilters.register.filters)
+register.filters.update({name: sandbox.metered_filter(name, function)
+                         for name, function in defaultfilters.register.filters.items()})
 register.tags.update(
     {name: tag for name, tag in defaulttags.register.tags.items() if name not in _HIDDEN_TAGS}
 )
+register.tags["for"] = sandbox.counted_for
 
 
 class _IsolatedEngine(Engine):
@@ -93,27 +119,45 @@ _ENGINE = _IsolatedEngine(
 )
 
 
-@dataclass
-class TemplateProblem(Exception):
-    message: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        return f"Line {self.line}: {self.message}" if self.line else self.message
+def _line(exc: Exception) -> int | None:
+    return (getattr(exc, "template_debug", None) or {}).get("line")
 
 
 @lru_cache(maxsize=1024)
 def _compile(source: str):
+    if len(source) > sandbox.MAX_SOURCE_CHARS:
+        raise TemplateProblem(f"the template is {len(source):,} characters long; the most "
+                              f"is {sandbox.MAX_SOURCE_CHARS:,}")
     try:
-        return _ENGINE.from_string(source)
+        template = _ENGINE.from_string(source)
     except TemplateSyntaxError as exc:
-        info = getattr(exc, "template_debug", None) or {}
-        raise TemplateProblem(str(exc), info.get("line")) from None
+        raise TemplateProblem(str(exc), _line(exc)) from None
+    except RecursionError:
+        raise TemplateProblem("the tags are nested too deeply") from None
+    sandbox.limit(template.nodelist)
+    return template
+
+
+def _render(source: str, context: dict[str, str]) -> str:
+    """Render within a fresh budget. Any failure while rendering (a broken limit, or a
+    tag that fails, such as {% for a, b in name %}) is a TemplateProblem with its line."""
+    template = _compile(source)
+    with sandbox.budget():
+        try:
+            return template.render(Context(dict(context), autoescape=False))
+        except TemplateProblem as problem:
+            problem.line = problem.line or _line(problem)
+            raise
+        except Exception as exc:
+            raise TemplateProblem(str(exc).strip() or type(exc).__name__, _line(exc)) from None
 
 
 def check_template(source: str) -> None:
-    """Raise TemplateProblem (with the 1-based line number) if `source` does not compile."""
+    """Raise TemplateProblem (with the 1-based line number) if `source` does not compile,
+    or breaks a limit for the sample customer or for one with the longest values."""
     _compile(source)
+    _render(source, SAMPLE_CONTEXT)
+    _render(source, WORST_CASE_CONTEXT)
 
 
 def plain(text: str) -> str:
@@ -127,7 +171,7 @@ def render_text(source: str, context: dict[str, str]) -> str:
 
     The result is plain text made from customer data: a page must escape it, so it is
     returned as a plain str."""
-    return plain(_compile(source).render(Context(dict(context), autoescape=False)))
+    return plain(_render(source, context))
 
 
 def render_subject(source: str, context: dict[str, str]) -> str:

@@ -3,12 +3,20 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
 from followthrough.channels.rendering import TemplateProblem, check_template
+from followthrough.channels.sandbox import OverBudget
 from followthrough.playbooks.models import Playbook, Step
 
 
 def _check(source: str) -> str:
+    """Compiles the template and test-renders it for a sample customer and for one with
+    the longest values, so a template that breaks a limit is refused here, not in the
+    worker."""
     try:
         check_template(source)
+    except OverBudget as problem:
+        where = f" (line {problem.line})" if problem.line else ""
+        raise ValidationError(f"This template asks for too much work{where}: "
+                              f"{problem.message}. Make it simpler and try again.") from None
     except TemplateProblem as problem:
         where = f"line {problem.line}: " if problem.line else ""
         raise ValidationError(f"The template has a mistake on {where}{problem.message}") from None

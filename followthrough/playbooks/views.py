@@ -54,6 +54,8 @@ def sample_context(business) -> dict[str, str]:
 
 
 def render_preview(business, subject: str, body: str) -> dict:
+    """Never raises: a template that fails (a mistake, or a broken limit while rendering)
+    is shown as its problem, with its line."""
     context = sample_context(business)
     result = {"subject": "", "body": "", "problem": ""}
     try:
@@ -238,12 +240,17 @@ def step_preview(request, public_id):
     """GET previews the saved step; POST previews unsaved text from the form, saving nothing."""
     step = get_step_or_404(request, public_id)
     subject, body = step.subject, step.body
+    problem = ""
     if request.method == "POST":
         form = PreviewForm(request.POST)
         if form.is_valid():
             subject, body = form.cleaned_data["subject"], form.cleaned_data["body"]
-    context = {"step": step, "playbook": step.playbook,
-               "preview": render_preview(request.business, subject, body)}
+        else:
+            problem = " ".join(f"{form.fields[name].label or name.title()}: {' '.join(errors)}"
+                               for name, errors in form.errors.items())
+    preview = ({"subject": "", "body": "", "problem": problem} if problem
+               else render_preview(request.business, subject, body))
+    context = {"step": step, "playbook": step.playbook, "preview": preview}
     template = "playbooks/_preview.html" if request.htmx else "playbooks/step_preview.html"
     return render(request, template, context, nav="playbooks")
 
