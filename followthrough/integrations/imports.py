@@ -1,7 +1,9 @@
 """CSV and XLSX import of customers and sales: read, map, check, then write in chunks.
 
-Reading refuses what it cannot read with a message (ImportFileError) before anything is
-saved. Rows are checked one by one, and a row with a problem is reported (row, column,
+Reading refuses what it cannot read, or what is over a limit (size, rows, columns, what an
+XLSX unpacks to), with a message (ImportFileError) before anything is saved. On the web the
+file is read and checked once, in the background, and the review page shows what that
+stored. Rows are checked one by one, and a row with a problem is reported (row, column,
 reason) and left out; the valid rows go in, in chunks of CHUNK rows, each chunk in its own
 transaction. Re-importing the same file changes nothing: customers are matched by your id
 for them or by email, sales by their order id (or, without one, by a hash of the row)."""
@@ -13,10 +15,12 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 import logging
 import os
 import re
 import threading
+import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
@@ -25,7 +29,14 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 from django.utils import timezone
 
 from followthrough.channels import kinds
@@ -35,6 +46,7 @@ from followthrough.integrations.formats import auto_mapping, detect, targets
 from followthrough.integrations.models import ImportJob
 from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.models import Playbook
+from followthrough.text import clean_line, clean_text, has_controls
 from followthrough.touchpoints.planning import plan_new_engagements
 
 log = logging.getLogger("followthrough.integrations")
@@ -42,6 +54,7 @@ log = logging.getLogger("followthrough.integrations")
 CHUNK = 10_000
 # Small files still get about twenty progress steps; big ones get the big, fast chunks.
 PROGRESS_STEPS, MIN_CHUNK = 20, 200
+PREVIEW_ERRORS = 200
 BOM = b"\xef\xbb\xbf"
 MAX_LENGTHS = {"name": 150, "email": 254, "external_id": 100, "tags": 300, "notes": 5000,
                "postal_address": 500, "order_id": 100, "description": 300, "kind": 60}
@@ -66,6 +79,8 @@ class ImportFileError(Exception):
 class Table:
     headers: list[str]
     rows: list[list[str]]
+    # Rows left out while reading (a cell over the limit), by row number.
+    set_aside: dict[int, RowError] = field(default_factory=dict)
 
 
 @dataclass
@@ -89,31 +104,91 @@ class Result:
 
 
 # Reading ------------------------------------------------------------------------------------
+#
+# Every limit is checked before the work it protects: the size before anything is read, an
+# XLSX file's zip directory before openpyxl unpacks a byte, rows and columns while reading.
+# The delimiter is chosen by trying the four real ones, never with csv.Sniffer, whose
+# regular expressions take quadratic time on crafted input.
 
-def read_table(data: bytes, filename: str = "") -> Table:
+DELIMITERS = (",", ";", "\t", "|")
+SAMPLE_CHARS, SAMPLE_ROWS = 65_536, 20
+# A real workbook's XML packs 5 to 20 times smaller; a bomb packs a thousand times. Small
+# parts may pack as tightly as they like: they cannot cost much.
+XLSX_MAX_RATIO, XLSX_RATIO_FROM, XLSX_MAX_PARTS = 200, 1024 * 1024, 1000
+DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?\"")
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} MB"
+
+
+def screen(data: bytes, filename: str = "") -> None:
+    """The checks that cost almost nothing, made before a file is accepted at all."""
     limit = settings.IMPORT_MAX_BYTES
     if len(data) > limit:
-        raise ImportFileError(
-            f"The file is {len(data) // (1024 * 1024)} MB; the limit is "
-            f"{limit // (1024 * 1024)} MB. Split it into smaller files.", status=413)
+        raise ImportFileError(f"The file is {_mb(len(data))}; the limit is {_mb(limit)}. "
+                              "Split it into smaller files.", status=413)
     if not data.strip():
         raise ImportFileError("The file is empty.")
-    if data[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
-        rows = _read_xlsx(data)
+    if _is_xlsx(data, filename):
+        _inspect_xlsx(data)
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ImportFileError("The file is in UTF-16. Save it as CSV UTF-8 and upload it again.")
+
+
+def _is_xlsx(data: bytes, filename: str) -> bool:
+    return data[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx")
+
+
+def read_table(data: bytes, filename: str = "") -> Table:
+    screen(data, filename)
+    if _is_xlsx(data, filename):
+        headers, rows = _read_xlsx(data)
     else:
-        rows = _read_csv(_decode(data))
+        headers, rows = _read_csv(_decode(data))
     while rows and not any(cell.strip() for cell in rows[-1]):
         rows.pop()
-    if not rows or not any(h.strip() for h in rows[0]):
+    if not any(h.strip() for h in headers):
         raise ImportFileError("The first row must name the columns, and it is empty.")
-    headers = [h.strip() for h in rows[0]]
+    return _table(headers, rows)
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> Table:
+    """Every row cut or padded to the header's width; a row with an over-long cell is
+    set aside with its reason (and left out), so one bad cell never stops the import."""
+    headers = [clean_line(h) for h in headers]
     width = len(headers)
-    body = []
-    for cells in rows[1:]:
-        if len(cells) < width:
-            cells = cells + [""] * (width - len(cells))
-        body.append(cells)
-    return Table(headers, body)
+    longest = settings.IMPORT_MAX_CELL_CHARS
+    table = Table(headers, [])
+    for number, cells in enumerate(rows, start=2):
+        if len(cells) != width:
+            cells = cells[:width] if len(cells) > width else cells + [""] * (width - len(cells))
+        if max(map(len, cells), default=0) > longest:
+            column = next(i for i, c in enumerate(cells) if len(c) > longest)
+            table.set_aside[number] = RowError(
+                number, headers[column], f"This cell holds {len(cells[column]):,} characters; "
+                f"the limit is {longest:,}.")
+            cells = [""] * width
+        table.rows.append(cells)
+    return table
+
+
+def _too_many_rows() -> ImportFileError:
+    return ImportFileError(f"The file has more than {settings.IMPORT_MAX_ROWS:,} rows. Split "
+                           "it into smaller files and import them one by one.", status=413)
+
+
+def _check_width(headers: list) -> None:
+    while headers and headers[-1] in ("", None):
+        headers.pop()
+    if len(headers) > settings.IMPORT_MAX_COLUMNS:
+        raise _too_many_columns(len(headers))
+
+
+def _too_many_columns(count: int) -> ImportFileError:
+    return ImportFileError(f"The file has {count:,} columns; the limit is "
+                           f"{settings.IMPORT_MAX_COLUMNS:,}. Remove the columns you do not "
+                           "need and upload it again.", status=413)
 
 
 def _decode(data: bytes) -> str:
@@ -134,34 +209,128 @@ def _decode(data: bytes) -> str:
     return text
 
 
-def _read_csv(text: str) -> list[list[str]]:
-    sample = text[:65536]
+def choose_delimiter(text: str) -> str:
+    """The delimiter that splits the first rows into the same number of columns (more
+    columns wins a tie); a comma when none splits the header."""
+    sample = text[:SAMPLE_CHARS]
+    if len(text) > SAMPLE_CHARS and "\n" in sample:
+        sample = sample[:sample.rindex("\n")]  # whole lines only
+    best, best_score = ",", (0, 0)
+    for delimiter in DELIMITERS:
+        widths = []
+        try:
+            reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)
+            widths.extend(len(row) for row in itertools.islice(reader, SAMPLE_ROWS))
+        except csv.Error:
+            pass  # the sample ends inside a quoted cell: judge by the rows read so far
+        if not widths or widths[0] < 2:
+            continue
+        score = (sum(width == widths[0] for width in widths), widths[0])
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _read_csv(text: str) -> tuple[list[str], list[list[str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=choose_delimiter(text),
+                        strict=True)
+    limit = settings.IMPORT_MAX_ROWS
+    rows: list[list[str]] = []
     try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    try:
-        return [row for row in reader]
+        headers = next(reader, [])
+        _check_width(headers)
+        for row in reader:
+            if len(rows) >= limit:
+                raise _too_many_rows()
+            rows.append(row)
     except csv.Error as exc:
         raise ImportFileError(f"The CSV is malformed near line {reader.line_num}: {exc}. "
                               "Check the quotes on that line.") from None
+    return headers, rows
 
 
-def _read_xlsx(data: bytes) -> list[list[str]]:
+def _inspect_xlsx(data: bytes) -> None:
+    """Refuse a workbook that would unpack to too much, before anything is unpacked: the
+    zip directory declares every part's size, and zipfile refuses to read past it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+            if len(parts) > XLSX_MAX_PARTS:
+                raise _not_a_workbook()
+            _check_unpacked(parts)
+            for part in parts:
+                if part.filename.startswith("xl/worksheets/") and part.filename.endswith(".xml"):
+                    with archive.open(part) as sheet:
+                        _check_dimension(sheet.read(4096))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError,
+            EOFError, ValueError):
+        raise _not_a_workbook() from None
+
+
+def _not_a_workbook() -> ImportFileError:
+    return ImportFileError("This is not a readable XLSX workbook. Save it again as XLSX or CSV.")
+
+
+def _check_unpacked(parts: list[zipfile.ZipInfo]) -> None:
+    limit = settings.IMPORT_MAX_XLSX_UNPACKED
+    unpacked = sum(part.file_size for part in parts)
+    packed_too_tight = any(part.file_size > XLSX_RATIO_FROM
+                           and part.file_size > XLSX_MAX_RATIO * max(part.compress_size, 1)
+                           for part in parts)
+    if unpacked > limit or packed_too_tight:
+        raise ImportFileError(
+            f"This workbook unpacks to {_mb(unpacked)} (the limit is {_mb(limit)}), or is "
+            "packed far tighter than a real spreadsheet. Save it as CSV, or remove what "
+            "you do not need, and upload it again.", status=413)
+
+
+def _check_dimension(head: bytes) -> None:
+    """A sheet declares its used range near its start (<dimension ref="A1:Z500"/>)."""
+    found = DIMENSION.search(head)
+    if not found or not found.group(4):
+        return
+    rows, columns = int(found.group(4)), _column_number(found.group(3))
+    if rows > settings.IMPORT_MAX_ROWS + 1:
+        raise _too_many_rows()
+    if columns > settings.IMPORT_MAX_COLUMNS:
+        raise _too_many_columns(columns)
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - ord("A") + 1
+    return number
+
+
+def _read_xlsx(data: bytes) -> tuple[list[str], list[list[str]]]:
     import openpyxl  # noqa: PLC0415 - only XLSX imports pay for loading it
 
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for a damaged or foreign file
-        raise ImportFileError("This is not a readable XLSX workbook. Save it again as "
-                              "XLSX or CSV.") from None
-    sheet = book.worksheets[0]
-    rows = []
-    for values in sheet.iter_rows(values_only=True):
-        rows.append([_cell_text(value) for value in values])
-    book.close()
-    return rows
+        raise _not_a_workbook() from None
+    try:
+        sheet = book.worksheets[0]
+        # Forget the declared used range: openpyxl pads every row to it, so a stray cell
+        # in column XFD would make each row 16,384 cells wide. Rows are cut to the header.
+        sheet.reset_dimensions()
+        header_row = next(sheet.iter_rows(max_row=1, values_only=True), ())
+        headers = [_cell_text(value) for value in header_row]
+        _check_width(headers)
+        width, limit = max(len(headers), 1), settings.IMPORT_MAX_ROWS
+        rows = []
+        for values in sheet.iter_rows(min_row=2, max_col=width, values_only=True):
+            if len(rows) >= limit:
+                raise _too_many_rows()
+            rows.append([_cell_text(value) for value in values])
+    except ImportFileError:
+        raise
+    except Exception:  # a damaged part only shows while its rows are read
+        raise _not_a_workbook() from None
+    finally:
+        book.close()
+    return headers, rows
 
 
 def _cell_text(value) -> str:
@@ -214,6 +383,8 @@ class RowReader:
                                                          ix["notes"])
         self.has_address = any(t in self.columns for t in ADDRESS_TARGETS)
         self.has_consent = any(t in self.columns for t in ("email_marketing", "sms_marketing"))
+        # Notes keep their line breaks; every other cell is one line.
+        self.i_multiline = self.i_notes
 
     def cell(self, cells: list[str], target: str) -> str:
         spec = self.columns.get(target)
@@ -231,6 +402,8 @@ class RowReader:
             cells = [*cells, ""]
         else:
             cells = [*cells[:width], *[""] * (width + 1 - min(len(cells), width))]
+        if has_controls("".join(cells)):  # one scan per row; cleaning only when needed
+            cells = self.clean(cells)
 
         def fail(target: str, reason: str) -> None:
             errors.append(RowError(number, self.column(target), reason))
@@ -286,6 +459,13 @@ class RowReader:
         if self.kind == ImportJob.SALES:
             values["_sale"] = self.sale(cells, fail, values)
         return (None if errors else values), errors
+
+    def clean(self, cells: list[str]) -> list[str]:
+        """Control characters out (CR, LF, NUL, ESC…): they break email headers, CSV cells
+        and log lines. Only notes keep their line breaks."""
+        multiline = self.i_multiline
+        return [clean_text(cell) if i == multiline else clean_line(cell)
+                for i, cell in enumerate(cells)]
 
     def phone(self, raw: str, fail) -> str:
         # Numbers repeat in real lists (households, a company's switchboard): check each once.
@@ -397,19 +577,67 @@ def _yes_no(raw: str) -> bool | None:
     return None
 
 
+def _day(when: dt.datetime | None, zone) -> str:
+    if when is None:
+        return ""
+    local = when.astimezone(zone)
+    return f"{local.day} {local:%b %Y}"
+
+
+UNREADABLE_ROW = "We could not read this row. Check it, then import the file again."
+UNSAVED_ROW = "We could not save this row. Check it, then import the file again."
+# The database itself is gone: no row is to blame, so the import stops and says so.
+DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
+def checked_rows(reader: RowReader, table: Table):
+    """(row number, values or None, problems) for every row. A row that breaks the
+    reader is reported like any other bad row, and the rest go on."""
+    set_aside = table.set_aside
+    for number, cells in enumerate(table.rows, start=2):
+        if number in set_aside:
+            yield number, None, [set_aside[number]]
+            continue
+        try:
+            values, problems = reader.read(number, cells)
+        except Exception:
+            log.exception("import row %d could not be read", number)
+            values, problems = None, [RowError(number, "", UNREADABLE_ROW)]
+        if values is not None:
+            values["_row"] = number
+        yield number, values, problems
+
+
 def check(business, table: Table, mapping: dict, kind: str,
           playbook: Playbook | None = None) -> tuple[int, list[RowError], list[dict]]:
     """(valid rows, errors, a sample of the valid rows) without saving anything."""
     reader = RowReader(business, table.headers, mapping, kind, playbook)
     valid, errors, sample = 0, [], []
-    for number, cells in enumerate(table.rows, start=2):
-        values, problems = reader.read(number, cells)
+    for number, values, problems in checked_rows(reader, table):
         errors.extend(problems)
         if values is not None:
             valid += 1
             if len(sample) < 10:
                 sample.append({"row": number, **values, "sale": values.get("_sale")})
     return valid, errors, sample
+
+
+def preview(business, table: Table, mapping: dict, kind: str,
+            playbook: Playbook | None = None) -> dict:
+    """What the review page shows, as JSON to store on the job: it is worked out once,
+    in the background, and the page only reads it."""
+    valid, errors, sample = check(business, table, mapping, kind, playbook)
+    zone = business.zone
+    return {
+        "valid": valid, "error_count": len(errors),
+        "errors": [error.as_dict() for error in errors[:PREVIEW_ERRORS]],
+        "sample": [{
+            "row": s["row"], "name": s["name"], "email": s["email"], "phone": s["phone"],
+            "sale": s["sale"] and {
+                "won_at": _day(s["sale"]["won_at"], zone),
+                "description": s["sale"]["description"]},
+        } for s in sample],
+    }
 
 
 # Writing ------------------------------------------------------------------------------------
@@ -434,15 +662,48 @@ class Writer:
         self.sql = f"INSERT INTO {quote(Customer._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608
 
     def write(self, chunk: list[dict], result: Result) -> None:
-        before = (result.created, result.updated, result.unchanged, result.engagements)
+        before = _counts(result)
         try:
             self._write(chunk, result)
-        except IntegrityError:
-            # Someone else created one of these customers (or sales) since we looked: load
-            # what is there now and write the chunk again. A second clash is a real error.
-            result.created, result.updated, result.unchanged, result.engagements = before
-            self._prefetch()
+        except DATABASE_DOWN:
+            raise
+        except Exception as exc:
+            self._undo(result, before)
+            # An IntegrityError means someone else created one of these customers (or
+            # sales) since we looked: the chunk is written again against what is there
+            # now. Anything else, or a second clash, is one bad row: find it.
+            if not (isinstance(exc, IntegrityError) and self._retry(chunk, result)):
+                self._write_each(chunk, result)
+
+    def _retry(self, chunk: list[dict], result: Result) -> bool:
+        before = _counts(result)
+        try:
             self._write(chunk, result)
+        except DATABASE_DOWN:
+            raise
+        except Exception:
+            self._undo(result, before)
+            return False
+        return True
+
+    def _write_each(self, chunk: list[dict], result: Result) -> None:
+        """Write the rows one by one: each row the database refuses is reported with its
+        row number, and every other row goes in."""
+        for values in chunk:
+            before = _counts(result)
+            try:
+                self._write([values], result)
+            except DATABASE_DOWN:
+                raise
+            except Exception:
+                log.exception("import row %s could not be saved", values.get("_row"))
+                self._undo(result, before)
+                result.errors.append(RowError(values.get("_row", 0), "", UNSAVED_ROW))
+
+    def _undo(self, result: Result, before: tuple) -> None:
+        """Forget a write that was rolled back: its counts, and the ids it remembered."""
+        result.created, result.updated, result.unchanged, result.engagements = before
+        self._prefetch()
 
     def _write(self, chunk: list[dict], result: Result) -> None:
         with transaction.atomic():
@@ -602,6 +863,10 @@ class Writer:
         result.engagements += len(new)
 
 
+def _counts(result: Result) -> tuple:
+    return result.created, result.updated, result.unchanged, result.engagements
+
+
 def new_public_ids(count: int) -> list[str]:
     """`count` ids exactly like tokens.new_public_id() (128 bits from os.urandom, URL-safe
     base64 without padding), drawn in one system call instead of one per row."""
@@ -651,8 +916,7 @@ def import_table(business, table: Table, mapping: dict, kind: str,
     chunk: list[dict] = []
     done = 0
     size = min(CHUNK, max(MIN_CHUNK, len(table.rows) // PROGRESS_STEPS))
-    for number, cells in enumerate(table.rows, start=2):
-        values, problems = reader.read(number, cells)
+    for _number, values, problems in checked_rows(reader, table):
         result.errors.extend(problems)
         done += 1
         if values is not None:
@@ -664,6 +928,7 @@ def import_table(business, table: Table, mapping: dict, kind: str,
                 progress(done, result)
     if chunk:
         writer.write(chunk, result)
+    result.errors.sort(key=lambda error: error.row)  # rows the writer refused come last
     if progress:
         progress(done, result)
     return result
@@ -679,9 +944,44 @@ def import_file(business, data: bytes, filename: str = "", kind: str = ImportJob
                         progress=progress)
 
 
+def read_job(job: ImportJob) -> None:
+    """Read the uploaded file once and check every row against the job's mapping, storing
+    what the review page shows; the page itself never reads the file."""
+    try:
+        table = read_table(bytes(job.data), job.filename)
+        first_read = not job.headers
+        if first_read:
+            job.detected_format = detect(table.headers)
+            job.mapping = auto_mapping(table.headers, job.kind, job.detected_format)
+        found = preview(job.business, table, job.mapping, job.kind, job.playbook)
+    except Exception as exc:
+        if not isinstance(exc, ImportFileError):
+            log.exception("import %s could not be read", job.public_id)
+        ImportJob.objects.filter(pk=job.pk, status=ImportJob.READING).update(
+            status=ImportJob.FAILED, message=_failure(exc, saved=False)[:300],
+            finished_at=timezone.now(), data=b"")
+        return
+    ImportJob.objects.filter(pk=job.pk, status=ImportJob.READING).update(
+        status=ImportJob.MAPPING, headers=table.headers, total=len(table.rows),
+        detected_format=job.detected_format, mapping=job.mapping, preview=found)
+
+
+def _failure(exc: Exception, saved: bool) -> str:
+    if isinstance(exc, ImportFileError):
+        return exc.message
+    if saved:
+        return ("Something went wrong; the rows imported so far are saved. Import the file "
+                "again to finish: nothing is duplicated.")
+    return "Something went wrong while reading the file; nothing was saved. Try again."
+
+
 def run_job(job_id: int) -> None:
-    """Import a queued job, updating its progress after every chunk."""
+    """Read a job's file (status reading), or import a queued job, updating its progress
+    after every chunk."""
     job = ImportJob.objects.select_related("business", "playbook").get(pk=job_id)
+    if job.status == ImportJob.READING:
+        read_job(job)
+        return
     if job.status != ImportJob.QUEUED:
         return
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.RUNNING)
@@ -704,10 +1004,8 @@ def run_job(job_id: int) -> None:
         )
     except Exception as exc:
         log.exception("import %s failed", job.public_id)
-        message = exc.message if isinstance(exc, ImportFileError) else \
-            "Something went wrong; the rows imported so far are saved. Import the file again " \
-            "to finish: nothing is duplicated."
-        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.FAILED, message=message,
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.FAILED,
+                                                   message=_failure(exc, saved=True)[:300],
                                                    finished_at=timezone.now())
 
 
@@ -717,6 +1015,15 @@ def _run_in_thread(job_id: int) -> None:
     finally:
         close_old_connections()
         connection.close()
+
+
+def start_reading(job: ImportJob) -> None:
+    """Read and check the file on a background thread once the job is committed; the
+    job's page polls until the preview is stored."""
+    ImportJob.objects.filter(pk=job.pk, status__in=[ImportJob.MAPPING, ImportJob.READING]
+                             ).update(status=ImportJob.READING)
+    job.status = ImportJob.READING
+    transaction.on_commit(lambda: runner(job.pk))
 
 
 def start(job: ImportJob) -> None:

@@ -13,18 +13,20 @@ def new_secret() -> str:
 
 
 class ImportJob(models.Model):
-    """One uploaded file on its way in: mapped, previewed, then imported row by row."""
+    """One uploaded file on its way in: read and checked in the background, mapped and
+    previewed from what that read stored, then imported row by row."""
 
     CUSTOMERS = "customers"
     SALES = "sales"
     KINDS = [(CUSTOMERS, "Customers"), (SALES, "Sales, jobs or orders")]
 
+    READING = "reading"
     MAPPING = "mapping"
     QUEUED = "queued"
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
-    STATUSES = [(MAPPING, "Mapping"), (QUEUED, "Waiting"), (RUNNING, "Importing"),
+    STATUSES = [(READING, "Reading"), (MAPPING, "Mapping"), (QUEUED, "Waiting"), (RUNNING, "Importing"),
                 (DONE, "Done"), (FAILED, "Failed")]
 
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
@@ -34,6 +36,10 @@ class ImportJob(models.Model):
     data = models.BinaryField()
     detected_format = models.CharField(max_length=20, blank=True)
     mapping = models.JSONField(default=dict)
+    # What the background read found, so the review page never reads the file again: the
+    # header row, and {valid, error_count, errors (the first 200), sample (10 rows)}.
+    headers = models.JSONField(default=list, blank=True)
+    preview = models.JSONField(default=dict, blank=True)
     playbook = models.ForeignKey(Playbook, on_delete=models.SET_NULL, null=True, blank=True,
                                  related_name="+")
     status = models.CharField(max_length=10, choices=STATUSES, default=MAPPING)

@@ -8,12 +8,14 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from followthrough import events
 from followthrough.channels.transports import sms_configured
 from followthrough.integrations import exports, imports, outbound
-from followthrough.integrations.formats import FORMAT_LABELS, auto_mapping, detect, targets
+from followthrough.integrations.formats import FORMAT_LABELS, targets
 from followthrough.integrations.models import ImportJob, InboundSource, WebhookEndpoint
 from followthrough.integrations.sms import segment_info
 from followthrough.playbooks.models import Playbook
@@ -36,6 +38,9 @@ EVENT_CHOICES = [
 
 # Import -------------------------------------------------------------------------------------
 
+# Room for the multipart framing and the other fields around the file itself.
+UPLOAD_OVERHEAD = 64 * 1024
+
 class UploadForm(forms.Form):
     file = forms.FileField(label="CSV or XLSX file",
                            help_text="Exports from Shopify, Square, QuickBooks, Jobber and "
@@ -49,37 +54,51 @@ def _playbooks(business):
     return Playbook.objects.filter(business=business, is_active=True).order_by("name")
 
 
+def _too_large(size: int | None = None) -> str:
+    limit = settings.IMPORT_MAX_BYTES // (1024 * 1024)
+    return (f"The file is larger than {limit} MB. Split it into smaller files and import "
+            "them one by one.")
+
+
+def _refused_upload(message: str) -> UploadForm:
+    """The upload form with `message` on its file field, for a body we will not read."""
+    form = UploadForm({"kind": ImportJob.CUSTOMERS})
+    form.is_valid()
+    form.errors["file"] = form.error_class([message])
+    return form
+
+
 @owner_required
 def import_upload(request):
     business = request.business
-    form = UploadForm(request.POST or None, request.FILES or None)
     status = None
-    if request.method == "POST" and form.is_valid():
+    # Refuse an oversized body from its Content-Length, before Django spools it to disk.
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if request.method == "POST" and declared.isdigit() and \
+            int(declared) > settings.IMPORT_MAX_BYTES + UPLOAD_OVERHEAD:
+        form, status = _refused_upload(_too_large()), 413
+    else:
+        form = UploadForm(request.POST or None, request.FILES or None)
+    if status is None and request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        if upload.size > settings.IMPORT_MAX_BYTES:
-            form.add_error("file", f"The file is larger than "
-                           f"{settings.IMPORT_MAX_BYTES // (1024 * 1024)} MB. Split it into "
-                           "smaller files and import them one by one.")
-            status = 413
-        else:
+        try:
+            if upload.size > settings.IMPORT_MAX_BYTES:
+                raise imports.ImportFileError(_too_large(), status=413)
             data = upload.read()
-            try:
-                table = imports.read_table(data, upload.name)
-            except imports.ImportFileError as exc:
-                form.add_error("file", exc.message)
-                status = exc.status
-            else:
-                kind = form.cleaned_data["kind"]
-                layout = detect(table.headers)
-                job = ImportJob.objects.create(
-                    business=business, kind=kind, filename=upload.name[:200], data=data,
-                    detected_format=layout, mapping=auto_mapping(table.headers, kind, layout),
-                    total=len(table.rows), created_by=request.user,
-                    playbook=_playbooks(business).filter(slug="service-job").first()
-                    or _playbooks(business).first(),
-                )
-                return redirect("import_detail", public_id=job.public_id)
-    elif request.method == "POST":
+            imports.screen(data, upload.name)  # cheap checks only; reading is background
+        except imports.ImportFileError as exc:
+            form.add_error("file", exc.message)
+            status = exc.status
+        else:
+            job = ImportJob.objects.create(
+                business=business, kind=form.cleaned_data["kind"], filename=upload.name[:200],
+                data=data, status=ImportJob.READING, created_by=request.user,
+                playbook=_playbooks(business).filter(slug="service-job").first()
+                or _playbooks(business).first(),
+            )
+            imports.start_reading(job)
+            return redirect("import_detail", public_id=job.public_id)
+    elif request.method == "POST" and status is None:
         status = 400
     recent = ImportJob.objects.filter(business=business).defer("data")[:10]
     return render(request, "integrations/import_upload.html",
@@ -87,36 +106,38 @@ def import_upload(request):
 
 
 def _get_job(request, public_id):
-    return get_scoped_or_404(ImportJob.objects.select_related("playbook"), request.business,
-                             public_id=public_id)
+    return get_scoped_or_404(ImportJob.objects.select_related("playbook").defer("data"),
+                             request.business, public_id=public_id)
 
 
 @owner_required
 def import_detail(request, public_id):
+    """The review page, drawn from what the background read stored: viewing it, however
+    often, never reads the file again. Changing the mapping checks it again, in the
+    background."""
     job = _get_job(request, public_id)
     if job.status != ImportJob.MAPPING:
         return render(request, "integrations/import_progress_page.html", {"job": job},
                       nav="settings")
-    table = imports.read_table(bytes(job.data), job.filename)
     field_targets = targets(job.kind)
     if request.method == "POST":
-        mapping = {}
-        for target, _label in field_targets:
-            header = request.POST.get(f"map_{target}", "")
-            if header and header in table.headers:
-                mapping[target] = header
-        job.mapping = mapping
+        chosen = {target: request.POST.get(f"map_{target}", "") for target, _l in field_targets}
+        job.mapping = {target: header for target, header in chosen.items()
+                       if header and header in job.headers}
         if job.kind == ImportJob.SALES:
             slug = request.POST.get("playbook", "")
             job.playbook = _playbooks(request.business).filter(slug=slug).first()
-        job.save(update_fields=["mapping", "playbook"])
-    valid, errors, sample = imports.check(request.business, table, job.mapping, job.kind,
-                                          job.playbook)
+        with transaction.atomic():
+            job.save(update_fields=["mapping", "playbook"])
+            imports.start_reading(job)
+        return redirect("import_detail", public_id=job.public_id)
+    found = job.preview
     rows = [{"target": t, "label": label, "header": job.mapping.get(t, "")}
             for t, label in field_targets]
     return render(request, "integrations/import_detail.html", {
-        "job": job, "headers": table.headers, "rows": rows, "valid": valid,
-        "errors": errors[:200], "error_count": len(errors), "sample": sample,
+        "job": job, "headers": job.headers, "rows": rows, "valid": found.get("valid", 0),
+        "errors": found.get("errors", []), "error_count": found.get("error_count", 0),
+        "sample": found.get("sample", []),
         "format_label": FORMAT_LABELS.get(job.detected_format, "Generic spreadsheet"),
         "playbooks": _playbooks(request.business),
     }, nav="settings")
@@ -136,6 +157,9 @@ def import_start(request, public_id):
 @require_GET
 def import_progress(request, public_id):
     job = _get_job(request, public_id)
+    if job.status == ImportJob.MAPPING and request.htmx:
+        # The read is done: show the review page in place of the progress bar.
+        return HttpResponseClientRedirect(reverse("import_detail", args=[job.public_id]))
     return render(request, "integrations/_import_progress.html", {"job": job})
 
 

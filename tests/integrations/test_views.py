@@ -13,9 +13,9 @@ def upload(client, data=CSV, name="people.csv", kind="customers"):
                        {"file": SimpleUploadedFile(name, data), "kind": kind})
 
 
-def test_it_previews_then_imports_in_the_background(owner_client, business, inline_imports,
+def test_it_previews_then_imports_in_the_background(owner_client, business, read_inline,
                                                     django_capture_on_commit_callbacks):
-    response = upload(owner_client)
+    response = read_inline(owner_client, CSV)
     job = ImportJob.objects.get(business=business)
     assert response.url == reverse("import_detail", args=[job.public_id])
 
@@ -33,23 +33,26 @@ def test_it_previews_then_imports_in_the_background(owner_client, business, inli
     assert b'value="2"' in progress.content and b"every 1s" not in progress.content
 
 
-def test_it_lets_the_owner_change_the_mapping(owner_client, business):
-    upload(owner_client, b"Who,Mail\nAda,ada@example.com\n")
+def test_it_lets_the_owner_change_the_mapping(owner_client, business, read_inline,
+                                              django_capture_on_commit_callbacks):
+    read_inline(owner_client, b"Who,Mail\nAda,ada@example.com\n")
     job = ImportJob.objects.get(business=business)
-
-    owner_client.post(reverse("import_detail", args=[job.public_id]),
-                      {"map_name": "Who", "map_email": "Mail"})
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(reverse("import_detail", args=[job.public_id]),
+                          {"map_name": "Who", "map_email": "Mail"})
 
     job.refresh_from_db()
     assert job.mapping == {"name": "Who", "email": "Mail"}
+    assert (job.status, job.preview["valid"]) == ("mapping", 1)
 
 
-def test_it_refuses_a_malformed_file_with_a_400(owner_client, business):
-    response = upload(owner_client, b'Name,Email\n"Ada,ada@example.com\n"x"y\n')
+def test_it_reports_a_malformed_file_and_saves_nothing(owner_client, business, read_inline):
+    response = read_inline(owner_client, b'Name,Email\n"Ada,ada@example.com\n"x"y\n')
 
-    assert response.status_code == 400
-    assert b"malformed" in response.content
-    assert not ImportJob.objects.exists()
+    job = ImportJob.objects.get(business=business)
+    assert job.status == "failed" and "malformed" in job.message
+    assert b"malformed" in owner_client.get(response.url).content
+    assert not Customer.objects.exists()
 
 
 def test_it_refuses_a_50_mb_file_with_a_413(owner_client, settings):
