@@ -3,6 +3,7 @@ visits, maintenance appointments and promises as events, because Google Calendar
 iCalendar task components."""
 
 import datetime as dt
+import re
 
 from django.conf import settings
 from django.db.models import Q
@@ -22,6 +23,20 @@ DURATIONS = {kinds.VISIT: dt.timedelta(hours=1), kinds.CARD: dt.timedelta(minute
 SHOWN = (Status.PLANNED, Status.DONE, Status.SKIPPED, Status.CANCELLED)
 
 
+# icalendar escapes \\ ; , and \n in text values, but passes a lone CR and other control
+# characters through raw, and some calendar apps end a line at a CR: a name with
+# "\rBEGIN:VEVENT" could then start a component of its own.
+_LINE_BREAKS = re.compile(r"\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f]")
+
+
+def ical_text(value) -> str:
+    """Text for an iCalendar property: line breaks as \\n (icalendar escapes them), tabs as
+    spaces and no other control characters."""
+    text = _LINE_BREAKS.sub("\n", str(value)).replace("\t", " ")
+    return _CONTROLS.sub("", text)
+
+
 def sequence(updated_at: dt.datetime) -> int:
     """Grows whenever the row changes: seconds since 2024, from updated_at (auto_now)."""
     return max(0, int((updated_at - dt.datetime(2024, 1, 1, tzinfo=dt.UTC)).total_seconds()))
@@ -34,16 +49,16 @@ def touch_event(touch: Touchpoint) -> Event:
     event.add("dtstart", touch.due_at.astimezone(dt.UTC))
     event.add("dtend", touch.due_at.astimezone(dt.UTC)
               + DURATIONS.get(touch.channel, dt.timedelta(minutes=30)))
-    event.add("summary", f"{kinds.LABELS.get(touch.channel, touch.channel)}: {touch.name} "
-                         f"with {touch.customer.name}")
+    event.add("summary", ical_text(f"{kinds.LABELS.get(touch.channel, touch.channel)}: "
+                                   f"{touch.name} with {touch.customer.name}"))
     lines = [f"For: {touch.engagement}"]
     if touch.customer.phone:
         lines.append(f"Phone: {touch.customer.phone}")
     if touch.customer.defining_moment:
         lines.append(f"Why they chose you: {touch.customer.defining_moment}")
-    event.add("description", "\n".join(lines))
+    event.add("description", ical_text("\n".join(lines)))
     if touch.channel == kinds.VISIT and touch.customer.postal_address:
-        event.add("location", ", ".join(touch.customer.postal_address.splitlines()))
+        event.add("location", ical_text(", ".join(touch.customer.postal_address.splitlines())))
     event.add("url", f"{settings.SITE_URL}/customers/{touch.customer.public_id}/")
     event.add("sequence", sequence(touch.updated_at))
     event.add("status", "CANCELLED" if touch.status in (Status.CANCELLED, Status.SKIPPED)
@@ -57,7 +72,7 @@ def promise_event(promise: Promise) -> Event:
     event.add("dtstamp", (promise.resolved_at or promise.created_at).astimezone(dt.UTC))
     event.add("dtstart", promise.due_on)  # an all-day event on the promised date
     event.add("dtend", promise.due_on + dt.timedelta(days=1))
-    event.add("summary", f"Promise to {promise.customer.name}: {promise.what}")
+    event.add("summary", ical_text(f"Promise to {promise.customer.name}: {promise.what}"))
     event.add("url", f"{settings.SITE_URL}/promises/")
     event.add("sequence", sequence(promise.resolved_at or promise.created_at))
     event.add("status", "CANCELLED" if promise.status != Promise.OPEN else "CONFIRMED")
@@ -71,7 +86,7 @@ def build_feed(preference: Preference, now: dt.datetime | None = None) -> bytes:
     calendar.add("prodid", "-//Followthrough//Agenda//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", f"{business.name}: follow-up")
+    calendar.add("x-wr-calname", ical_text(f"{business.name}: follow-up"))
     calendar.add("x-wr-timezone", business.timezone)
     touches = (
         Touchpoint.objects.filter(business=business, channel__in=kinds.PERSONAL,
