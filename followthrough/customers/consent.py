@@ -77,7 +77,8 @@ def lift_suppression(request_or_actor, customer: Customer, channel: str) -> bool
     lifted = bool(unsuppress(customer, channel))
     if lifted:
         audit.record(request_or_actor, customer.business, "suppression.lift", target=customer,
-                     changes={"channel": channel})
+                     changes={"channel": channel},
+                     summary=f"Took a customer's {channel} off the do-not-contact list")
     return lifted
 
 

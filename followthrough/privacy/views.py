@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
+from followthrough.customers import consent
 from followthrough.customers.models import Customer
 from followthrough.privacy import services
 from followthrough.tenants import audit
@@ -47,3 +48,25 @@ def customer_erase(request, public_id):
         return redirect("customer_detail", public_id=public_id)
     return render(request, "privacy/customer_erase.html", {"customer": customer},
                   nav="customers")
+
+
+@owner_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def customer_suppression(request, public_id):
+    """Lifting a suppression is a deliberate owner's choice, confirmed and audited."""
+    customer = _customer(request, public_id)
+    channels = consent.suppressed_channels(customer)
+    if request.method == "POST":
+        channel = request.POST.get("channel", "")
+        if channel not in channels:
+            messages.error(request, "That address isn't on your do-not-contact list.")
+        elif request.POST.get("confirm") != "lift":
+            messages.error(request, "Tick the box to confirm.")
+        else:
+            consent.lift_suppression(request, customer, channel)
+            messages.success(request, f"{customer.name} can be messaged by {channel} again, "
+                                      "as far as their consent allows.")
+            return redirect("customer_detail", public_id=public_id)
+        return redirect("customer_suppression", public_id=public_id)
+    return render(request, "privacy/customer_suppression.html",
+                  {"customer": customer, "channels": channels}, nav="customers")
