@@ -17,7 +17,7 @@ from django.dispatch import receiver
 
 from followthrough.agenda.digest import send_due_digests
 from followthrough.agenda.services import plan_all_reminders
-from followthrough.channels.mailqueue import deliver_due
+from followthrough.channels.mailqueue import deliver_due, prune
 from followthrough.touchpoints.signals import worker_tick
 from followthrough.touchpoints.worker import pass_finished, take_lease
 
@@ -48,3 +48,8 @@ def top_up_reminders(sender, now, **kwargs):
 @receiver(pass_finished, dispatch_uid="agenda.deliver_queued_mail")
 def deliver_queued_mail(sender, **kwargs):
     return deliver_due()
+
+
+@receiver(worker_tick, dispatch_uid="agenda.prune_queued_mail")
+def prune_queued_mail(sender, now, **kwargs):
+    return prune(now)

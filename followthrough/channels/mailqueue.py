@@ -39,6 +39,8 @@ FIRST_RETRY = dt.timedelta(seconds=30)
 MAX_BACKOFF = dt.timedelta(hours=1)
 LEASE = dt.timedelta(minutes=10)
 BATCH = 20
+# Sent and failed rows are kept this long (to see what went out), then deleted.
+KEEP = dt.timedelta(days=7)
 
 
 def queue_mail(subject: str, body: str, to: list[str], *, kind: str, business=None,
@@ -165,3 +167,23 @@ def _release(rows: list[QueuedMail], token: str, now: dt.datetime, error: str) -
                               status=QueuedMail.SENDING).update(
         status=QueuedMail.QUEUED, lease_until=None, claimed_by="", last_error=error,
         next_attempt_at=now + FIRST_RETRY)
+
+
+def prune(now: dt.datetime | None = None) -> int:
+    """Delete sent and failed rows older than KEEP; returns how many went."""
+    cutoff = (now or timezone.now()) - KEEP
+    return QueuedMail.objects.filter(status__in=[QueuedMail.SENT, QueuedMail.FAILED],
+                                     created_at__lt=cutoff).delete()[0]
+
+
+def forget(business, address: str = "", name: str = "") -> int:
+    """Delete the business's rows sent to `address` or naming `name` in the subject (an
+    erasure: a confirmation to the customer, an alert about them)."""
+    match = Q()
+    if address.strip():
+        match |= Q(to__icontains=address.strip())
+    if len(name.strip()) >= 3:
+        match |= Q(subject__contains=name.strip())
+    if not match:
+        return 0
+    return QueuedMail.objects.filter(match, business=business).delete()[0]

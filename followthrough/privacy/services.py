@@ -14,7 +14,7 @@ from django.db import models, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from followthrough.channels import kinds
+from followthrough.channels import kinds, mailqueue
 from followthrough.channels.models import OutboxMessage
 from followthrough.customers.consent import address_hash
 from followthrough.customers.models import ConsentEvent, Customer, Engagement, Suppression
@@ -136,6 +136,7 @@ def erase_customer(request_or_actor, customer: Customer) -> Erasure:
         if customer.email:
             OutboxMessage.objects.filter(business_slug=business.slug,
                                          to__icontains=customer.email).delete()
+        mailqueue.forget(business, customer.email, customer.name)
         rows = _related_rows(customer)
         Touchpoint.objects.filter(customer=customer, status=Status.PLANNED).update(
             status=Status.CANCELLED, moved_reason="Customer erased"

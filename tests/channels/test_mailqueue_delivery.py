@@ -121,3 +121,13 @@ def test_it_keeps_the_subject_on_one_line(db, sink):
     assert reload(row).subject == "Hello Bcc: everyone@example.com"
     mailqueue.deliver_due()
     assert sink.messages[0]["Bcc"] is None
+
+
+def test_it_prunes_old_sent_and_failed_rows_only(db):
+    old = timezone.now() - mailqueue.KEEP - dt.timedelta(minutes=1)
+    sent, failed, waiting = queue(), queue(), queue()
+    QueuedMail.objects.filter(pk=sent.pk).update(status=QueuedMail.SENT, created_at=old)
+    QueuedMail.objects.filter(pk=failed.pk).update(status=QueuedMail.FAILED, created_at=old)
+    QueuedMail.objects.filter(pk=waiting.pk).update(created_at=old)
+    assert mailqueue.prune() == 2
+    assert list(QueuedMail.objects.values_list("pk", flat=True)) == [waiting.pk]

@@ -6,6 +6,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from followthrough.channels import mailqueue
+from followthrough.channels.models import QueuedMail
 from followthrough.customers.models import Customer
 from followthrough.feedback import services as feedback
 from followthrough.feedback.models import SurveyResponse
@@ -75,3 +77,14 @@ def test_it_keeps_the_step_name_of_playbook_touches(business, owner):
     names = sorted(jamie.touchpoints.values_list("name", flat=True))
     erase_customer(owner, jamie)
     assert sorted(jamie.touchpoints.values_list("name", flat=True)) == names
+
+
+def test_it_deletes_queued_mail_to_or_about_the_customer(business, survey_touch, owner):
+    jamie = survey_touch.customer
+    mailqueue.queue_mail("Please confirm", "link", [jamie.email], kind="subscribe",
+                         business=business)
+    mailqueue.queue_mail(f"{jamie.name} is unhappy", "call", [owner.email],
+                         kind="incident_alert", business=business)
+    mailqueue.queue_mail("Someone else", "hi", ["bo@example.com"], kind="x", business=business)
+    erase_customer(owner, jamie)
+    assert list(QueuedMail.objects.values_list("subject", flat=True)) == ["Someone else"]
