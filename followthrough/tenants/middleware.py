@@ -96,8 +96,18 @@ class PublicLinkMiddleware:
             response = self._read(request, key, limit)
         else:
             response = self._write(request, key, limit)
-        response["Referrer-Policy"] = "no-referrer"
+        # A page with a form that Django's CSRF check guards (signing in, joining a team,
+        # a password reset) gets same-origin: under no-referrer Chromium posts
+        # `Origin: null`, which the check refuses. Customer links get no-referrer.
+        # (A page that used its CSRF token has the cookie set on its way out.)
+        guarded = (getattr(request, "csrf_guarded", False)
+                   and settings.CSRF_COOKIE_NAME in response.cookies)
+        response["Referrer-Policy"] = "same-origin" if guarded else "no-referrer"
         return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # Customer links are csrf_exempt (their token is the key); all else is guarded.
+        request.csrf_guarded = not getattr(view_func, "csrf_exempt", False)
 
     def _write(self, request, key: str, limit: int):
         """A POST (or another unsafe method): counted before its view, refused over the limit."""

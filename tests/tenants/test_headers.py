@@ -38,7 +38,7 @@ def test_it_sends_a_strict_csp_on_public_pages(client, db):
 
 
 def test_it_keeps_tokens_out_of_the_referrer_on_token_pages(client, db):
-    assert client.get("/invite/forged/")["Referrer-Policy"] == "no-referrer"
+    assert client.get("/ref/FORGED23")["Referrer-Policy"] == "no-referrer"
     assert client.get("/login/")["Referrer-Policy"] == "same-origin"
 
 
