@@ -11,3 +11,8 @@ class FeedbackConfig(AppConfig):
         from followthrough.feedback.receivers import plan_referral_thanks  # noqa: PLC0415
 
         customer_referred.connect(plan_referral_thanks, dispatch_uid="feedback.referral_thanks")
+
+        from followthrough.feedback.sentiment import on_review_ask_stopping  # noqa: PLC0415
+        from followthrough.touchpoints.signals import review_ask_stopping  # noqa: PLC0415
+
+        review_ask_stopping.connect(on_review_ask_stopping, dispatch_uid="feedback.low_score")

@@ -93,6 +93,7 @@ def compute(business, p: m.Period, full: bool = False) -> dict:
         "next_purchase": m.time_to_next_purchase(business, p),
         "referrals": m.referrals(business, p),
         "clicks": m.review_clicks(business, p),
+        "review_asks_stopped": m.review_asks_stopped(business, p),
         "maintenance": m.maintenance_jobs(business, p),
     }
 

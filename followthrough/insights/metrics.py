@@ -23,7 +23,9 @@ from followthrough.customers.models import Customer, Engagement
 from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.library import BUILTIN_PLAYBOOKS
 from followthrough.playbooks.models import Playbook, Step
+from followthrough.tenants.models import AuditEntry
 from followthrough.touchpoints.models import Status, Touchpoint
+from followthrough.touchpoints.services import REVIEW_ASK_STOPPED
 
 ELEMENTS = v.POST_SERVICE_ELEMENTS
 ELEMENT_NAMES = dict(v.ELEMENT_CHOICES)
@@ -589,6 +591,37 @@ def review_clicks(business, p: Period) -> dict | None:
     by_site = dict(Click.objects.filter(p.q("at"), business=business).values("site")
                    .annotate(n=Count("id")).values_list("site", "n").order_by())
     return {"clicks": sum(by_site.values()), "by_site": dict(sorted(by_site.items()))}
+
+
+STOPPED_SHOWN = 50
+
+
+def review_asks_stopped(business, p: Period) -> dict:
+    """Review asks cancelled or skipped in the period after a low score (a latest recommend
+    score of 0-6 or an open incident), with the reason each person gave, newest first.
+
+    Counted from the audit log that touchpoints.services.stop_review_ask writes, so a later
+    change to the customer's score doesn't rewrite history. The reason is the touchpoint's
+    outcome note: an erasure clears it, and the count stays."""
+    entries = AuditEntry.objects.filter(
+        p.q("at"), business=business, action=REVIEW_ASK_STOPPED,
+        changes__after_low_score=True).order_by("-at", "-id")
+    shown = list(entries[:STOPPED_SHOWN])
+    touches = Touchpoint.objects.filter(
+        business=business, public_id__in=[e.target_id for e in shown]
+    ).select_related("customer")
+    by_id = {t.public_id: t for t in touches}
+    rows = []
+    for entry in shown:
+        touch = by_id.get(entry.target_id)
+        rows.append({
+            "at": entry.at, "by": entry.actor_label, "summary": entry.summary,
+            "customer": touch.customer.name if touch else "",
+            "customer_id": touch.customer.public_id if touch else "",
+            "reason": touch.outcome_note if touch else "",
+        })
+    return {"count": entries.count() if len(shown) == STOPPED_SHOWN else len(shown),
+            "rows": rows}
 
 
 def feedback_health(business, out, scope) -> None:

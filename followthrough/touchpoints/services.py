@@ -17,9 +17,11 @@ from followthrough.channels import kinds
 from followthrough.customers.models import Customer, Engagement
 from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.models import Playbook
+from followthrough.tenants import audit
 from followthrough.tenants.models import Business
 from followthrough.touchpoints.models import Status, Touchpoint
 from followthrough.touchpoints.planning import SNOOZED, plan_engagement
+from followthrough.touchpoints.signals import review_ask_stopping
 
 NOTE_MAX = Touchpoint._meta.get_field("outcome_note").max_length
 
@@ -107,14 +109,57 @@ def complete_touch(touchpoint: Touchpoint, user, outcome_note: str = "") -> Touc
 
 
 def skip_touch(touchpoint: Touchpoint, user, outcome_note: str = "") -> Touchpoint:
-    """A person decided a touch will not happen, and may say why."""
+    """A person decided a touch will not happen, and may say why (and must, for the review
+    ask of an unhappy customer)."""
+    if touchpoint.element == v.REVIEW:
+        return stop_review_ask(touchpoint, Status.SKIPPED, user, outcome_note)
     return _resolve(touchpoint, Status.SKIPPED, user, outcome_note)
 
 
-def cancel_touch(touchpoint: Touchpoint, user) -> Touchpoint:
+def cancel_touch(touchpoint: Touchpoint, user, reason: str = "") -> Touchpoint:
     """Stop an upcoming touch (typically an automated message) from happening."""
+    if touchpoint.element == v.REVIEW:
+        return stop_review_ask(touchpoint, Status.CANCELLED, user, reason)
     note = f"Cancelled by {user.get_username()}." if user is not None else ""
-    return _resolve(touchpoint, Status.CANCELLED, user, note)
+    return _resolve(touchpoint, Status.CANCELLED, user, (reason or "").strip() or note)
+
+
+# Fair reviews (design.md): every customer gets the same review ask. Stopping the ask of a
+# customer who was unhappy is what review gating looks like, so it takes a reason, is in
+# the audit log and is counted on Insights ("review asks stopped after a low score").
+REVIEW_ASK_STOPPED = "review_ask.stop"
+
+
+def low_score(touchpoint: Touchpoint) -> str:
+    """Why the customer counts as unhappy (the feedback app decides), or ""."""
+    answers = review_ask_stopping.send(sender=Touchpoint, touchpoint=touchpoint)
+    return next((reason for _, reason in answers if reason), "")
+
+
+def stop_review_ask(touchpoint: Touchpoint, status: str, user, reason: str) -> Touchpoint:
+    reason = (reason or "").strip()
+    unhappy = low_score(touchpoint)
+    if unhappy and not reason:
+        raise ValidationError({"outcome_note": (
+            f"Say why you're stopping this review ask: {unhappy}. Every customer gets the "
+            "same ask whatever they thought of you, so stopping it after a low score needs "
+            "a reason, and it goes in the audit log."
+        )})
+    note = reason
+    if not note and status == Status.CANCELLED and user is not None:
+        note = f"Cancelled by {user.get_username()}."
+    with transaction.atomic():
+        touchpoint = _resolve(touchpoint, status, user, note)
+        audit.record(user, touchpoint.business, REVIEW_ASK_STOPPED, target=touchpoint,
+                     changes={"status": [Status.PLANNED, status],
+                              "after_low_score": bool(unhappy)},
+                     summary=_stop_summary(status, bool(unhappy)))
+    return touchpoint
+
+
+def _stop_summary(status: str, unhappy: bool) -> str:
+    verb = "Cancelled" if status == Status.CANCELLED else "Skipped"
+    return f"{verb} a review ask" + (" after a low score" if unhappy else "")
 
 
 def snooze_touch(touchpoint: Touchpoint, until: dt.datetime) -> Touchpoint:

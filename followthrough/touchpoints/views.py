@@ -181,7 +181,9 @@ def touch_snooze(request, public_id):
 @require_POST
 def touch_cancel(request, public_id):
     touchpoint = get_touchpoint_or_404(request, public_id)
-    return _act(request, touchpoint, lambda: services.cancel_touch(touchpoint, request.user),
+    reason = request.POST.get("outcome_note", "")  # needed to stop an unhappy customer's review ask
+    return _act(request, touchpoint,
+                lambda: services.cancel_touch(touchpoint, request.user, reason),
                 "Cancelled: {name} won't be sent to {who}.",
                 closed_text="That message isn't waiting to go out any more.")
 

@@ -84,6 +84,8 @@ def _act_on_touch(request, id: str, action, note: str) -> dict:  # noqa: A002
     try:
         action(touchpoint, None, note)
     except ValidationError as exc:
+        if hasattr(exc, "error_dict") and "outcome_note" in exc.error_dict:  # the API's `note`
+            exc.error_dict["note"] = exc.error_dict.pop("outcome_note")
         raise FieldErrors(exc) from None
     return touchpoint_out(load_touchpoint(business, id), business)
 
