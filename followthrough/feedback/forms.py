@@ -4,6 +4,7 @@ from typing import NamedTuple
 from django import forms
 from django.utils.safestring import SafeString, mark_safe
 
+from followthrough.customers.services import normalise_phone
 from followthrough.feedback.models import FeedbackSettings, Quote
 
 ANSWER_LIMIT = 2000
@@ -180,9 +181,26 @@ class ComplaintForm(forms.Form):
 class ReferralForm(forms.Form):
     name = forms.CharField(label="Your name", max_length=150)
     email = forms.EmailField(label="Your email", required=False)
-    phone = forms.CharField(label="Your phone", max_length=32, required=False)
+    phone = forms.CharField(label="Your phone", max_length=32, required=False,
+                            help_text="With the country code, e.g. +1 518 555 0123.")
     message = forms.CharField(label="What can we help with?", max_length=1000, required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
+    # A honeypot: hidden from people (and screen readers) by the page, filled in by bots
+    # that fill in every box. See filled_by_a_bot.
+    website = forms.CharField(label="Leave this empty", required=False, widget=forms.TextInput(
+        attrs={"autocomplete": "off", "tabindex": "-1"}))
+
+    HONEYPOT = "website"
+
+    @property
+    def filled_by_a_bot(self) -> bool:
+        return bool(self.data.get(self.HONEYPOT, "").strip())
+
+    def visible_fields(self):
+        return [f for f in super().visible_fields() if f.name != self.HONEYPOT]
+
+    def clean_phone(self):
+        return normalise_phone(self.cleaned_data["phone"])
 
     def clean(self):
         data = super().clean()

@@ -22,7 +22,6 @@ from followthrough.channels import kinds
 from followthrough.customers.consent import record_consent
 from followthrough.customers.models import Customer
 from followthrough.customers.public_views import client_ip
-from followthrough.customers.services import upsert_customer
 from followthrough.feedback import clicks, newsletter, referrals, services
 from followthrough.feedback.forms import ReferralForm, SurveyForm
 from followthrough.feedback.models import ReviewClick
@@ -167,24 +166,21 @@ def referral_landing(request, code):
         return _gone(request)
     shop = referrer.business
     form = ReferralForm(request.POST or None)
+    context = {"shop": shop, "referrer": referrer, "form": form}
+    if request.method == "POST" and form.filled_by_a_bot:
+        # The page a person sees, so the bot learns nothing; nothing is saved.
+        return render(request, "feedback/referral_done.html", context)
     if request.method == "POST" and form.is_valid():
         try:
-            _create_referred(shop, referrer, form.cleaned_data)
+            with transaction.atomic():
+                referrals.receive_lead(referrer, form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
+        except referrals.TooManyLeads:
+            form.add_error(None, f"This link has had a lot of visitors today. Please get in "
+                                 f"touch with {shop.name} directly.")
+            return render(request, "feedback/referral_landing.html", context, status=429)
         else:
-            return render(request, "feedback/referral_done.html",
-                          {"shop": shop, "referrer": referrer})
-    return render(request, "feedback/referral_landing.html",
-                  {"shop": shop, "referrer": referrer, "form": form},
+            return render(request, "feedback/referral_done.html", context)
+    return render(request, "feedback/referral_landing.html", context,
                   status=400 if form.errors else 200)
-
-
-def _create_referred(shop, referrer, data) -> Customer:
-    with transaction.atomic():
-        customer, _ = upsert_customer(shop, {
-            "name": data["name"], "email": data["email"], "phone": data["phone"],
-            "notes": f"Came through {referrer.name}'s referral link. {data['message']}".strip(),
-        })
-        referrals.attribute(customer, referrer)
-    return customer

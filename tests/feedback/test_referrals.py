@@ -6,7 +6,7 @@ from followthrough.touchpoints.models import Touchpoint
 
 def test_it_makes_a_readable_code_once(customer):
     code = referrals.ensure_code(customer)
-    assert len(code) == 8 and set(code) <= set(referrals.ALPHABET)
+    assert len(code) == referrals.CODE_LENGTH and set(code) <= set(referrals.ALPHABET)
     assert referrals.ensure_code(customer) == code
     assert Customer.objects.get(pk=customer.pk).referral_code == code
 
