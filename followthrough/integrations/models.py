@@ -26,8 +26,8 @@ class ImportJob(models.Model):
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
-    STATUSES = [(READING, "Reading"), (MAPPING, "Mapping"), (QUEUED, "Waiting"), (RUNNING, "Importing"),
-                (DONE, "Done"), (FAILED, "Failed")]
+    STATUSES = [(READING, "Reading"), (MAPPING, "Mapping"), (QUEUED, "Waiting"),
+                (RUNNING, "Importing"), (DONE, "Done"), (FAILED, "Failed")]
 
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
     public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)

@@ -116,6 +116,9 @@ def import_detail(request, public_id):
     often, never reads the file again. Changing the mapping checks it again, in the
     background."""
     job = _get_job(request, public_id)
+    if job.status == ImportJob.MAPPING and not job.headers:
+        with transaction.atomic():  # uploaded before reads were stored: read it now
+            imports.start_reading(job)
     if job.status != ImportJob.MAPPING:
         return render(request, "integrations/import_progress_page.html", {"job": job},
                       nav="settings")

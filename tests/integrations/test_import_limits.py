@@ -218,3 +218,18 @@ def test_it_reports_too_many_rows_on_the_job_page(owner_client, business, settin
     job = ImportJob.objects.get(business=business)
     assert (job.status, bytes(job.data)) == (ImportJob.FAILED, b"")
     assert "more than 2 rows" in owner_client.get(response.url).content.decode()
+
+
+def test_it_refuses_a_sheet_with_an_entity_expansion_bomb():
+    # "Billion laughs": ten levels of ten entities. Python's expat (2.4 and later) stops
+    # the amplification; openpyxl's error becomes our message.
+    entities = '<!ENTITY a0 "lol">' + "".join(
+        f'<!ENTITY a{n} "{("&a" + str(n - 1) + ";") * 10}">' for n in range(1, 10))
+    laughs = (f'<?xml version="1.0"?><!DOCTYPE worksheet [{entities}]>'
+              '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+              '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&a9;</t></is></c></row>'
+              '</sheetData></worksheet>').encode()
+    data = rewrite_sheet(workbook(["Name"], ["Ada"]), lambda xml: laughs)
+
+    with pytest.raises(ImportFileError, match="not a readable XLSX"):
+        read_table(data, "list.xlsx")

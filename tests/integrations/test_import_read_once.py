@@ -81,3 +81,16 @@ def test_it_ignores_a_mapping_to_a_column_the_file_does_not_have(owner_client, b
     owner_client.post(response.url, {"map_name": "Nope", "map_email": "Mail"})
 
     assert ImportJob.objects.get(business=business).mapping == {"email": "Mail"}
+
+
+def test_it_reads_a_job_uploaded_before_reads_were_stored(owner_client, business,
+                                                         inline_imports,
+                                                         django_capture_on_commit_callbacks):
+    job = ImportJob.objects.create(business=business, filename="old.csv", data=CSV,
+                                   status=ImportJob.MAPPING)
+    url = reverse("import_detail", args=[job.public_id])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert "Reading your file" in owner_client.get(url).content.decode()
+
+    assert "not an email address" in owner_client.get(url).content.decode()
