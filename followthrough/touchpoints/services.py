@@ -138,23 +138,36 @@ def low_score(touchpoint: Touchpoint) -> str:
 
 def stop_review_ask(touchpoint: Touchpoint, status: str, user, reason: str) -> Touchpoint:
     reason = (reason or "").strip()
-    unhappy = low_score(touchpoint)
-    if unhappy and not reason:
-        raise ValidationError({"outcome_note": (
-            f"Say why you're stopping this review ask: {unhappy}. Every customer gets the "
-            "same ask whatever they thought of you, so stopping it after a low score needs "
-            "a reason, and it goes in the audit log."
-        )})
+    unhappy = require_stop_reason(touchpoint, reason)
     note = reason
     if not note and status == Status.CANCELLED and user is not None:
         note = f"Cancelled by {user.get_username()}."
     with transaction.atomic():
         touchpoint = _resolve(touchpoint, status, user, note)
-        audit.record(user, touchpoint.business, REVIEW_ASK_STOPPED, target=touchpoint,
-                     changes={"status": [Status.PLANNED, status],
-                              "after_low_score": bool(unhappy)},
-                     summary=_stop_summary(status, bool(unhappy)))
+        record_review_stop(touchpoint, Status.PLANNED, status, user, unhappy)
     return touchpoint
+
+
+def require_stop_reason(touchpoint: Touchpoint, reason: str) -> str:
+    """Refuse to stop an unhappy customer's review ask without a reason. Returns why they
+    count as unhappy ("" when they don't). For any path that stops a review ask."""
+    unhappy = low_score(touchpoint)
+    if unhappy and not (reason or "").strip():
+        raise ValidationError({"outcome_note": (
+            f"Say why you're stopping this review ask: {unhappy}. Every customer gets the "
+            "same ask whatever they thought of you, so stopping it after a low score needs "
+            "a reason, and it goes in the audit log."
+        )})
+    return unhappy
+
+
+def record_review_stop(touchpoint: Touchpoint, before: str, status: str, user,
+                       unhappy: str) -> None:
+    """The audit entry Insights counts. The reason stays on the touchpoint: the log
+    outlives an erasure, and the reason may name the customer."""
+    audit.record(user, touchpoint.business, REVIEW_ASK_STOPPED, target=touchpoint,
+                 changes={"status": [before, status], "after_low_score": bool(unhappy)},
+                 summary=_stop_summary(status, bool(unhappy)))
 
 
 def _stop_summary(status: str, unhappy: bool) -> str:
