@@ -171,13 +171,29 @@ WORKER_BUSINESS_RATE_LIMITS = env_str("WORKER_BUSINESS_RATE_LIMITS", "")
 ARCHIVE_AFTER_DAYS = env_int("ARCHIVE_AFTER_DAYS", 0)
 ARCHIVE_DELETE_AFTER_DAYS = env_int("ARCHIVE_DELETE_AFTER_DAYS", 0)
 
+# Everything goes to stderr, each line with the request's id ("-" outside a request). Django's
+# own default sends request errors only to ADMINS by mail, so without the django.request
+# logger here a 500 in production left no traceback anywhere (docs/operations.md).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {"followthrough": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")}},
+    "filters": {"request_id": {"()": "followthrough.errors.RequestIdFilter"}},
+    "formatters": {"plain": {
+        "format": "%(asctime)s %(levelname)s %(name)s [request %(request_id)s] %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["request_id"]}},
+    "loggers": {
+        "followthrough": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
 }
+# Optional error reporting to Sentry (or a compatible service); off unless SENTRY_DSN is set.
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from followthrough.errors import init_sentry
+
+    init_sentry(SENTRY_DSN, environment=env_str("SENTRY_ENVIRONMENT", ""),
+                release=env_str("SENTRY_RELEASE", ""))
 
 # ---- integrations (issue 6) BEGIN: email providers, SMS, webhooks, imports, API limits ----
 # EMAIL_PROVIDER picks a django-anymail backend (postmark, mailgun, sendgrid, amazon_ses,
@@ -235,6 +251,10 @@ MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddlewar
 MIDDLEWARE.insert(MIDDLEWARE.index("followthrough.tenants.middleware.BusinessMiddleware"),
                   "followthrough.tenants.middleware.AuditContextMiddleware")
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes asks
+# First of all: the request id (so every log line of the request has it), then NUL refusal,
+# before anything reads the database with the request's text.
+MIDDLEWARE[:0] = ["followthrough.tenants.middleware.RequestIdMiddleware",
+                  "followthrough.tenants.middleware.RejectNulMiddleware"]
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -280,17 +300,37 @@ OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Followthrough")
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 3600)
 INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 7)
 
-# Requests per client address per minute on the public links; the inbound webhooks get more.
+# The one table of limits for every route reachable without signing in: customer links,
+# sign-in pages, provider webhooks and health. Keys are path prefixes (the longest match
+# wins); a value is requests per client address per minute, or (requests, seconds).
+# tests/test_rate_limit_table.py walks the URL conf and fails for a public route missing here.
 PUBLIC_RATE_LIMIT_PER_MINUTE = env_int("PUBLIC_RATE_LIMIT_PER_MINUTE", 60)
 HOOKS_RATE_LIMIT_PER_MINUTE = env_int("HOOKS_RATE_LIMIT_PER_MINUTE", 600)
+# Forms that send an email or create a customer: each POST costs someone a message.
+PUBLIC_FORM_RATE_LIMIT = (env_int("PUBLIC_FORM_RATE_LIMIT_PER_HOUR", 20), 3600)
 PUBLIC_RATE_LIMITS = {
+    # Links customers open from a message.
     "/s/": PUBLIC_RATE_LIMIT_PER_MINUTE,
     "/u/": PUBLIC_RATE_LIMIT_PER_MINUTE,
     "/r/": PUBLIC_RATE_LIMIT_PER_MINUTE,
-    "/ref/": PUBLIC_RATE_LIMIT_PER_MINUTE,
+    "/social/": PUBLIC_RATE_LIMIT_PER_MINUTE,
     "/cal/": PUBLIC_RATE_LIMIT_PER_MINUTE,
-    "/invite/": PUBLIC_RATE_LIMIT_PER_MINUTE,
+    "/n/": PUBLIC_FORM_RATE_LIMIT,
+    "/ref/": PUBLIC_FORM_RATE_LIMIT,
+    # Signing in, resetting a password, joining a team.
+    "/login/": PUBLIC_RATE_LIMIT_PER_MINUTE,
     "/password/": PUBLIC_RATE_LIMIT_PER_MINUTE,
-    "/hooks/": HOOKS_RATE_LIMIT_PER_MINUTE,
+    "/invite/": PUBLIC_RATE_LIMIT_PER_MINUTE,
+    # Providers' webhooks (each also checks its signature or secret).
+    "/integrations/inbound/": HOOKS_RATE_LIMIT_PER_MINUTE,
+    "/integrations/sms/inbound": HOOKS_RATE_LIMIT_PER_MINUTE,
+    "/integrations/sms/status": HOOKS_RATE_LIMIT_PER_MINUTE,
+    "/integrations/anymail/": HOOKS_RATE_LIMIT_PER_MINUTE,
+    # Monitoring and the API's description (a GET that finds its page is never counted).
+    # The API's own routes need a key and have a limit per key (API_RATE_LIMIT_PER_MINUTE).
+    "/healthz": HOOKS_RATE_LIMIT_PER_MINUTE,
+    "/api/v1/$": PUBLIC_RATE_LIMIT_PER_MINUTE,
+    "/api/v1/docs": PUBLIC_RATE_LIMIT_PER_MINUTE,
+    "/api/v1/openapi.json": PUBLIC_RATE_LIMIT_PER_MINUTE,
 }
 # ---- security (issue 8) END ----

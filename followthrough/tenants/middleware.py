@@ -1,4 +1,5 @@
 from followthrough.tenants.models import Membership
+from followthrough.text import clean_line
 
 SESSION_KEY = "business_slug"
 
@@ -32,6 +33,83 @@ def _current_membership(request):
 
 
 # ---- security (issue 8) ----
+
+
+class RequestIdMiddleware:
+    """Outermost: gives every request a fresh id, in `request.request_id`, on every log
+    record written while it runs, and in the X-Request-ID response header; the 500 page
+    shows it to the user (followthrough/errors.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from followthrough import errors
+
+        request.request_id = errors.new_request_id()
+        token = errors.current_request_id.set(request.request_id)
+        errors.tag_sentry(request.request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            errors.current_request_id.reset(token)
+        response[errors.HEADER] = request.request_id
+        return response
+
+
+class RejectNulMiddleware:
+    """Refuses a request that carries a NUL character in its path (404), or in its query
+    string, form fields, cookies or headers (400), before any view or database sees it.
+    PostgreSQL cannot store NUL in text, so without this one `%00` in a public link was a
+    500; nothing legitimate ever sends one."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.http import HttpResponseBadRequest, HttpResponseNotFound
+
+        if "\x00" in request.path_info or "\x00" in request.path:
+            return HttpResponseNotFound("Not found.\n", content_type="text/plain")
+        where = _nul_in(request)
+        if where:
+            return HttpResponseBadRequest(f"{where} has a NUL character in it, which we never "
+                                          "accept. Remove it and try again.\n",
+                                          content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
+def _nul_in(request) -> str:
+    """Where the request holds a NUL (the query string, a named form field, a cookie or a
+    header), or "" when it holds none. Uploaded files are the views' to judge."""
+    from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+    from django.http.multipartparser import MultiPartParserError
+
+    def first_bad(pairs) -> str | None:
+        return next((key for key, value in pairs if "\x00" in key or "\x00" in value), None)
+
+    if first_bad(_each(request.GET)) is not None:
+        return "The query string"
+    if first_bad(request.COOKIES.items()) is not None:
+        return "A cookie"
+    if first_bad((k, v) for k, v in request.META.items() if k.startswith("HTTP_")) is not None:
+        return "A header"
+    if request.method == "POST" and request.content_type in FORM_TYPES:
+        try:
+            field = first_bad(_each(request.POST))
+        except (RequestDataTooBig, TooManyFieldsSent, MultiPartParserError):
+            return ""  # the view meets the same error and answers it its own way
+        if field is not None:
+            return f"The field {clean_line(field.replace(chr(0), ''))[:50]!r}"
+    return ""
+
+
+def _each(query):
+    """Every (key, value) of a QueryDict, repeated keys included."""
+    return ((key, value) for key, values in query.lists() for value in values)
+
+
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
 def client_ip(request) -> str:
@@ -85,17 +163,16 @@ class PublicLinkMiddleware:
     def __call__(self, request):
         from django.conf import settings
 
-        prefix = next(
-            (p for p in settings.PUBLIC_RATE_LIMITS if request.path_info.startswith(p)), None
-        )
+        prefix = public_prefix(request.path_info, settings.PUBLIC_RATE_LIMITS)
         if prefix is None:
             return self.get_response(request)
-        limit = settings.PUBLIC_RATE_LIMITS[prefix]
+        limit, window = limit_and_window(settings.PUBLIC_RATE_LIMITS[prefix],
+                                         self.WINDOW_SECONDS)
         key = f"{prefix}{client_ip(request)}"
         if request.method in self.READ_ONLY:
-            response = self._read(request, key, limit)
+            response = self._read(request, key, limit, window)
         else:
-            response = self._write(request, key, limit)
+            response = self._write(request, key, limit, window)
         # A page with a form that Django's CSRF check guards (signing in, joining a team,
         # a password reset) gets same-origin: under no-referrer Chromium posts
         # `Origin: null`, which the check refuses. Customer links get no-referrer.
@@ -109,20 +186,36 @@ class PublicLinkMiddleware:
         # Customer links are csrf_exempt (their token is the key); all else is guarded.
         request.csrf_guarded = not getattr(view_func, "csrf_exempt", False)
 
-    def _write(self, request, key: str, limit: int):
+    def _write(self, request, key: str, limit: int, window: int):
         """A POST (or another unsafe method): counted before its view, refused over the limit."""
-        retry_after = rate_limited(key, limit, self.WINDOW_SECONDS)
+        retry_after = rate_limited(key, limit, window)
         return too_many_requests(retry_after) if retry_after else self.get_response(request)
 
-    def _read(self, request, key: str, limit: int):
+    def _read(self, request, key: str, limit: int, window: int):
         """A GET or HEAD: refused once the address has used up its limit, counted on a miss."""
-        retry_after = over_limit(key, limit, self.WINDOW_SECONDS)
+        retry_after = over_limit(key, limit, window)
         if retry_after:
             return too_many_requests(retry_after)
         response = self.get_response(request)
         if response.status_code == 404:
-            rate_limited(key, limit, self.WINDOW_SECONDS)
+            rate_limited(key, limit, window)
         return response
+
+
+def public_prefix(path: str, table: dict) -> str | None:
+    """The longest prefix of the limit table that `path` starts with, or None. The longest,
+    so a stricter entry for a sub-path (a form) wins over its parent's. An entry ending in
+    "$" matches only that exact path (the API's root, whose sub-paths have their own limit)."""
+    matches = [prefix for prefix in table
+               if (path == prefix[:-1] if prefix.endswith("$") else path.startswith(prefix))]
+    return max(matches, key=len) if matches else None
+
+
+def limit_and_window(entry, default_window: int) -> tuple[int, int]:
+    """A table entry is a count per minute, or (count, window in seconds)."""
+    if isinstance(entry, tuple | list):
+        return int(entry[0]), int(entry[1])
+    return int(entry), default_window
 
 
 def _window(window_seconds: int) -> tuple[float, int]:
@@ -146,7 +239,10 @@ def rate_limited(key: str, limit: int, window_seconds: int) -> int:
     returns the new count, atomic across processes); stale windows are swept as new ones
     open."""
     now, window = _window(window_seconds)
-    count = _count_request(_row_key(key, window), window)
+    # The row stores when its window ends, so windows of every length (a minute, an hour)
+    # share one table and one sweep: a row is stale once its end has passed.
+    ends = (window + 1) * window_seconds
+    count = _count_request(_row_key(key, window), ends, int(now))
     return _retry_after(now, window, window_seconds) if count and count > limit else 0
 
 
@@ -169,7 +265,7 @@ def over_limit(key: str, limit: int, window_seconds: int) -> int:
     return _retry_after(now, window, window_seconds) if row and row[0] >= limit else 0
 
 
-def _count_request(full_key: str, window: int) -> int:
+def _count_request(full_key: str, ends: int, now: int) -> int:
     """Add one to the counter row for `full_key` and return its new value."""
     from django.db import connection
 
@@ -184,15 +280,15 @@ def _count_request(full_key: str, window: int) -> int:
                f"RETURNING {count}")
         # fetchall() so SQLite finishes the statement (and commits it) before we go on.
         with connection.cursor() as cursor:
-            cursor.execute(sql, [full_key, window])
+            cursor.execute(sql, [full_key, ends])
             value = cursor.fetchall()[0][0]
         if value == 1:  # this request opened the window
-            RateCounter.objects.filter(window__lt=window - 1).delete()
+            RateCounter.objects.filter(window__lt=now).delete()
         return value
-    return _count_request_portable(full_key, window)
+    return _count_request_portable(full_key, ends, now)
 
 
-def _count_request_portable(full_key: str, window: int) -> int:
+def _count_request_portable(full_key: str, ends: int, now: int) -> int:
     """The same with the ORM, for databases without INSERT ... ON CONFLICT ... RETURNING."""
     from django.db import IntegrityError, transaction
     from django.db.models import F
@@ -203,10 +299,10 @@ def _count_request_portable(full_key: str, window: int) -> int:
     if not updated:
         try:
             with transaction.atomic():
-                RateCounter.objects.create(key=full_key, window=window, count=1)
+                RateCounter.objects.create(key=full_key, window=ends, count=1)
         except IntegrityError:
             RateCounter.objects.filter(key=full_key).update(count=F("count") + 1)
-        RateCounter.objects.filter(window__lt=window - 1).delete()
+        RateCounter.objects.filter(window__lt=now).delete()
     return RateCounter.objects.filter(key=full_key).values_list("count", flat=True).first()
 
 

@@ -18,7 +18,7 @@ SETTINGS_DATA = {
 }
 
 
-def test_it_renders_the_sign_in_page(client):
+def test_it_renders_the_sign_in_page(client, db):  # the rate limiter reads its table
     response = client.get("/login/")
     assert response.status_code == 200
     assert 'name="username"' in response.text
