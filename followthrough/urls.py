@@ -17,3 +17,6 @@ urlpatterns = [
     path("api/v1/", include("followthrough.api.urls")),
     path("u/<str:token>", unsubscribe, name="unsubscribe"),
 ]
+
+# A friendly page that shows the request id the log line carries (followthrough/errors.py).
+handler500 = "followthrough.errors.server_error"
