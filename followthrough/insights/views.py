@@ -64,8 +64,8 @@ def insights(request):
     return render(request, "insights/dashboard.html", context, nav="insights")
 
 
-def _safe_cell(value) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas; quote those."""
+def _safe_cell(value):
+    """The one CSV rule (followthrough.csvsafe): no cell can run as a formula."""
     return csvsafe.cell(value)
 
 
