@@ -61,11 +61,41 @@ def vet(url: str) -> tuple[str, str | None]:
     except (socket.gaierror, UnicodeError):
         return "This host name does not resolve.", None
     addresses = [info[4][0].split("%")[0] for info in infos]
-    for address in map(ipaddress.ip_address, addresses):
-        if not address.is_global or address.is_multicast:
-            return ("This address is on a private or local network; we only post to public "
-                    "ones."), None
+    if not all(map(is_public, addresses)):
+        return ("This address is on a private or local network; we only post to public "
+                "ones."), None
     return "", addresses[0]
+
+
+# IPv6 ranges that carry an IPv4 address in their low 32 bits: NAT64 (RFC 6052, and the
+# local-use prefix of RFC 8215) and the deprecated IPv4-compatible form (::a.b.c.d).
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address leads to: mapped, 6to4, Teredo (server and
+    client), NAT64 and IPv4-compatible."""
+    found = [address.ipv4_mapped, address.sixtofour, *(address.teredo or ())]
+    if address in _NAT64 or address in _IPV4_COMPATIBLE:
+        found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return [ipv4 for ipv4 in found if ipv4 is not None]
+
+
+def is_public(text: str) -> bool:
+    """Whether a literal address (of any spelling: a scope, an IPv4 address inside IPv6) is
+    public. Compared as address objects after normalising, never as text."""
+    try:
+        address = ipaddress.ip_address(text.split("%", 1)[0].strip("[]"))
+    except ValueError:
+        return False
+    candidates = [address]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in _NAT64_LOCAL:
+            return False
+        candidates += embedded_ipv4(address)
+    return all(c.is_global and not c.is_multicast for c in candidates)
 
 
 @receiver(events.domain_event, dispatch_uid="integrations.outbound")
