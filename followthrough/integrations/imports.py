@@ -119,7 +119,7 @@ DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]{1,3})?(\d+)?(?::([A
 
 
 def _mb(size: int) -> str:
-    return f"{size / (1024 * 1024):.0f} MB"
+    return f"{size / (1024 * 1024):.3g} MB"  # 10 MB, 10.5 MB, 0.00391 MB
 
 
 def screen(data: bytes, filename: str = "") -> None:
