@@ -91,17 +91,29 @@ def do_not_contact(customer: Customer) -> bool:
     """True for a customer no one should reach out to at all, by card, call or visit too:
     an erased customer, or one whose address is on the list because it was erased or asked
     to stop everything. A bounce alone only means the address is broken, so it stays out."""
-    if customer.pk and Customer.objects.filter(pk=customer.pk,
-                                               erasure__isnull=False).exists():
-        return True
-    wanted = {}
-    for channel in kinds.AUTOMATED:
-        address = customer_address(customer, channel)
-        if address:
-            wanted[address_hash(channel, address)] = channel
-    return bool(wanted) and Suppression.objects.filter(
-        business_id=customer.business_id, address_hash__in=wanted,
-    ).exclude(reason=Suppression.BOUNCED).exists()
+    return customer.pk in do_not_contact_many([customer])
+
+
+def do_not_contact_many(customers: Iterable[Customer]) -> set[int]:
+    """do_not_contact() for many customers in two queries (the bulk planner's question)."""
+    customers = [c for c in customers if c.pk]
+    if not customers:
+        return set()
+    erased = set(Customer.objects.filter(pk__in=[c.pk for c in customers],
+                                         erasure__isnull=False).values_list("pk", flat=True))
+    wanted: dict[tuple[int, str], list[int]] = {}
+    for customer in customers:
+        for channel in kinds.AUTOMATED:
+            address = customer_address(customer, channel)
+            if address:
+                key = (customer.business_id, address_hash(channel, address))
+                wanted.setdefault(key, []).append(customer.pk)
+    if not wanted:
+        return erased
+    rows = Suppression.objects.filter(
+        business_id__in={b for b, _ in wanted}, address_hash__in={h for _, h in wanted},
+    ).exclude(reason=Suppression.BOUNCED).values_list("business_id", "address_hash")
+    return erased | {pk for row in rows for pk in wanted.get(tuple(row), ())}
 
 
 def _suppressed_ids(customers: Iterable[Customer], channels: set[str]) -> set[tuple[int, str]]:

@@ -115,3 +115,11 @@ def test_it_plans_the_order_email_again_once_lifted(erased_then_back, order_play
     plan_engagement(engagement)
     receipt = Touchpoint.objects.get(engagement=engagement, name="Order received")
     assert receipt.status == Status.PLANNED
+
+
+def test_it_answers_many_do_not_contact_questions_at_once(erased_then_back, business):
+    ada = Customer.objects.create(business=business, name="Ada", email="ada@example.com")
+    bounced = Customer.objects.create(business=business, name="Bo", email="bo@example.com")
+    consent.suppress(bounced, kinds.EMAIL, Suppression.BOUNCED)
+    assert consent.do_not_contact_many([erased_then_back, ada, bounced]) == {
+        erased_then_back.pk}
