@@ -69,7 +69,7 @@ def _safe_cell(value):
     return csvsafe.cell(value)
 
 
-@business_required
+@owner_required  # CSV exports are owner-only and audited, like every export (docs/security.md)
 @in_business_zone
 @require_http_methods(["GET", "HEAD"])
 def export_csv(request, table):
