@@ -1,11 +1,15 @@
 """Newsletter double opt-in: ask, get a confirmation link by email, confirm on a page."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.core import signing
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from followthrough.channels import kinds
 from followthrough.channels.mailqueue import queue_mail
+from followthrough.channels.models import QueuedMail
 from followthrough.customers.consent import may_contact, may_contact_many
 from followthrough.customers.models import ConsentEvent, Customer
 from followthrough.playbooks import vocabulary as v
@@ -13,6 +17,8 @@ from followthrough.touchpoints.planning import plan_engagement
 
 SALT = "followthrough.newsletter"
 CONFIRM_DAYS = 7
+CONFIRM_EVERY = dt.timedelta(hours=1)
+CONFIRMATION = "subscribe_confirmation"
 
 
 def confirm_token(customer: Customer) -> str:
@@ -34,15 +40,25 @@ def send_confirmation(customer: Customer) -> bool:
     business = customer.business
     if not may_contact(customer, kinds.EMAIL, v.TRANSACTIONAL):
         return False
+    if _asked_recently(customer):
+        return False
     link = f"{settings.SITE_URL}/n/confirm/{confirm_token(customer)}"
     queue_mail(
         f"Please confirm: updates from {business.name}",
         render_to_string("feedback/subscribe_email.txt",
                          {"customer": customer, "shop": business, "link": link}),
-        [customer.email], kind="subscribe_confirmation", business=business,
+        [customer.email], kind=CONFIRMATION, business=business,
         from_email=business.from_email,
     )
     return True
+
+
+def _asked_recently(customer: Customer) -> bool:
+    """One confirmation an hour per address: the subscribe page is public, and pressing it
+    again and again must not turn into a stream of emails to the customer."""
+    since = timezone.now() - CONFIRM_EVERY
+    return QueuedMail.objects.filter(business=customer.business, kind=CONFIRMATION,
+                                     to=customer.email.strip(), created_at__gte=since).exists()
 
 
 def replan(customer: Customer) -> None:

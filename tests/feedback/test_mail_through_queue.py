@@ -61,3 +61,11 @@ def test_it_keeps_the_suppression_when_an_old_confirmation_is_used(client, engag
     consent.suppress(engagement.customer, kinds.EMAIL)
     client.post(link)
     assert not consent.may_contact(engagement.customer, kinds.EMAIL, v.MARKETING)
+
+
+def test_it_queues_one_confirmation_an_hour_however_often_the_button_is_pressed(
+        client, engagement):
+    touch = make_touch(engagement, element=v.SUBSCRIBE_INVITE)
+    for _ in range(5):
+        assert client.post(f"/n/{touch.link_token}").status_code == 200
+    assert QueuedMail.objects.filter(kind="subscribe_confirmation").count() == 1
