@@ -27,9 +27,10 @@ from followthrough.playbooks.models import Playbook, Step
 from followthrough.touchpoints import worker
 from followthrough.touchpoints.models import Status, Touchpoint
 
-MARK = "/hostile-marker"
-HOSTILE = (f'<img src=x onerror=alert(1)><div hx-post="{MARK}" hx-trigger="load">'
-           f'"\'& {{{{ business_name }}}} {{% if 1 %}}x{{% endif %}}</div>')
+MARK = "/hm"
+# 96 characters: short enough for every field it goes into (PostgreSQL refuses longer).
+HOSTILE = (f'<img src=x onerror=alert(1)><b hx-post="{MARK}" hx-trigger=load>'
+           f'"\'&{{{{ a }}}}{{% if 1 %}}{{% endif %}}</b>')
 EVERY_FIELD = " ".join(f"{{{{ {name} }}}}" for name in (
     "customer_first_name", "customer_name", "business_name", "sender_name",
     "engagement_description", "engagement_kind"))
@@ -79,7 +80,7 @@ def world(business, owner):
     now = timezone.now()
     playbook = Playbook.objects.create(business=business, slug="p", name=HOSTILE)
     engagement = Engagement.objects.create(
-        business=business, customer=customer, playbook=playbook, kind=HOSTILE,
+        business=business, customer=customer, playbook=playbook, kind=HOSTILE[:60],
         description=HOSTILE, won_at=now - dt.timedelta(days=2))
     steps = {channel: Step.objects.create(
         playbook=playbook, name=HOSTILE, channel=channel, element=v.THANK_YOU,

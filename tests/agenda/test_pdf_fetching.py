@@ -70,8 +70,9 @@ def test_it_attaches_nothing_even_to_raw_hostile_html(fetched):
 def test_it_fetches_nothing_for_a_hostile_customer_on_cards(owner_client, touch, fetched):
     for _ in range(2):
         row = touch(channel=kinds.CARD, name="Thank-you card")
-    Customer.objects.filter(pk=row.customer_id).update(name=HOSTILE, notes=HOSTILE,
-                                                       postal_address=HOSTILE)
+    Customer.objects.filter(pk=row.customer_id).update(
+        name="<link rel=attachment href=file:///proc/self/environ>Jo", notes=HOSTILE,
+        defining_moment=HOSTILE, postal_address=HOSTILE)
     owner_client.post("/cards/new/")
     batch = CardBatch.objects.get()
     for kind in ("cards", "labels", "postcards"):
