@@ -2,7 +2,8 @@
 is sending. No tenant data: only install-wide numbers.
 
     GET /healthz             200 while the database answers, 503 when it does not
-    GET /healthz?strict=1    also 503 when no worker has beaten recently or sending lags
+    GET /healthz?strict=1    also 503 when no worker has beaten recently, sending lags,
+                             sending fails (an SMTP outage) or a batch is stuck
 
 The JSON names what is wrong in `problems`, so an alert can say it plainly."""
 
@@ -14,12 +15,20 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from followthrough.touchpoints.models import WorkerHeartbeat
+from followthrough.touchpoints.models import Status, Touchpoint, WorkerHeartbeat
 
 # A worker beats after every pass and every few seconds mid-pass; two minutes of silence
 # means it is gone or stuck. A due message two minutes old means sending is behind.
 MAX_BEAT_AGE = 120
 MAX_LAG = 120
+# An outage: this many sends failed and were put back to retry in the last ten minutes,
+# and no live worker's last busy pass sent anything. Derived from the touchpoint rows and
+# the heartbeats the worker already writes.
+FAILURE_WINDOW = dt.timedelta(minutes=10)
+MIN_FAILURES = 3
+# A row still `sending` this long after its lease ran out: no worker is reaping, so the
+# batch is stuck (a live worker puts such rows back at the start of every pass).
+STUCK_GRACE = dt.timedelta(minutes=1)
 
 
 def check(now: dt.datetime | None = None) -> dict:
@@ -35,6 +44,12 @@ def check(now: dt.datetime | None = None) -> dict:
                      .values_list("last_beat", flat=True)[:1000])
         waiting = due_rows(now).filter(channel__in=sorted(sendable_channels()))
         oldest_due = waiting.order_by("due_at").values_list("due_at", flat=True).first()
+        failing = recent_send_failures(now)
+        stuck = Touchpoint.objects.filter(status=Status.SENDING,
+                                          lease_until__lt=now - STUCK_GRACE).count()
+        last_passes = list(WorkerHeartbeat.objects.filter(
+            last_beat__gte=now - dt.timedelta(seconds=MAX_BEAT_AGE))
+            .values_list("last_pass", flat=True))
     except Exception as exc:  # any failure here means the database is not usable
         return {"status": "down", "database": f"error: {type(exc).__name__}",
                 "problems": ["The database does not answer."]}
@@ -43,13 +58,30 @@ def check(now: dt.datetime | None = None) -> dict:
     live = sum(1 for beat in beats if (now - beat).total_seconds() <= MAX_BEAT_AGE)
     report["worker"] = {"live": live, "last_beat_age_seconds": age}
     report["lag_seconds"] = lag
+    report["sending"] = {"failed_recently": failing, "stuck": stuck}
     if age is None or age > MAX_BEAT_AGE:
         report["problems"].append("No worker has reported in the last two minutes.")
     if lag > MAX_LAG:
         report["problems"].append(f"The oldest due message has waited {lag:.0f} seconds.")
+    if failing >= MIN_FAILURES and not any(p and p.get("sent") for p in last_passes):
+        report["problems"].append(f"{failing} sends failed in the last ten minutes and none "
+                                  "went out: is the mail server down?")
+    if stuck:
+        report["problems"].append(f"{stuck} messages are stuck in sending past their lease.")
     if report["problems"]:
         report["status"] = "degraded"
     return report
+
+
+def recent_send_failures(now: dt.datetime) -> int:
+    """Rows a send failed for and the worker put back to retry in the last ten minutes.
+    A retried row is planned again with its due time at most MAX_BACKOFF ahead, so the
+    worker's partial index over planned rows bounds the read."""
+    from followthrough.touchpoints.worker import MAX_BACKOFF, due_rows
+
+    return (due_rows(now + MAX_BACKOFF)
+            .filter(attempts__gt=0, updated_at__gte=now - FAILURE_WINDOW)
+            .exclude(last_error="").count())
 
 
 @never_cache
