@@ -187,3 +187,10 @@ def forget(business, address: str = "", name: str = "") -> int:
     if not match:
         return 0
     return QueuedMail.objects.filter(match, business=business).delete()[0]
+
+
+def waiting_since() -> dt.datetime | None:
+    """When the oldest row still to be sent was queued, or None: for a health check, which
+    can fail when mail has waited longer than it should (a server down for a while)."""
+    pending = QueuedMail.objects.filter(status__in=[QueuedMail.QUEUED, QueuedMail.SENDING])
+    return pending.order_by("created_at").values_list("created_at", flat=True).first()

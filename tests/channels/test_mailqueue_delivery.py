@@ -131,3 +131,13 @@ def test_it_prunes_old_sent_and_failed_rows_only(db):
     QueuedMail.objects.filter(pk=waiting.pk).update(created_at=old)
     assert mailqueue.prune() == 2
     assert list(QueuedMail.objects.values_list("pk", flat=True)) == [waiting.pk]
+
+
+def test_it_tells_a_health_check_how_long_mail_has_waited(db, sink):
+    assert mailqueue.waiting_since() is None
+    row = queue()
+    sink.answer("451 4.3.0 Try again later")
+    mailqueue.deliver_due()
+    assert mailqueue.waiting_since() == reload(row).created_at
+    mailqueue.deliver_due(timezone.now() + mailqueue.FIRST_RETRY)
+    assert mailqueue.waiting_since() is None
