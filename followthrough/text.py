@@ -19,7 +19,6 @@ import re
 _BREAKS = "\r\n\t\v\f\x85\u2028\u2029\x1c\x1d\x1e"
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _BREAK_RUN = re.compile("[" + re.escape(_BREAKS) + "]+")
-_SPACES = re.compile(" {2,}")
 # Multi-line text: normalise every kind of line break to "\n" first.
 _LINE_BREAK = re.compile("\r\n|\r|\x85|\u2028|\u2029|\v|\f")
 _CONTROLS_BUT_NEWLINE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
@@ -31,7 +30,7 @@ def has_controls(value, *, multiline: bool = False) -> bool:
     For a one-line field that is any control character (CR, LF, TAB and NUL included);
     for a multi-line field line breaks and tabs are allowed, other controls are not.
     """
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str) or value.isprintable():  # the common case, at C speed
         return False
     if multiline:
         return bool(_CONTROLS_BUT_NEWLINE.search(_LINE_BREAK.sub("\n", value).replace("\t", " ")))
@@ -41,16 +40,14 @@ def has_controls(value, *, multiline: bool = False) -> bool:
 def clean_line(value):
     """One-line text with every control character removed, on one line, stripped.
 
-    Line breaks and tabs become a single space (so words stay apart); other controls
+    A run of line breaks and tabs becomes one space (so words stay apart); other controls
     (NUL, ESC, DEL, C1) are dropped. Anything that is not a string comes back unchanged,
     so it is safe to call on optional fields.
     """
     if not isinstance(value, str):
         return value
-    value = _BREAK_RUN.sub(" ", value)
-    value = _CONTROLS.sub("", value)
-    if "  " in value:
-        value = _SPACES.sub(" ", value)
+    if not value.isprintable():  # most text has nothing to clean: skip the regexes
+        value = _CONTROLS.sub("", _BREAK_RUN.sub(" ", value))
     return value.strip()
 
 
@@ -62,6 +59,66 @@ def clean_text(value):
     """
     if not isinstance(value, str):
         return value
-    value = _LINE_BREAK.sub("\n", value).replace("\t", " ")
-    value = _CONTROLS_BUT_NEWLINE.sub("", value)
+    if not value.isprintable():
+        value = _LINE_BREAK.sub("\n", value).replace("\t", " ")
+        value = _CONTROLS_BUT_NEWLINE.sub("", value)
     return value.strip()
+
+
+def clean_fields(instance, lines=(), texts=()) -> None:
+    """Clean a model instance's one-line (`lines`) and multi-line (`texts`) fields in
+    place: the models call it in save(), the last line of defence for every entrance."""
+    for name in lines:
+        setattr(instance, name, clean_line(getattr(instance, name)))
+    for name in texts:
+        setattr(instance, name, clean_text(getattr(instance, name)))
+
+
+def clean_rows(model, lines=(), texts=(), chunk_size: int = 2000) -> int:
+    """Clean the stored rows of `model` (the data migrations use it); returns how many
+    changed. Reads in chunks and writes only the rows that change."""
+    fields = [*lines, *texts]
+    changed = []
+    rows = model._default_manager.order_by("pk").values_list("pk", *fields)
+    for pk, *values in rows.iterator(chunk_size=chunk_size):
+        cleaned = [clean_line(value) for value in values[:len(lines)]]
+        cleaned += [clean_text(value) for value in values[len(lines):]]
+        if cleaned != values:
+            changed.append(model(pk=pk, **dict(zip(fields, cleaned, strict=True))))
+    model._default_manager.bulk_update(changed, fields, batch_size=500)
+    return len(changed)
+
+
+class ControlCharacterValidator:
+    """A form field validator: refuses control characters, with a message naming the field.
+    One-line fields refuse line breaks and tabs too; multi-line fields keep them."""
+
+    def __init__(self, label: str, multiline: bool = False):
+        self.label, self.multiline = label, multiline
+
+    def __call__(self, value) -> None:
+        from django.core.exceptions import ValidationError
+
+        if not has_controls(value, multiline=self.multiline):
+            return
+        if self.multiline:
+            message = (f"{self.label} has an invisible control character in it. "
+                       "Please remove it and try again.")
+        else:
+            message = (f"{self.label} needs to fit on one line: please remove the line "
+                       "breaks, tabs or other invisible characters.")
+        raise ValidationError(message, code="control_characters")
+
+
+def refuse_controls(form) -> None:
+    """Give every text field of `form` a ControlCharacterValidator (call it at the end of
+    the form's __init__). A textarea is multi-line; a password is left alone."""
+    from django import forms
+
+    for name, field in form.fields.items():
+        if not isinstance(field, forms.CharField) or isinstance(field.widget,
+                                                                forms.PasswordInput):
+            continue
+        label = str(field.label or name.replace("_", " ").capitalize())
+        multiline = isinstance(field.widget, forms.Textarea)
+        field.validators.append(ControlCharacterValidator(label, multiline))

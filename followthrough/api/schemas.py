@@ -15,16 +15,26 @@ from pydantic import AfterValidator, AwareDatetime, ConfigDict, StringConstraint
 
 from followthrough.channels import kinds
 from followthrough.playbooks import vocabulary as v
+from followthrough.text import has_controls
 from followthrough.touchpoints.models import Status
 
 EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
 
 
-def _no_nul(value: str) -> str:
-    # PostgreSQL cannot store NUL in text; refuse it here rather than fail in the database.
-    if "\x00" in value:
-        raise ValueError("Text must not contain NUL characters.")
+def _one_line(value: str) -> str:
+    # CR/LF in a name or subject would end up in email headers, CSV cells and logs, and
+    # PostgreSQL cannot store NUL at all: refuse them here, as a 422 naming the field.
+    if has_controls(value):
+        raise ValueError("This field is one line: remove line breaks, tabs and other "
+                         "control characters.")
+    return value
+
+
+def _prose(value: str) -> str:
+    # Multi-line text (notes, an address) keeps its line breaks, but nothing else invisible.
+    if has_controls(value, multiline=True):
+        raise ValueError("Remove the control characters (such as NUL) from this text.")
     return value
 
 
@@ -34,11 +44,12 @@ def _in_range(value: dt.datetime) -> dt.datetime:
     return value
 
 
-def Text(max_length: int, min_length: int = 0):  # noqa: N802 - reads as a type
+def Text(max_length: int, min_length: int = 0, multiline: bool = False):  # noqa: N802
+    """A string field (it reads as a type): one line unless `multiline`."""
     return Annotated[
         str,
         StringConstraints(max_length=max_length, min_length=min_length),
-        AfterValidator(_no_nul),
+        AfterValidator(_prose if multiline else _one_line),
     ]
 
 
@@ -62,12 +73,12 @@ class CustomerIn(Strict):
     name: Text(150) = ""
     email: Text(254) = ""
     phone: Text(32) = ""
-    postal_address: Text(500) = ""
+    postal_address: Text(500, multiline=True) = ""
     preferred_channel: Literal["email", "sms"] = kinds.EMAIL
-    notes: Text(5000) = ""
-    defining_moment: Text(1000) = ""
+    notes: Text(5000, multiline=True) = ""
+    defining_moment: Text(1000, multiline=True) = ""
     tags: Text(300) = ""
-    referral_code: Text(16) | None = Field(
+    referral_code: Text(32) | None = Field(
         None, description="The referral code of the customer who sent this one. It credits "
         "the referrer and plans a thank-you to them. Not stored on this customer.")
 
@@ -278,7 +289,8 @@ class IncidentPage(Schema):
 
 
 class ResolveIn(Strict):
-    note: Text(2000, min_length=1) = Field(description="What you did to put it right.")
+    note: Text(2000, min_length=1, multiline=True) = Field(
+        description="What you did to put it right.")
 
 
 # ------------------------------------------------------------------------------ promises
@@ -298,7 +310,8 @@ class KeptIn(Strict):
 
 
 class BrokenIn(Strict):
-    note: Text(2000, min_length=1) = Field(description="What you told the customer.")
+    note: Text(2000, min_length=1, multiline=True) = Field(
+        description="What you told the customer.")
     make_good: Text(300) = Field("", description="What you offered to make up for it.")
 
 
@@ -326,4 +339,4 @@ class PromisePage(Schema):
 
 
 class OutcomeIn(Strict):
-    note: Text(2000) = Field("", description="How it went, in a line.")
+    note: Text(2000, multiline=True) = Field("", description="How it went, in a line.")

@@ -9,6 +9,7 @@ from followthrough.customers.services import normalise_phone
 from followthrough.customers.signals import customer_referred
 from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.models import Playbook
+from followthrough.text import refuse_controls
 
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -38,7 +39,7 @@ REFERRAL_HELP = "The code of the customer who sent them your way, if they mentio
 
 def referral_code_field(label="Referral code"):
     return forms.CharField(
-        label=label, max_length=16, required=False, help_text=REFERRAL_HELP,
+        label=label, max_length=32, required=False, help_text=REFERRAL_HELP,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters",
                                       "spellcheck": "false"}),
     )
@@ -86,6 +87,7 @@ class CustomerForm(forms.ModelForm):
         # Only a new customer can arrive through a referral.
         if self.instance._state.adding:
             self.fields["referral_code"] = referral_code_field()
+        refuse_controls(self)
 
     def clean_referral_code(self):
         code, self.referrer = clean_referral_code(self.instance.business,
@@ -168,6 +170,7 @@ class SaleForm(forms.Form):
         )
         if not self.is_bound:
             self.fields["won_at"].initial = now_local_minutes()
+        refuse_controls(self)
 
     def clean_new_name(self):
         return self.cleaned_data["new_name"].strip()

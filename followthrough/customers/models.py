@@ -6,9 +6,15 @@ from followthrough.channels import kinds
 from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.models import Playbook
 from followthrough.tenants.models import Business, validate_timezone
+from followthrough.text import clean_fields
 from followthrough.tokens import new_public_id
 
 PREFERRED_CHANNEL_CHOICES = [(kinds.EMAIL, "Email"), (kinds.SMS, "Text message")]
+
+
+CUSTOMER_LINES = ("external_id", "name", "email", "phone", "tags", "timezone", "referral_code")
+CUSTOMER_TEXTS = ("postal_address", "notes", "defining_moment")
+ENGAGEMENT_LINES = ("external_id", "kind", "description")
 
 
 class Customer(models.Model):
@@ -35,7 +41,7 @@ class Customer(models.Model):
     )
     # Set while an incident is open: marketing waits until the customer is happy again.
     marketing_hold = models.BooleanField(default=False)
-    referral_code = models.CharField(max_length=16, null=True, blank=True)
+    referral_code = models.CharField(max_length=32, null=True, blank=True)
     referred_by = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="referrals"
     )
@@ -68,6 +74,12 @@ class Customer(models.Model):
     @property
     def tag_list(self) -> list[str]:
         return [t.strip() for t in self.tags.split(",") if t.strip()]
+
+    def save(self, *args, **kwargs):
+        # The last line of defence for imports, webhooks and other entrances: the forms
+        # and the API refuse control characters with a field error before this.
+        clean_fields(self, lines=CUSTOMER_LINES, texts=CUSTOMER_TEXTS)
+        super().save(*args, **kwargs)
 
 
 class Engagement(models.Model):
@@ -102,6 +114,10 @@ class Engagement(models.Model):
 
     def __str__(self) -> str:
         return self.description or self.kind or "Engagement"
+
+    def save(self, *args, **kwargs):
+        clean_fields(self, lines=ENGAGEMENT_LINES)
+        super().save(*args, **kwargs)
 
     def event_dates(self) -> dict:
         return {
@@ -167,6 +183,10 @@ class ConsentEvent(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["customer", "channel", "purpose", "-at"])]
+
+    def save(self, *args, **kwargs):
+        clean_fields(self, lines=("source", "note"), texts=("proof",))
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         verb = "granted" if self.granted else "withdrew"

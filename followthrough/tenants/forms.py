@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import password_validation
 
 from followthrough.tenants.models import Business, Membership
+from followthrough.text import refuse_controls
 
 PROFILE_FIELDS = [
     "name", "timezone", "sender_name", "sender_email", "reply_to_email",
@@ -65,6 +66,7 @@ class BusinessForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in PRIVACY_FIELDS + KEEP_IF_BLANK:
             self.fields[name].required = False
+        refuse_controls(self)
 
     def _keep(self, name):
         return self.cleaned_data.get(name) or getattr(self.instance, name)
@@ -98,6 +100,7 @@ class InviteForm(forms.Form):
     def __init__(self, *args, business=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.business = business
+        refuse_controls(self)
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()
@@ -122,6 +125,7 @@ class NewAccountForm(forms.Form):
     def __init__(self, *args, email="", **kwargs):
         super().__init__(*args, **kwargs)
         self.email = email
+        refuse_controls(self)
 
     def clean(self):
         cleaned = super().clean()

@@ -1,5 +1,7 @@
 import datetime as dt
+import functools
 import zoneinfo
+from email.utils import formataddr
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -7,6 +9,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from followthrough.text import clean_fields, clean_line
 from followthrough.tokens import new_public_id
 
 
@@ -23,6 +26,18 @@ def validate_timezone(value: str) -> None:
 business_days_validator = RegexValidator(
     r"^[1-7]{0,7}$", "Use the digits 1 (Monday) to 7 (Sunday), for example 12345."
 )
+
+
+@functools.lru_cache(maxsize=1024)
+def from_header(name: str, address: str) -> str:
+    """The From: header for a display name and an address. Cached: the worker asks for it
+    for every message, and a few businesses send them all."""
+    return formataddr((clean_line(name), clean_line(address)))
+
+
+# Text fields that must stay on one line (they land in headers, CSV cells and logs).
+ONE_LINE_FIELDS = ("name", "timezone", "sender_name", "sender_email", "reply_to_email", "phone",
+                   "website", "business_days")
 
 
 class Business(models.Model):
@@ -93,8 +108,14 @@ class Business(models.Model):
 
     @property
     def from_email(self) -> str:
-        address = self.sender_email or settings.DEFAULT_FROM_EMAIL
-        return f"{self.sender_name or self.name} <{address}>"
+        # formataddr quotes the display name, so "Sam, <x@evil>" stays one name and can't
+        # add an address to From:.
+        return from_header(self.sender_name or self.name,
+                           self.sender_email or settings.DEFAULT_FROM_EMAIL)
+
+    def save(self, *args, **kwargs):
+        clean_fields(self, lines=ONE_LINE_FIELDS, texts=("postal_address",))
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         if self.business_hours_end <= self.business_hours_start:
@@ -167,6 +188,10 @@ class Invitation(models.Model):
     def is_open(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None
 
+    def save(self, *args, **kwargs):
+        clean_fields(self, lines=("email",))
+        super().save(*args, **kwargs)
+
 
 class AuditEntry(models.Model):
     """Who changed what, when and from where. Written by tenants.audit.record()."""
@@ -193,6 +218,11 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label or 'system'} {self.action}"
+
+    def save(self, *args, **kwargs):
+        # The summary often quotes a name; the log is read line by line.
+        clean_fields(self, lines=("actor_label", "summary", "target_type", "target_id"))
+        super().save(*args, **kwargs)
 
 
 class RateCounter(models.Model):
