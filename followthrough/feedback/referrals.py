@@ -16,7 +16,10 @@ from followthrough.playbooks import vocabulary as v
 
 # No 0/O, 1/I/L: a code read out over the phone must survive.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 8
+# The code is also the key to a public page (/ref/<code>), so it carries 128 random bits
+# like every customer link: 26 letters of 31 give 128.8. Codes made before were 8 letters
+# (40 bits); they keep working, and the limits on the page below bound what a guess wins.
+CODE_LENGTH = 26
 THANKS_PRIORITY = 20
 
 # The public referral page takes details from anyone holding the link, which is meant to

@@ -3,6 +3,8 @@ meant to be shared. Codes carry 128 bits; a bot that fills the hidden box saves 
 link takes five leads a day; a lead is tagged and messaged by nobody; an address the
 business already knows changes nothing."""
 
+import math
+import re
 from datetime import timedelta
 
 from django.conf import settings
@@ -17,6 +19,19 @@ def _post(client, code, n=0, **fields):
     data = {"name": f"Pat Lee {n}", "email": f"pat{n}@example.com"}
     data.update(fields)
     return client.post(f"/ref/{code}", data, REMOTE_ADDR=f"198.51.100.{n % 250 + 1}")
+
+
+def test_it_makes_codes_of_at_least_128_bits(customer):
+    code = referrals.ensure_code(customer)
+    assert len(code) * math.log2(len(set(referrals.ALPHABET))) >= 128
+    assert re.fullmatch(r"[A-Z2-9]+", code)
+    assert len(referrals.ALPHABET) == len(set(referrals.ALPHABET))
+
+
+def test_it_fits_a_new_code_in_the_column(customer):
+    assert Customer._meta.get_field("referral_code").max_length >= referrals.CODE_LENGTH
+    code = referrals.ensure_code(customer)
+    assert Customer.objects.get(pk=customer.pk).referral_code == code
 
 
 def test_it_still_opens_an_old_8_letter_code(client, customer):
