@@ -25,6 +25,7 @@ import logging
 import math
 import os
 import queue
+import re
 import smtplib
 import socket
 import threading
@@ -439,8 +440,9 @@ def compose(row: Touchpoint) -> OutgoingEmail | OutgoingSms:
             raise TransportError(f"The template cannot be rendered: {exc}",
                                  permanent=True) from exc
     business, customer = row.business, row.customer
+    subject = clean_line(subject)  # a stored draft's subject too: a header is one line
     row.message_id = row.message_id or message_id_for(row.idempotency_key, business.from_email)
-    row.recipient, row.rendered_subject, row.rendered_body = customer.email, subject, text
+    row.recipient, row.rendered_subject, row.rendered_body = customer.email, subject[:300], text
     return prepared(OutgoingEmail(
         to=formataddr((customer.name, customer.email)), subject=subject, text=text,
         html=text_to_html(text), from_email=business.from_email, message_id=row.message_id,
@@ -707,8 +709,14 @@ def prepare(rows: list[Touchpoint], token: str, now: dt.datetime) -> Batch:
 
 
 def reason(prefix: str, exc: BaseException) -> str:
-    """A short, one-line reason for the row; the traceback goes to the log only."""
-    return clean_line(f"{prefix}: {type(exc).__name__}: {exc}")[:REASON_LENGTH]
+    """A short, one-line reason for the row; the traceback goes to the log only. Django's
+    header check quotes the whole bad header; name the header instead, so the customer's
+    data is not copied into the reason."""
+    text = _GOT_HEADER.sub(r"(in the \1 header)", str(exc))
+    return clean_line(f"{prefix}: {type(exc).__name__}: {text}")[:REASON_LENGTH]
+
+
+_GOT_HEADER = re.compile(r"\(got .* for header '([\w-]+)'\)\s*$", re.DOTALL)
 
 
 def unbuildable(row: Touchpoint, exc: Exception) -> str:

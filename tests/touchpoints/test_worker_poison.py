@@ -82,6 +82,9 @@ def test_it_sends_999_good_rows_around_a_name_with_a_line_break(thousand_rows, s
     assert bad.status == Status.FAILED
     assert bad.last_error.startswith("This message could not be built")
     assert "Traceback" not in bad.last_error and "\n" not in bad.last_error
+    # The reason names the header, without copying the customer's data into it.
+    assert bad.last_error == ("This message could not be built: BadHeaderError: Header "
+                              "values can't contain newlines (in the To header)")
 
 
 def test_it_logs_the_traceback_of_the_row_that_failed(make_touchpoint, caplog, sink):
