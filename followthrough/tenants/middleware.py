@@ -66,42 +66,52 @@ class RejectNulMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
+    API = "/api/"
+
     def __call__(self, request):
-        from django.http import HttpResponseBadRequest, HttpResponseNotFound
+        from django.http import HttpResponseBadRequest, HttpResponseNotFound, JsonResponse
 
-        if "\x00" in request.path_info or "\x00" in request.path:
+        api = request.path_info.startswith(self.API)
+        # The API checks its own ids and answers 404 naming the field, in its own shape.
+        if not api and ("\x00" in request.path_info or "\x00" in request.path):
             return HttpResponseNotFound("Not found.\n", content_type="text/plain")
-        where = _nul_in(request)
-        if where:
-            return HttpResponseBadRequest(f"{where} has a NUL character in it, which we never "
-                                          "accept. Remove it and try again.\n",
-                                          content_type="text/plain; charset=utf-8")
-        return self.get_response(request)
+        where, field = _nul_in(request)
+        if not where:
+            return self.get_response(request)
+        message = f"{where} has a NUL character in it, which we never accept."
+        if api:  # the API's one error shape (followthrough/api/errors.py)
+            return JsonResponse({"detail": [{"field": field, "message": message}]}, status=400)
+        return HttpResponseBadRequest(f"{message} Remove it and try again.\n",
+                                      content_type="text/plain; charset=utf-8")
 
 
-def _nul_in(request) -> str:
-    """Where the request holds a NUL (the query string, a named form field, a cookie or a
-    header), or "" when it holds none. Uploaded files are the views' to judge."""
+def _nul_in(request) -> tuple[str, str | None]:
+    """Where the request holds a NUL, in words and as a field name: the query string, a
+    form field, a cookie or a header; ("", None) when it holds none. Uploaded files are the
+    views' to judge."""
     from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
     from django.http.multipartparser import MultiPartParserError
 
     def first_bad(pairs) -> str | None:
-        return next((key for key, value in pairs if "\x00" in key or "\x00" in value), None)
+        found = next((key for key, value in pairs if "\x00" in key or "\x00" in value), None)
+        return None if found is None else clean_line(found.replace("\x00", ""))[:50]
 
-    if first_bad(_each(request.GET)) is not None:
-        return "The query string"
+    field = first_bad(_each(request.GET))
+    if field is not None:
+        return "The query string", field
     if first_bad(request.COOKIES.items()) is not None:
-        return "A cookie"
-    if first_bad((k, v) for k, v in request.META.items() if k.startswith("HTTP_")) is not None:
-        return "A header"
+        return "A cookie", None
+    header = first_bad((k, v) for k, v in request.META.items() if k.startswith("HTTP_"))
+    if header is not None:
+        return "A header", None
     if request.method == "POST" and request.content_type in FORM_TYPES:
         try:
             field = first_bad(_each(request.POST))
         except (RequestDataTooBig, TooManyFieldsSent, MultiPartParserError):
-            return ""  # the view meets the same error and answers it its own way
+            return "", None  # the view meets the same error and answers it its own way
         if field is not None:
-            return f"The field {clean_line(field.replace(chr(0), ''))[:50]!r}"
-    return ""
+            return f"The field {field!r}", field
+    return "", None
 
 
 def _each(query):

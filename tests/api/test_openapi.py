@@ -1,4 +1,9 @@
+import pytest
+
 from .test_tenancy import routes
+
+# The API's description is a public route, so the public-link rate limiter reads its table.
+pytestmark = pytest.mark.django_db
 
 
 def test_it_serves_the_openapi_document(client):

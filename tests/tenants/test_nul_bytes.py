@@ -74,3 +74,9 @@ def test_it_keeps_postgresqls_nul_error_away_from_a_public_link(client, db):
         list(Customer.objects.filter(name="a\x00b"))  # what a view would have met
     assert client.get("/s/abc%00def").status_code == 404
     assert client.get("/u/abc?x=%00").status_code == 400
+
+
+def test_it_answers_the_api_in_its_own_shape(client, db):
+    response = client.get("/api/v1/customers?email=a%00b")
+    assert response.status_code == 400
+    assert response.json()["detail"][0]["field"] == "email"
