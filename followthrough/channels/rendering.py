@@ -142,14 +142,14 @@ def _render(source: str, context: dict[str, str]) -> str:
     """Render within a fresh budget. Any failure while rendering (a broken limit, or a
     tag that fails, such as {% for a, b in name %}) is a TemplateProblem with its line."""
     template = _compile(source)
-    with sandbox.budget():
-        try:
+    try:
+        with sandbox.budget():
             return template.render(Context(dict(context), autoescape=False))
-        except TemplateProblem as problem:
-            problem.line = problem.line or _line(problem)
-            raise
-        except Exception as exc:
-            raise TemplateProblem(str(exc).strip() or type(exc).__name__, _line(exc)) from None
+    except TemplateProblem as problem:
+        problem.line = problem.line or _line(problem)
+        raise
+    except Exception as exc:
+        raise TemplateProblem(str(exc).strip() or type(exc).__name__, _line(exc)) from None
 
 
 def check_template(source: str) -> None:

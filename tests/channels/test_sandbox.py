@@ -150,3 +150,49 @@ def test_the_worker_fails_a_message_with_a_runaway_template(business):
     with pytest.raises(TransportError) as error:
         worker.compose(row)
     assert error.value.permanent and "too many repetitions" in str(error.value)
+
+
+def test_it_refuses_even_when_an_if_swallows_the_refusal():
+    # Django's {% if %} operators turn any exception into False; the budget stays broken.
+    source = ("{% with a=engagement_description|add:engagement_description %}"
+              "{% with b=a|add:a %}{% with c=b|lower %}{% for x in engagement_description %}"
+              "{% if b == c %}{% endif %}{% endfor %}{% endwith %}{% endwith %}{% endwith %}")
+    with pytest.raises(sandbox.OverBudget):
+        render_text(source, WORST_CASE_CONTEXT)
+
+
+def test_it_counts_the_work_of_long_tags_in_a_loop():
+    source = ("{% for x in engagement_description %}{% if "
+              + " and ".join(["x"] * 300) + " %}{% endif %}{% endfor %}")
+    with pytest.raises(sandbox.OverBudget) as problem:
+        render_text(source, WORST_CASE_CONTEXT)
+    assert "too much work" in str(problem.value)
+
+
+def test_it_counts_every_tag_even_empty_ones():
+    source = "{% for x in engagement_description %}" + "{% if 1 %}{% endif %}" * 200 + \
+             "{% endfor %}"
+    with pytest.raises(sandbox.OverBudget):
+        render_text(source, WORST_CASE_CONTEXT)
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("{{ customer_name.0 }}", "J"), ("{{ customer_name.upper }}", "JO LEE"),
+    ("{{ customer_name.split.1 }}", "Lee"), ("{{ customer_name.encode }}", ""),
+    ("{{ customer_name.__len__ }}", None), ("{{ customer_name.count }}", ""),
+    ("{% for w in customer_name.split %}{{ forloop.counter }}{{ w }}{% endfor %}", "1Jo2Lee"),
+    ("{% for a in 'ab' %}{% for b in 'c' %}{{ forloop.parentloop.counter }}{% endfor %}"
+     "{% endfor %}", "12"),
+])
+def test_it_looks_up_only_keys_indexes_and_a_few_string_methods(source, expected):
+    if expected is None:
+        with pytest.raises(TemplateProblem):
+            render_text(source, {"customer_name": "Jo Lee"})
+    else:
+        assert render_text(source, {"customer_name": "Jo Lee"}) == expected
+
+
+def test_it_names_a_missing_filter_argument_without_showing_the_context():
+    with pytest.raises(TemplateProblem) as problem:
+        render_text("{{ customer_name|default:nothing_here }}", {"customer_name": "Jo Lee"})
+    assert "nothing_here" in str(problem.value) and "Jo Lee" not in str(problem.value)
