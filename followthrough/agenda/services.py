@@ -22,7 +22,8 @@ from followthrough.agenda.models import (
     ServicePlan,
 )
 from followthrough.channels import kinds
-from followthrough.customers.consent import may_contact
+from followthrough.customers.consent import do_not_contact, may_contact
+from followthrough.playbooks import fairness
 from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.planner import settle, to_utc
 from followthrough.tenants.models import Membership
@@ -118,6 +119,10 @@ def approve(touchpoint: Touchpoint, subject: str | None = None,
             raise ValidationError({"subject": "An email needs a subject."})
         if not body:
             raise ValidationError({"body": "Write the message, or skip it instead."})
+        # An edit must not add what a step may not say: "$25 off if you loved it".
+        unfair = fairness.check_step(touchpoint.element, subject, body)
+        if unfair:
+            raise ValidationError(unfair)
         changes.update(rendered_subject=subject, rendered_body=body)
     changed = Touchpoint.objects.filter(pk=touchpoint.pk, status=Status.DRAFT).update(**changes)
     if changed != 1:
@@ -126,16 +131,29 @@ def approve(touchpoint: Touchpoint, subject: str | None = None,
     return touchpoint
 
 
-def skip_draft(touchpoint: Touchpoint, user) -> Touchpoint:
-    note = f"Skipped before sending by {user.get_username()}." if user else ""
+def skip_draft(touchpoint: Touchpoint, user, reason: str = "") -> Touchpoint:
+    """Skip a draft. An unhappy customer's review ask needs a reason, audited, like a
+    planned one (touchpoints.services.stop_review_ask)."""
+    reason = (reason or "").strip()
+    is_review = touchpoint.element == v.REVIEW
+    unhappy = touch_services.require_stop_reason(touchpoint, reason) if is_review else ""
+    note = reason or (f"Skipped before sending by {user.get_username()}." if user else "")
+    with transaction.atomic():
+        _skip(touchpoint, note)
+        if is_review:
+            touch_services.record_review_stop(touchpoint, Status.DRAFT, Status.SKIPPED, user,
+                                              unhappy)
+    touchpoint.refresh_from_db()
+    return touchpoint
+
+
+def _skip(touchpoint: Touchpoint, note: str) -> None:
     changed = Touchpoint.objects.filter(pk=touchpoint.pk, status=Status.DRAFT).update(
         status=Status.SKIPPED, outcome_note=note, completed_at=timezone.now(),
         updated_at=timezone.now(),
     )
     if changed != 1:
         raise ValidationError({"status": "This message isn't waiting for approval any more."})
-    touchpoint.refresh_from_db()
-    return touchpoint
 
 
 # "What else can we do for you?"
@@ -348,8 +366,9 @@ def plan_reminders(plan: ServicePlan, now: dt.datetime | None = None) -> int:
     interval = plan.interval
     customer = engagement.customer
     purpose = v.TRANSACTIONAL if interval.channel == kinds.CALL else v.RELATIONSHIP
-    if kinds.is_automated(interval.channel) and not may_contact(customer, interval.channel,
-                                                                purpose):
+    if do_not_contact(customer) or (
+            kinds.is_automated(interval.channel)
+            and not may_contact(customer, interval.channel, purpose)):
         stop_service_plan(plan, "customer opted out")
         return 0
     calendar = customer_calendar(plan.business, customer)

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from followthrough.channels import kinds
-from followthrough.customers.consent import may_contact_many
+from followthrough.customers.consent import do_not_contact, do_not_contact_many, may_contact_many
 from followthrough.customers.models import Customer, Engagement
 from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.models import Playbook, Step
@@ -192,9 +192,11 @@ def _revive(row: Touchpoint, step: Step, item: PlannedTouchpoint,
 
 
 def _consented(engagement: Engagement, steps: dict[str, Step]) -> set[int]:
-    """Ids of the steps this customer may get now. Personal touches are not screened here:
-    a person decides on the call or the card."""
+    """Ids of the steps this customer may get now. Personal touches are screened only by
+    the do-not-contact list: otherwise a person decides on the call or the card."""
     customer_id = engagement.customer_id
+    if do_not_contact(engagement.customer):
+        return set()  # erased or asked to stop everything: not even a card or a call
     asks = {(customer_id, s.channel, s.purpose) for s in steps.values()
             if kinds.is_automated(s.channel)}
     yes = may_contact_many(asks) if asks else set()
@@ -308,12 +310,28 @@ def plan_new_engagements(engagements: Iterable[Engagement],
     with transaction.atomic(), connection.cursor() as cursor:
         for chunk in _chunks(engagements, BULK_ENGAGEMENTS):
             known = (_busy_for(chunk), _zones_for(chunk))
+            blocked = _do_not_contact_for(chunk)
             rows = []
             for engagement in chunk:
-                rows.extend(_rows_for(engagement, books, known, taken, now, fixed, defaults))
+                planned = _rows_for(engagement, books, known, taken, now, fixed, defaults)
+                rows.extend(_skipped(planned) if engagement.customer_id in blocked else planned)
             if rows:
                 written += _insert_rows(cursor, columns, rows)
     return written
+
+
+# Positions in a bulk row tuple (see BULK_COLUMNS).
+_STATUS, _REASON = BULK_COLUMNS.index("status"), BULK_COLUMNS.index("moved_reason")
+
+
+def _skipped(rows: list[tuple]) -> list[tuple]:
+    """The rows of a customer on the do-not-contact list: kept as history, never sent."""
+    out = []
+    for row in rows:
+        row = list(row)
+        row[_STATUS], row[_REASON] = Status.SKIPPED, NO_CONSENT
+        out.append(tuple(row))
+    return out
 
 
 def _insert_rows(cursor, columns: list[str], rows: list[tuple]) -> int:
@@ -373,6 +391,11 @@ def _busy_for(chunk: Sequence[Engagement]) -> dict[int, list[tuple]]:
     for customer_id, engagement_id, channel, due_at in rows:
         busy.setdefault(customer_id, []).append((engagement_id, channel, due_at))
     return busy
+
+
+def _do_not_contact_for(chunk: Sequence[Engagement]) -> set[int]:
+    """Ids of the chunk's customers on the do-not-contact list, in one read of the customers."""
+    return do_not_contact_many(Customer.objects.filter(pk__in={e.customer_id for e in chunk}))
 
 
 def _zones_for(chunk: Sequence[Engagement]) -> dict[int, str]:

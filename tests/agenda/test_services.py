@@ -11,6 +11,7 @@ from followthrough import events
 from followthrough.agenda import services
 from followthrough.agenda.models import Promise, ServiceInterval
 from followthrough.channels import kinds
+from followthrough.customers import consent
 from followthrough.customers.models import Engagement
 from followthrough.playbooks.models import Step
 from followthrough.touchpoints.models import Status, Touchpoint
@@ -221,6 +222,18 @@ def test_it_stops_reminders_when_the_engagement_closes(business, delivered):
     assert plan.stopped_at is not None
     assert not Touchpoint.objects.filter(idempotency_key__startswith="maintenance:",
                                          status=Status.PLANNED).exists()
+
+
+def test_it_plans_no_reminder_call_for_a_customer_who_asked_to_stop_everything(
+        business, customer, delivered):
+    engagement = delivered(timezone.now() - dt.timedelta(days=2))
+    consent.suppress(customer, kinds.EMAIL)  # the unsubscribe page's "stop everything"
+    interval = ServiceInterval.objects.create(business=business, name="Service", every=12,
+                                              channel=kinds.CALL)
+    plan = services.start_service_plan(engagement, interval)
+    plan.refresh_from_db()
+    assert plan.stopped_at is not None
+    assert not Touchpoint.objects.filter(idempotency_key__startswith="maintenance:").exists()
 
 
 def test_it_refuses_reminders_before_delivery(business, customer, call_step):

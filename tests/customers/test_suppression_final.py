@@ -9,14 +9,14 @@ from django.utils import timezone
 
 from followthrough.channels import kinds
 from followthrough.customers import consent
-from followthrough.customers.models import Customer, Suppression
+from followthrough.customers.models import Customer, Engagement, Suppression
 from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.library import install_builtin_playbooks
 from followthrough.privacy.services import erase_customer
 from followthrough.tenants.models import AuditEntry
 from followthrough.touchpoints import services, worker
 from followthrough.touchpoints.models import Status, Touchpoint
-from followthrough.touchpoints.planning import plan_engagement
+from followthrough.touchpoints.planning import plan_engagement, plan_new_engagements
 
 
 @pytest.fixture
@@ -86,8 +86,6 @@ def test_it_still_allows_a_card_after_a_bounce(business):
     assert not consent.do_not_contact(ada)
 
 
-@pytest.mark.xfail(strict=True, reason="needs the one-line change in touchpoints/planning.py "
-                                       "_consented() given in helper D's report")
 def test_it_plans_no_personal_touch_for_an_erased_address(erased_then_back, order_playbook):
     engagement = order(erased_then_back, order_playbook)
     card = engagement.touchpoints.get(channel=kinds.CARD)
@@ -123,3 +121,14 @@ def test_it_answers_many_do_not_contact_questions_at_once(erased_then_back, busi
     consent.suppress(bounced, kinds.EMAIL, Suppression.BOUNCED)
     assert consent.do_not_contact_many([erased_then_back, ada, bounced]) == {
         erased_then_back.pk}
+
+
+def test_it_plans_nothing_live_for_an_erased_address_on_the_bulk_path(erased_then_back,
+                                                                      order_playbook):
+    """Imports and the API's bulk planning write rows straight, not through plan_engagement."""
+    engagement = Engagement.objects.create(
+        business=erased_then_back.business, customer=erased_then_back,
+        playbook=order_playbook, kind="Order", won_at=timezone.now() - dt.timedelta(minutes=5))
+    assert plan_new_engagements([engagement]) > 0
+    statuses = set(engagement.touchpoints.values_list("status", "moved_reason"))
+    assert statuses == {(Status.SKIPPED, "no consent")}
