@@ -264,7 +264,7 @@ def touch_approve(request, public_id):
     subject, body, problem = render_touch(touchpoint)
     if request.method == "POST" and request.POST.get("action") == "skip":
         try:
-            services.skip_draft(touchpoint, request.user)
+            services.skip_draft(touchpoint, request.user, request.POST.get("outcome_note", ""))
         except ValidationError as exc:
             messages.error(request, _problem_text(exc))
             return redirect("today")

@@ -15,6 +15,7 @@ from followthrough.tenants.models import AuditEntry
 current_request: ContextVar = ContextVar("followthrough_current_request", default=None)
 
 LABELS = {
+    "review_ask.stop": "Stopped a review ask",
     "settings.update": "Changed the business settings",
     "member.invite": "Invited someone to join",
     "member.invite_revoke": "Withdrew an invitation",
