@@ -29,7 +29,7 @@ class StepForm(forms.ModelForm):
         fields = [
             "name", "position", "anchor", "offset_days", "offset_hours", "local_time",
             "repeat_every_days", "repeat_until", "channel", "stage", "element", "purpose",
-            "subject", "body", "requires_approval",
+            "window_days", "priority", "subject", "body", "requires_approval",
         ]
         labels = {
             "anchor": "Counted from",

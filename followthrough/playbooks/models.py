@@ -54,6 +54,18 @@ class Step(models.Model):
     purpose = models.CharField(max_length=15, choices=v.PURPOSE_CHOICES, default=v.RELATIONSHIP)
     subject = models.CharField(max_length=200, blank=True)
     body = models.TextField(max_length=10000, blank=True)
+    # Empty: the element's default (playbooks/planner.py WINDOW_DAYS and PRIORITY).
+    window_days = models.PositiveSmallIntegerField(
+        "Still makes sense for (days)", null=True, blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(3650)],
+        help_text="How many days late this can still go out; later than that it is skipped. "
+                  "Leave empty for the usual for its element.",
+    )
+    priority = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(99)],
+        help_text="When two touches come too close, the higher one keeps its day. Leave "
+                  "empty for the usual: thank-you calls and cards first, referral asks last.",
+    )
     requires_approval = models.BooleanField(
         "Approve before send", default=False,
         help_text="Each message waits on Today until someone approves, edits or skips it.",

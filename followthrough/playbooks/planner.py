@@ -4,20 +4,61 @@ that should exist. Pure functions: no database, no clock, no I/O, so every rule 
 
 A plan depends on the *local dates* of the events, never on their time of day: a step asks for
 a local time of its own. Callers may rely on that to reuse a plan across engagements.
+
+Each step keeps its intent (docs/agenda.md, "Plans that keep each step's intent"):
+- a touch that can no longer land inside its step's window is skipped, never sent days late;
+- a step meant for before the work is dropped once the job has started;
+- transactional messages neither take nor obey the contact budget;
+- the cap moves the less important touch (priorities below), and a touch that ended takes
+  no slot, so what it pushed comes back on the next replan;
+- a repeat keeps only its next occurrence planned;
+- while an incident is open the asks that would be tactless (referral, social, subscribe,
+  marketing) are held. The review ask never is: every customer gets the same one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from followthrough.channels import kinds
+from followthrough.playbooks import vocabulary as v
 
 UTC = dt.UTC
 PLANNED = "planned"
 MISSED = "missed"
+SKIPPED = "skipped"  # also a held ask: skipped with INCIDENT_OPEN, back once it is resolved
+
+# Reason codes for what the planner decides; the display text comes with each.
+OUTSIDE_WINDOW = "outside_window"
+JOB_STARTED = "job_started"
+INCIDENT_OPEN = "incident_open"
+FREQUENCY_CAP = "frequency_cap"
+REASON_TEXT = {
+    OUTSIDE_WINDOW: "too late to still make sense",
+    JOB_STARTED: "the job had already started",
+    INCIDENT_OPEN: "held back while a complaint is open",
+}
+
+# How many days after its intended time a step still makes sense; None: no limit beyond the
+# catch-up window. Steps before the work have their own rule (the job starting ends them).
+WINDOW_DAYS = {
+    v.THANK_YOU: 4, v.CHECK_IN: 5, v.PROGRESS_UPDATE: 4, v.ONBOARDING: 7, v.FEEDBACK: 14,
+    v.REVIEW: 30, v.TESTIMONIAL: 30, v.SOCIAL_INVITE: 60, v.SUBSCRIBE_INVITE: 60,
+    v.REFERRAL: 60, v.MAINTENANCE: 30, v.OTHER: None,
+}
+# Which touch keeps its day when the cap must move one: higher keeps it. A person's touch
+# (call, card, visit) outranks a message of the same element. Recovery calls are 100.
+PRIORITY = {
+    v.THANK_YOU: 50, v.CHECK_IN: 45, v.ONBOARDING: 40, v.PROGRESS_UPDATE: 40, v.OTHER: 35,
+    v.FEEDBACK: 30, v.REVIEW: 25, v.TESTIMONIAL: 20, v.MAINTENANCE: 20,
+    v.REFERRAL: 10, v.SOCIAL_INVITE: 10, v.SUBSCRIBE_INVITE: 10,
+}
+PERSONAL_BONUS = 10
+# Asks held back while the customer has an open incident. Never the review ask.
+HELD_ELEMENTS = frozenset({v.REFERRAL, v.SOCIAL_INVITE, v.SUBSCRIBE_INVITE})
 
 # Without an until-date a repeat still needs an end, or it would fill the table forever.
 REPEAT_HORIZON = dt.timedelta(days=180)
@@ -38,6 +79,35 @@ class StepSpec:
     stage: int
     element: str
     purpose: str
+    window_days: int | None = None  # None: the element's default (WINDOW_DAYS)
+    priority: int | None = None  # None: the element's default (default_priority)
+
+    @property
+    def window(self) -> dt.timedelta | None:
+        days = self.window_days if self.window_days is not None else WINDOW_DAYS.get(
+            self.element)
+        return None if days is None else dt.timedelta(days=days)
+
+    @property
+    def rank(self) -> int:
+        return self.priority if self.priority is not None else default_priority(
+            self.element, self.channel)
+
+    @property
+    def before_the_work(self) -> bool:
+        """A step meant for before the job starts ("Before we start"): stage 1 or 2,
+        counted from the win. A thank-you and a transactional message are not."""
+        return (self.anchor == v.WON and self.stage in (1, 2)
+                and self.element != v.THANK_YOU and self.purpose != v.TRANSACTIONAL)
+
+    @property
+    def held_by_incident(self) -> bool:
+        return self.element in HELD_ELEMENTS or self.purpose == v.MARKETING
+
+
+def default_priority(element: str, channel: str) -> int:
+    bonus = 0 if kinds.is_automated(channel) else PERSONAL_BONUS
+    return PRIORITY.get(element, PRIORITY[v.OTHER]) + bonus
 
 
 @dataclass(frozen=True)
@@ -57,7 +127,11 @@ class BusinessCalendar:
     def contact_zone(self) -> ZoneInfo:
         return self.customer_zone or self.zone
 
-    def counts_toward_cap(self, channel: str) -> bool:
+    def counts_toward_cap(self, channel: str, purpose: str = "") -> bool:
+        """Whether a touch takes (and obeys) the contact budget. Transactional messages
+        (order received, confirmations, receipts) never do."""
+        if purpose == v.TRANSACTIONAL:
+            return False
         return kinds.is_automated(channel) or self.cap_includes_personal
 
 
@@ -68,8 +142,9 @@ class PlannedTouchpoint:
     due_at: dt.datetime  # aware, UTC
     local_date: dt.date  # the business-local intent
     local_time: dt.time
-    status: str  # "planned" | "missed"
-    moved_reason: str  # "" or why due_at differs from the intent
+    status: str  # "planned" | "missed" | "skipped"
+    moved_reason: str  # "" or why due_at differs from the intent, or why it won't happen
+    reason_code: str = ""  # the code of the decisive reason (REASON_TEXT), "" for none
 
 
 @dataclass
@@ -80,6 +155,14 @@ class _Draft:
     intent: dt.datetime  # naive, business-local
     due_at: dt.datetime
     reasons: list[str]
+    status: str = PLANNED  # SKIPPED once decided, with `code`
+    code: str = ""
+    deadline: dt.datetime | None = None  # UTC; past it the step no longer makes sense
+
+
+# (step key, occurrence) → when it took a contact slot (sent or done), or None when it
+# ended without one (skipped, cancelled, missed, failed).
+History = Mapping[tuple[str, int], dt.datetime | None]
 
 
 def plan(
@@ -88,18 +171,49 @@ def plan(
     calendar: BusinessCalendar,
     now: dt.datetime,
     busy: Sequence[dt.datetime] = (),
+    *,
+    incident_open: bool = False,
+    history: History | None = None,
 ) -> list[PlannedTouchpoint]:
-    """Every touchpoint the steps ask for, in order of due time (then step order)."""
+    """Every touchpoint the steps still ask for, in order of due time (then step order).
+
+    Occurrences in `history` have already ended: they are left out, and take a cap slot
+    only if they happened. `incident_open` holds back the tactless asks."""
+    history = history or {}
     dates = {name: local_date(at, calendar.zone) for name, at in events.items() if at}
-    drafts = [
-        _draft(order, step, occurrence, intent, calendar)
-        for order, step in enumerate(steps)
-        for occurrence, intent in enumerate(intents(step, dates))
-    ]
+    drafts = []
+    for order, step in enumerate(steps):
+        made = [_draft(order, step, occurrence, intent, calendar)
+                for occurrence, intent in enumerate(intents(step, dates))
+                if (step.key, occurrence) not in history]
+        if step.repeat_every_days:
+            made = _next_only(made, calendar, now)
+        drafts.extend(made)
+    _decide_intent(drafts, dates, incident_open)
     drafts.sort(key=_sort_key)
-    _apply_frequency_cap(drafts, calendar, now, busy)
+    slots = [at for at in history.values() if at is not None]
+    _apply_frequency_cap(drafts, calendar, now, [*busy, *slots])
     drafts.sort(key=_sort_key)
     return [_finish(d, calendar, now) for d in drafts]
+
+
+def _next_only(drafts: list[_Draft], calendar: BusinessCalendar,
+               now: dt.datetime) -> list[_Draft]:
+    """A repeat keeps one occurrence planned: the first that is not already past. The next
+    one is made when that one ends (the replan after it is sent, done or skipped)."""
+    return next(([d] for d in drafts if not _is_missed(d.due_at, calendar, now)), [])
+
+
+def _decide_intent(drafts: list[_Draft], dates: dict[str, dt.date],
+                   incident_open: bool) -> None:
+    """Steps that no longer fit the job (it started) or the moment (an open incident)."""
+    started = dates.get(v.STARTED)
+    for draft in drafts:
+        if (draft.step.before_the_work and started is not None
+                and draft.intent.date() >= started):
+            draft.status, draft.code = SKIPPED, JOB_STARTED
+        elif incident_open and draft.step.held_by_incident:
+            draft.status, draft.code = SKIPPED, INCIDENT_OPEN
 
 
 def local_date(at: dt.datetime, zone: ZoneInfo) -> dt.date:
@@ -169,9 +283,11 @@ def _offset_at(timestamp: int, zone: ZoneInfo) -> dt.timedelta | None:
 def _draft(order: int, step: StepSpec, occurrence: int, intent: dt.datetime,
            calendar: BusinessCalendar) -> _Draft:
     due, reason = to_utc(intent, calendar.zone)
+    window = step.window
+    deadline = None if window is None else due + window
     reasons = [reason] if reason else []
     due, moved = settle(due, step.channel, calendar)
-    return _Draft(order, step, occurrence, intent, due, reasons + moved)
+    return _Draft(order, step, occurrence, intent, due, reasons + moved, deadline=deadline)
 
 
 # Channels that ring or buzz in the customer's pocket: only inside the call window.
@@ -282,14 +398,18 @@ def _is_missed(due: dt.datetime, calendar: BusinessCalendar, now: dt.datetime) -
 
 def _apply_frequency_cap(drafts: list[_Draft], calendar: BusinessCalendar, now: dt.datetime,
                          busy: Sequence[dt.datetime]) -> None:
-    """Move (never drop) messages that come too close to another one: automated ones, and
-    personal touches too when the business counts them in the same budget."""
+    """Move messages that come too close to another one: automated ones, and personal
+    touches too when the business counts them in the same budget. The more important touch
+    keeps its day; a moved one that would land outside its window is skipped, with the
+    reason, rather than dropped in silence or sent days late."""
     window = calendar.frequency_cap
     if window <= dt.timedelta(0):
         return
     taken = sorted(b.astimezone(UTC) for b in busy)
-    for draft in drafts:
-        if not calendar.counts_toward_cap(draft.step.channel):
+    for draft in sorted(drafts, key=_rank_key):
+        if draft.status != PLANNED:
+            continue  # skipped or held: never sent, so it takes nobody's slot
+        if not calendar.counts_toward_cap(draft.step.channel, draft.step.purpose):
             continue
         if _is_missed(draft.due_at, calendar, now):
             continue  # it will never be sent, so it takes nobody's slot
@@ -297,8 +417,21 @@ def _apply_frequency_cap(drafts: list[_Draft], calendar: BusinessCalendar, now: 
         if due != draft.due_at:
             draft.due_at = due
             draft.reasons.append(f"frequency cap: one contact per {_days(window)}")
+            draft.code = FREQUENCY_CAP
+        if _too_late(draft, now):
+            continue
         taken.append(due)
         taken.sort()
+
+
+def _rank_key(draft: _Draft) -> tuple:
+    return (-draft.step.rank, *_sort_key(draft))
+
+
+def _too_late(draft: _Draft, now: dt.datetime) -> bool:
+    """Whether the touch would land past its window (it goes at its time, or now if that is
+    later)."""
+    return draft.deadline is not None and max(draft.due_at, now) > draft.deadline
 
 
 def first_free(due: dt.datetime, channel: str, taken: Sequence[dt.datetime],
@@ -331,7 +464,13 @@ def _days(window: dt.timedelta) -> str:
 
 
 def _finish(draft: _Draft, calendar: BusinessCalendar, now: dt.datetime) -> PlannedTouchpoint:
-    status = MISSED if _is_missed(draft.due_at, calendar, now) else PLANNED
+    status, code, reason = draft.status, draft.code, "; ".join(draft.reasons)
+    if status == PLANNED and _is_missed(draft.due_at, calendar, now):
+        status = MISSED
+    elif status == PLANNED and _too_late(draft, now):
+        status, code = SKIPPED, OUTSIDE_WINDOW
+    if status == SKIPPED:
+        reason = REASON_TEXT[code]
     return PlannedTouchpoint(
         step_key=draft.step.key,
         occurrence=draft.occurrence,
@@ -339,5 +478,6 @@ def _finish(draft: _Draft, calendar: BusinessCalendar, now: dt.datetime) -> Plan
         local_date=draft.intent.date(),
         local_time=draft.intent.time(),
         status=status,
-        moved_reason="; ".join(draft.reasons)[:200],
+        moved_reason=reason[:200],
+        reason_code=code,
     )

@@ -4,7 +4,14 @@ import datetime as dt
 from dataclasses import replace
 from zoneinfo import ZoneInfo
 
-from followthrough.playbooks.planner import BusinessCalendar, StepSpec, next_allowed, plan
+from followthrough.playbooks.planner import (
+    BusinessCalendar,
+    StepSpec,
+    intents,
+    local_date,
+    next_allowed,
+    plan,
+)
 
 NEW_YORK = ZoneInfo("America/New_York")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -25,11 +32,11 @@ def calendar(zone=NEW_YORK, **changes) -> BusinessCalendar:
 
 
 def spec(key="s1", *, anchor="won", days=0, hours=0, at=dt.time(9), channel="email",
-         every=None, until="") -> StepSpec:
+         every=None, until="", window=None) -> StepSpec:
     return StepSpec(
         key=key, name=key, anchor=anchor, offset_days=days, offset_hours=hours, local_time=at,
         repeat_every_days=every, repeat_until=until, channel=channel, stage=4,
-        element="check_in", purpose="relationship",
+        element="check_in", purpose="relationship", window_days=window,
     )
 
 
@@ -189,23 +196,22 @@ def test_it_repeats_until_the_until_event():
     step = spec(anchor="started", every=7, until="delivered")
     events = {"won": local(NEW_YORK, 2026, 6, 1, 8), "started": local(NEW_YORK, 2026, 6, 1, 8),
               "delivered": local(NEW_YORK, 2026, 6, 20, 8)}
-    planned = plan(events, [step], calendar(), LONG_AGO)
-    assert [p.local_date.day for p in planned] == [1, 8, 15]
-    assert [p.occurrence for p in planned] == [0, 1, 2]
+    series = intents(step, {k: local_date(at, NEW_YORK) for k, at in events.items()})
+    assert [at.day for at in series] == [1, 8, 15]
 
 
 def test_it_repeats_to_a_horizon_while_the_until_event_has_no_date():
     step = spec(anchor="started", every=7, until="delivered")
     events = {"started": local(NEW_YORK, 2026, 6, 1, 8), "delivered": None}
-    planned = plan(events, [step], calendar(), LONG_AGO)
-    assert len(planned) == 26
-    assert planned[-1].local_date - planned[0].local_date <= dt.timedelta(days=180)
+    series = intents(step, {"started": local_date(events["started"], NEW_YORK)})
+    assert len(series) == 26
+    assert series[-1] - series[0] <= dt.timedelta(days=180)
 
 
 def test_it_caps_repeats_at_fifty_two():
     step = spec(anchor="started", every=1, until="delivered")
-    planned = plan({"started": local(NEW_YORK, 2026, 6, 1, 8)}, [step], calendar(), LONG_AGO)
-    assert len(planned) == 52
+    series = intents(step, {"started": dt.date(2026, 6, 1)})
+    assert len(series) == 52
 
 
 def test_it_moves_a_second_message_inside_the_frequency_cap():
@@ -304,7 +310,8 @@ def test_it_moves_a_capped_call_into_business_hours_on_a_business_day():
 
 
 def test_it_never_drops_calls_or_emails_for_the_cap():
-    steps = [spec(str(n), at=dt.time(10), channel=("call" if n % 2 else "email"))
+    steps = [spec(str(n), at=dt.time(10), channel=("call" if n % 2 else "email"),
+                  window=30)
              for n in range(6)]
     planned = plan({"won": local(NEW_YORK, 2026, 6, 1, 8)}, steps, pressure(), LONG_AGO)
     assert len(planned) == 6
