@@ -64,19 +64,25 @@ def sms_problem() -> str:
 
 
 def report() -> None:
-    """Log each provider webhook that is off and why; a warning for the configured email
-    provider, whose bounces would otherwise go unnoticed."""
+    """Log which provider webhooks are off and why: one line for them all, and a warning of
+    its own for the configured email provider's (its bounces would go unnoticed) and for
+    Twilio's when texts are configured."""
+    off = []
     for provider in TRACKING_AUTH:
         problem = tracking_problem(provider)
-        if not problem:
-            continue
-        level = logging.WARNING if provider == settings.EMAIL_PROVIDER else logging.INFO
-        log.log(level, "Webhook /integrations/anymail/%s/tracking/ is off: %s.",
-                provider, problem)
+        if problem and provider == settings.EMAIL_PROVIDER:
+            log.warning("Webhook /integrations/anymail/%s/tracking/ is off: %s; bounces and "
+                        "complaints will not be recorded.", provider, problem)
+        elif problem:
+            off.append(f"anymail/{provider}/tracking/ ({problem})")
     problem = sms_problem()
-    if problem:
-        level = logging.WARNING if settings.TWILIO_ACCOUNT_SID else logging.INFO
-        log.log(level, "Webhooks /integrations/sms/inbound and /status are off: %s.", problem)
+    if problem and settings.TWILIO_ACCOUNT_SID:
+        log.warning("Webhooks /integrations/sms/inbound and /status are off: %s; STOP replies "
+                    "will not be recorded.", problem)
+    elif problem:
+        off.append(f"sms/inbound and sms/status ({problem})")
+    if off:
+        log.info("Webhooks off until their secret is set: %s.", "; ".join(off))
 
 
 def gate(view, problem):
