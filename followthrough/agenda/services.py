@@ -28,7 +28,7 @@ from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.planner import settle, to_utc
 from followthrough.tenants.models import Membership
 from followthrough.touchpoints import services as touch_services
-from followthrough.touchpoints.models import Status, Touchpoint
+from followthrough.touchpoints.models import Reason, Status, Touchpoint
 from followthrough.touchpoints.planning import SNOOZED, customer_calendar
 
 NO_ANSWER = f"{SNOOZED}: no answer, trying again"
@@ -57,7 +57,7 @@ def record_outcome(touchpoint: Touchpoint, user, outcome: str, note: str = "",
             raise ValidationError({"outcome_note": "Say why it isn't possible, in a few words."})
         touch_services.skip_touch(touchpoint, user, note)
         return touchpoint, f"Noted: {touchpoint.name} with {touchpoint.customer.name} won't happen."
-    if touchpoint.moved_reason.startswith(NO_ANSWER):
+    if touchpoint.reason_code == Reason.NO_ANSWER:
         text = f"No answer twice. {note}".strip()
         touch_services.skip_touch(touchpoint, user, text)
         return touchpoint, f"No answer again, so we've let {touchpoint.name} go. Try another way?"
@@ -65,6 +65,7 @@ def record_outcome(touchpoint: Touchpoint, user, outcome: str, note: str = "",
     local = until.astimezone(touchpoint.business.zone)
     changed = Touchpoint.objects.filter(pk=touchpoint.pk, status=Status.PLANNED).update(
         due_at=until, moved_reason=f"{NO_ANSWER} {local:%a %d %b %H:%M}",
+        reason_code=Reason.NO_ANSWER,
         outcome_note=note[:2000], updated_at=timezone.now(),
     )
     if changed != 1:

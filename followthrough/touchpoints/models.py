@@ -40,6 +40,88 @@ class Status:
     FINISHED = frozenset({SENT, DONE, SKIPPED, MISSED, FAILED, CANCELLED})
 
 
+class Origin:
+    """What made a touchpoint. A replan reconciles only the rows of its own origin."""
+
+    PLAYBOOK_STEP = "playbook_step"
+    MAINTENANCE = "maintenance"
+    VISIT = "visit"
+    INCIDENT_RECOVERY = "incident_recovery"
+    FOLLOW_UP = "follow_up"
+    NEWS = "news"
+    REFERRAL = "referral"
+    MANUAL = "manual"
+
+    CHOICES = [
+        (PLAYBOOK_STEP, "Playbook step"),
+        (MAINTENANCE, "Maintenance reminder"),
+        (VISIT, "Visit"),
+        (INCIDENT_RECOVERY, "Recovery call"),
+        (FOLLOW_UP, "Follow-up"),
+        (NEWS, "News to share"),
+        (REFERRAL, "Referral thank-you"),
+        (MANUAL, "Added by hand"),
+    ]
+    ALL = frozenset(code for code, _ in CHOICES)
+    # Everything a playbook replan must leave alone.
+    NOT_PLAYBOOK = ALL - {PLAYBOOK_STEP}
+
+
+class Reason:
+    """Why a touchpoint moved or was skipped, missed or cancelled. Code decides, text shows:
+    `moved_reason` keeps the detailed words for people, and nothing parses it."""
+
+    NONE = ""
+    CLOCK_CHANGE = "clock_change"
+    QUIET_HOURS = "quiet_hours"
+    BUSINESS_HOURS = "business_hours"
+    CALL_HOURS = "call_hours"
+    FREQUENCY_CAP = "frequency_cap"
+    NEXT_FREE_TIME = "next_free_time"
+    CATCH_UP_MISSED = "catch_up_missed"
+    OUTSIDE_WINDOW = "outside_window"
+    JOB_STARTED = "job_started"
+    INCIDENT_OPEN = "incident_open"
+    NO_CONSENT = "no_consent"
+    NO_ADDRESS = "no_address"
+    DROPPED_FROM_PLAN = "dropped_from_plan"
+    ENGAGEMENT_CANCELLED = "engagement_cancelled"
+    PLAN_STOPPED = "plan_stopped"
+    SNOOZED = "snoozed"
+    NO_ANSWER = "no_answer"
+    CUSTOMER_ERASED = "customer_erased"
+    BY_PERSON = "by_person"
+    SEND_FAILED = "send_failed"
+
+    CHOICES = [
+        (NONE, "On time"),
+        (CLOCK_CHANGE, "moved: the clocks change that day"),
+        (QUIET_HOURS, "moved out of quiet hours"),
+        (BUSINESS_HOURS, "moved into business hours"),
+        (CALL_HOURS, "moved into the customer's call hours"),
+        (FREQUENCY_CAP, "moved by the contact budget"),
+        (NEXT_FREE_TIME, "moved to the next time the customer may hear from us"),
+        (CATCH_UP_MISSED, "missed: too late to catch up"),
+        (OUTSIDE_WINDOW, "skipped: too late for it to make sense"),
+        (JOB_STARTED, "skipped: the job had already started"),
+        (INCIDENT_OPEN, "held back while a complaint is open"),
+        (NO_CONSENT, "no consent"),
+        (NO_ADDRESS, "no address to send to"),
+        (DROPPED_FROM_PLAN, "no longer in the plan"),
+        (ENGAGEMENT_CANCELLED, "the job was cancelled"),
+        (PLAN_STOPPED, "the reminders were stopped"),
+        (SNOOZED, "snoozed"),
+        (NO_ANSWER, "no answer, trying again"),
+        (CUSTOMER_ERASED, "customer erased"),
+        (BY_PERSON, "changed by a person"),
+        (SEND_FAILED, "could not be sent"),
+    ]
+    LABELS = dict(CHOICES)
+    ALL = frozenset(LABELS)
+    # A person chose the time: replanning keeps it.
+    KEEP_TIME = frozenset({SNOOZED, NO_ANSWER})
+
+
 class Touchpoint(models.Model):
     """One planned occurrence of a step for one engagement: the schedule and the outbox."""
 
@@ -66,6 +148,10 @@ class Touchpoint(models.Model):
     local_date = models.DateField(help_text="The business-local day the step asked for.")
     local_time = models.TimeField(help_text="The business-local time the step asked for.")
     moved_reason = models.CharField(max_length=200, blank=True)
+    origin = models.CharField(max_length=20, choices=Origin.CHOICES, default=Origin.MANUAL)
+    # No `choices` in the schema: a new code is a new constant in Reason, not a migration.
+    # The lifecycle refuses codes it does not know.
+    reason_code = models.CharField(max_length=24, blank=True)
     # Higher comes first on Today: a recovery call for an unhappy customer outranks a card.
     priority = models.SmallIntegerField(default=0)
     # The key of every customer-facing link about this touchpoint (survey, review redirect).
@@ -125,6 +211,13 @@ class Touchpoint(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == Status.PLANNED
+
+    @property
+    def reason_text(self) -> str:
+        """The words for people: the detailed note when there is one, else the code's label."""
+        if self.moved_reason:
+            return self.moved_reason
+        return Reason.LABELS.get(self.reason_code, "") if self.reason_code else ""
 
 
 # Scale-out: several workers on one database ----------------------------------------------

@@ -26,7 +26,8 @@ from followthrough.playbooks.models import Playbook, Step
 from followthrough.playbooks.planner import BusinessCalendar, PlannedTouchpoint, StepSpec, plan
 from followthrough.tenants.models import Business
 from followthrough.tokens import new_public_id
-from followthrough.touchpoints.models import Status, Touchpoint
+from followthrough.touchpoints import lifecycle
+from followthrough.touchpoints.models import Origin, Reason, Status, Touchpoint
 
 # Touchpoints that hold a customer's slot for the frequency cap. A personal touch done is a
 # contact made, so it holds its slot too when the business counts personal touches.
@@ -37,7 +38,7 @@ STEP_FIELDS = ("name", "channel", "stage", "element", "purpose")
 TIME_FIELDS = ("due_at", "local_date", "local_time", "moved_reason", "status")
 # Rows replanning may move: planned ones, and drafts waiting for approval.
 MOVABLE = (Status.PLANNED, Status.DRAFT)
-# moved_reason of a row a person snoozed: replanning keeps the time they chose.
+# The words shown for a snoozed row (its code, Reason.SNOOZED, is what replanning reads).
 SNOOZED = "snoozed"
 
 
@@ -87,11 +88,13 @@ def idempotency_key(engagement_public_id: str, step_key: str, occurrence: int) -
     return f"{engagement_public_id}:{step_key}:{occurrence}"
 
 
-# Why the planner cancelled a row; only rows cancelled for this reason may come back.
-DROPPED_FROM_PLAN = "no longer in the plan"
-# Why the planner skipped a row: consent is enforced when planning and again when sending.
-# Such a row comes back on a replan once the customer may be contacted again.
-NO_CONSENT = "no consent"
+# The words shown when the planner cancelled a row (code Reason.DROPPED_FROM_PLAN); only
+# rows cancelled for this reason may come back.
+DROPPED_FROM_PLAN = Reason.LABELS[Reason.DROPPED_FROM_PLAN]
+# The words shown when the planner skipped a row (code Reason.NO_CONSENT): consent is
+# enforced when planning and again when sending. Such a row comes back on a replan once
+# the customer may be contacted again.
+NO_CONSENT = Reason.LABELS[Reason.NO_CONSENT]
 
 
 def plan_engagement(engagement: Engagement, now: dt.datetime | None = None) -> list[Touchpoint]:
@@ -120,7 +123,7 @@ def _plan_for(engagement: Engagement, steps: list[Step],
     busy = (
         cap_busy(business, engagement.customer_id)
         # This engagement's playbook rows are what we are planning; its one-off rows count.
-        .exclude(engagement_id=engagement.pk, step__isnull=False)
+        .exclude(engagement_id=engagement.pk, origin=Origin.PLAYBOOK_STEP)
         .values_list("due_at", flat=True)
     )
     return plan(
@@ -131,7 +134,10 @@ def _plan_for(engagement: Engagement, steps: list[Step],
 
 def _sync(engagement: Engagement, planned: list[PlannedTouchpoint],
           steps: dict[str, Step]) -> None:
-    existing = {t.idempotency_key: t for t in engagement.touchpoints.all()}
+    # Only the playbook's own rows: reminders, visits, recovery calls, follow-ups, news and
+    # referral thank-yous hang off the same engagement but no step made them.
+    existing = {t.idempotency_key: t
+                for t in engagement.touchpoints.filter(origin=Origin.PLAYBOOK_STEP)}
     wanted = set()
     new = []
     allowed = _consented(engagement, steps)
@@ -140,54 +146,58 @@ def _sync(engagement: Engagement, planned: list[PlannedTouchpoint],
         wanted.add(key)
         row = existing.get(key)
         step = steps[item.step_key]
+        code = lifecycle.planner_reason(item)
         if item.status == Status.PLANNED and step.pk not in allowed:
             item = replace(item, status=Status.SKIPPED, moved_reason=NO_CONSENT)
+            code = Reason.NO_CONSENT
+        timing = _time_values(item, step, code)
         if row is None:
-            new.append(_new_touchpoint(engagement, step, item, key))
+            new.append(_new_touchpoint(engagement, step, item, key, timing))
         elif row.status in MOVABLE:
-            _move(row, step, item)
-        elif row.status == Status.CANCELLED and row.moved_reason == DROPPED_FROM_PLAN:
-            _revive(row, step, item)
-        elif row.status == Status.SKIPPED and row.moved_reason == NO_CONSENT:
-            _revive(row, step, item, Status.SKIPPED, NO_CONSENT)
-    Touchpoint.objects.bulk_create(new)
+            _move(row, step, timing)
+        elif row.status == Status.CANCELLED and row.reason_code == Reason.DROPPED_FROM_PLAN:
+            _revive(row, step, timing)
+        elif row.status == Status.SKIPPED and row.reason_code == Reason.NO_CONSENT:
+            _revive(row, step, timing, Status.SKIPPED, Reason.NO_CONSENT)
+    lifecycle.bulk_create(new)
     gone = [t.pk for key, t in existing.items() if key not in wanted and t.status in MOVABLE]
     if gone:
-        Touchpoint.objects.filter(pk__in=gone, status__in=MOVABLE).update(
-            status=Status.CANCELLED, moved_reason=DROPPED_FROM_PLAN,
-            updated_at=timezone.now(),
+        lifecycle.transition(
+            Touchpoint.objects.filter(pk__in=gone, origin=Origin.PLAYBOOK_STEP),
+            Status.CANCELLED, from_=MOVABLE, reason_code=Reason.DROPPED_FROM_PLAN,
+            moved_reason=DROPPED_FROM_PLAN,
         )
 
 
 def _new_touchpoint(engagement: Engagement, step: Step, item: PlannedTouchpoint,
-                    key: str) -> Touchpoint:
-    return Touchpoint(
-        business_id=engagement.business_id, engagement=engagement,
-        customer_id=engagement.customer_id, step=step, occurrence=item.occurrence,
-        idempotency_key=key, **_step_values(step), **_time_values(item, step),
+                    key: str, timing: dict) -> Touchpoint:
+    return lifecycle.build(
+        origin=Origin.PLAYBOOK_STEP, business_id=engagement.business_id,
+        engagement=engagement, customer_id=engagement.customer_id, step=step,
+        occurrence=item.occurrence, idempotency_key=key, **_step_values(step), **timing,
     )
 
 
-def _move(row: Touchpoint, step: Step, item: PlannedTouchpoint) -> None:
+def _move(row: Touchpoint, step: Step, timing: dict) -> None:
     changes = _step_values(step)
-    if not row.moved_reason.startswith(SNOOZED):
-        changes.update(_time_values(item, step))
+    if row.reason_code not in Reason.KEEP_TIME:
+        changes.update(timing)
     if row.status == Status.DRAFT and changes.get("status") == Status.PLANNED:
         changes["status"] = Status.DRAFT  # still waiting for a person's approval
     if all(getattr(row, name) == value for name, value in changes.items()):
         return
     # Conditional: if the worker claimed it meanwhile, it is no longer ours to move.
-    Touchpoint.objects.filter(pk=row.pk, status=row.status).update(
-        updated_at=timezone.now(), **changes
-    )
+    lifecycle.transition(row, changes.pop("status", row.status), **changes)
 
 
-def _revive(row: Touchpoint, step: Step, item: PlannedTouchpoint,
-            status: str = Status.CANCELLED, reason: str = DROPPED_FROM_PLAN) -> None:
+def _revive(row: Touchpoint, step: Step, timing: dict,
+            status: str = Status.CANCELLED, reason: str = Reason.DROPPED_FROM_PLAN) -> None:
     """A row the planner itself cancelled or skipped comes back when the plan wants it again
     (a date set by mistake and cleared, consent given again). Rows a person ended stay so."""
-    Touchpoint.objects.filter(pk=row.pk, status=status, moved_reason=reason).update(
-        updated_at=timezone.now(), **_step_values(step), **_time_values(item, step)
+    values = {**_step_values(step), **timing}
+    lifecycle.transition(
+        Touchpoint.objects.filter(pk=row.pk, reason_code=reason), values.pop("status"),
+        from_=status, **values,
     )
 
 
@@ -208,8 +218,10 @@ def _step_values(step: Step) -> dict:
     return {name: getattr(step, name) for name in STEP_FIELDS}
 
 
-def _time_values(item: PlannedTouchpoint, step: Step | None = None) -> dict:
+def _time_values(item: PlannedTouchpoint, step: Step | None = None,
+                 code: str = Reason.NONE) -> dict:
     values = {name: getattr(item, name) for name in TIME_FIELDS}
+    values["reason_code"] = code
     if step is not None and step.requires_approval and values["status"] == Status.PLANNED:
         values["status"] = Status.DRAFT  # "approve before send": waits on Today
     return values
@@ -223,7 +235,8 @@ BULK_ENGAGEMENTS = 2000
 BULK_COLUMNS = (
     "public_id", "link_token", "occurrence", "idempotency_key", "name", "channel", "stage",
     "element", "purpose", "status", "due_at", "local_date", "local_time", "moved_reason",
-    "created_at", "updated_at", "business_id", "customer_id", "engagement_id", "step_id",
+    "reason_code", "origin", "created_at", "updated_at", "business_id", "customer_id",
+    "engagement_id", "step_id",
 )
 
 
@@ -284,6 +297,7 @@ class _CachedPlan:
                 ops.adapt_datetimefield_value(item.due_at),
                 ops.adapt_datefield_value(item.local_date),
                 ops.adapt_timefield_value(item.local_time), item.moved_reason,
+                lifecycle.planner_reason(item),
                 book.step_ids[item.step_key],
             ))
             if calendar.counts_toward_cap(spec.channel) and item.status == Status.PLANNED:
@@ -306,7 +320,8 @@ def plan_new_engagements(engagements: Iterable[Engagement],
     extra_columns, defaults = _default_columns()
     columns = [*BULK_COLUMNS, *extra_columns]
     stamp = connection.ops.adapt_datetimefield_value(timezone.now())
-    fixed = (stamp, stamp)
+    # Every row the bulk path writes is a playbook step's: a constant, not per-row work.
+    fixed = (Origin.PLAYBOOK_STEP, stamp, stamp)
     with transaction.atomic(), connection.cursor() as cursor:
         for chunk in _chunks(engagements, BULK_ENGAGEMENTS):
             known = (_busy_for(chunk), _zones_for(chunk))
@@ -322,6 +337,7 @@ def plan_new_engagements(engagements: Iterable[Engagement],
 
 # Positions in a bulk row tuple (see BULK_COLUMNS).
 _STATUS, _REASON = BULK_COLUMNS.index("status"), BULK_COLUMNS.index("moved_reason")
+_CODE = BULK_COLUMNS.index("reason_code")
 
 
 def _skipped(rows: list[tuple]) -> list[tuple]:
@@ -329,7 +345,7 @@ def _skipped(rows: list[tuple]) -> list[tuple]:
     out = []
     for row in rows:
         row = list(row)
-        row[_STATUS], row[_REASON] = Status.SKIPPED, NO_CONSENT
+        row[_STATUS], row[_REASON], row[_CODE] = Status.SKIPPED, NO_CONSENT, Reason.NO_CONSENT
         out.append(tuple(row))
     return out
 
@@ -422,9 +438,9 @@ def _rows_for(engagement: Engagement, books: dict, known: tuple, taken: dict,
     ids = (book.business_id, engagement.customer_id, engagement.pk)
     return [
         (new_public_id(), new_public_id(), occ, prefix + suffix, name, channel, stage, element,
-         purpose, status, due, day, time, reason, *stamps, *ids, step_id, *defaults)
+         purpose, status, due, day, time, reason, code, *stamps, *ids, step_id, *defaults)
         for (suffix, occ, name, channel, stage, element, purpose, status, due, day, time,
-             reason, step_id) in cached.parts
+             reason, code, step_id) in cached.parts
     ]
 
 

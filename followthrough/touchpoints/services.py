@@ -19,7 +19,7 @@ from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.models import Playbook
 from followthrough.tenants import audit
 from followthrough.tenants.models import Business
-from followthrough.touchpoints.models import Status, Touchpoint
+from followthrough.touchpoints.models import Reason, Status, Touchpoint
 from followthrough.touchpoints.planning import SNOOZED, plan_engagement
 from followthrough.touchpoints.signals import review_ask_stopping
 
@@ -183,7 +183,7 @@ def snooze_touch(touchpoint: Touchpoint, until: dt.datetime) -> Touchpoint:
         raise ValidationError({"until": "Choose a time in the future."})
     local = until.astimezone(touchpoint.business.zone)
     reason = f"{SNOOZED} to {local:%Y-%m-%d %H:%M}"
-    return _change(touchpoint, due_at=until, moved_reason=reason)
+    return _change(touchpoint, due_at=until, moved_reason=reason, reason_code=Reason.SNOOZED)
 
 
 def _resolve(touchpoint: Touchpoint, status: str, user, outcome_note: str) -> Touchpoint:
