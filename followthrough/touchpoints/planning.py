@@ -31,8 +31,9 @@ from followthrough.touchpoints.models import Origin, Reason, Status, Touchpoint
 
 # Touchpoints that hold a customer's slot for the frequency cap. A personal touch done is a
 # contact made, so it holds its slot too when the business counts personal touches.
-CAP_STATUSES = (Status.PLANNED, Status.SENDING, Status.SENT)
-PERSONAL_CAP_STATUSES = (Status.PLANNED, Status.DONE)
+# A draft waiting for approval will go out too, so it holds its slot like a planned row.
+CAP_STATUSES = (Status.PLANNED, Status.DRAFT, Status.SENDING, Status.SENT)
+PERSONAL_CAP_STATUSES = (Status.PLANNED, Status.DRAFT, Status.DONE)
 PLAN_EVENTS = (v.WON, v.STARTED, v.DELIVERED, v.CLOSED)
 STEP_FIELDS = ("name", "channel", "stage", "element", "purpose")
 TIME_FIELDS = ("due_at", "local_date", "local_time", "moved_reason", "status")
@@ -48,7 +49,8 @@ def step_spec(step: Step) -> StepSpec:
         offset_days=step.offset_days, offset_hours=step.offset_hours,
         local_time=step.local_time, repeat_every_days=step.repeat_every_days,
         repeat_until=step.repeat_until, channel=step.channel, stage=step.stage,
-        element=step.element, purpose=step.purpose,
+        element=step.element, purpose=step.purpose, window_days=step.window_days,
+        priority=step.priority,
     )
 
 
@@ -77,11 +79,13 @@ def customer_calendar(business: Business, customer: Customer) -> BusinessCalenda
 
 
 def cap_busy(business: Business, customer_id: int):
-    """The customer's touchpoints that hold a slot in the frequency cap."""
+    """The customer's touchpoints that hold a slot in the frequency cap. Transactional
+    messages (order received, receipts) never do."""
     counted = Q(channel__in=kinds.AUTOMATED, status__in=CAP_STATUSES)
     if business.cap_includes_personal:
         counted |= Q(channel__in=kinds.PERSONAL, status__in=PERSONAL_CAP_STATUSES)
-    return Touchpoint.objects.filter(counted, customer_id=customer_id)
+    return Touchpoint.objects.filter(counted, customer_id=customer_id).exclude(
+        purpose=v.TRANSACTIONAL)
 
 
 def idempotency_key(engagement_public_id: str, step_key: str, occurrence: int) -> str:
@@ -95,6 +99,12 @@ DROPPED_FROM_PLAN = Reason.LABELS[Reason.DROPPED_FROM_PLAN]
 # enforced when planning and again when sending. Such a row comes back on a replan once
 # the customer may be contacted again.
 NO_CONSENT = Reason.LABELS[Reason.NO_CONSENT]
+# Skips the planner itself decided: replanning may bring such a row back (consent given
+# again, the incident resolved, a start date cleared, a touch that pushed it skipped).
+PLANNER_SKIPS = frozenset({Reason.NO_CONSENT, Reason.OUTSIDE_WINDOW, Reason.JOB_STARTED,
+                           Reason.INCIDENT_OPEN})
+# Statuses whose row took its contact slot when it happened (or is happening).
+HAPPENED = frozenset({Status.SENT, Status.SENDING, Status.DONE})
 
 
 def plan_engagement(engagement: Engagement, now: dt.datetime | None = None) -> list[Touchpoint]:
@@ -104,8 +114,12 @@ def plan_engagement(engagement: Engagement, now: dt.datetime | None = None) -> l
         # Serialise replans of one engagement (PostgreSQL; SQLite writers queue anyway).
         list(Engagement.objects.select_for_update().filter(pk=engagement.pk).values("pk"))
         steps = _steps_to_plan(engagement)
-        planned = _plan_for(engagement, steps, now)
-        _sync(engagement, planned, {s.public_id: s for s in steps})
+        # Only the playbook's own rows: reminders, visits, recovery calls, follow-ups, news
+        # and referral thank-yous hang off the same engagement but no step made them.
+        existing = {t.idempotency_key: t
+                    for t in engagement.touchpoints.filter(origin=Origin.PLAYBOOK_STEP)}
+        planned = _plan_for(engagement, steps, now, existing.values())
+        _sync(engagement, planned, {s.public_id: s for s in steps}, existing)
     return list(engagement.touchpoints.order_by("due_at", "id"))
 
 
@@ -115,8 +129,8 @@ def _steps_to_plan(engagement: Engagement) -> list[Step]:
     return list(Step.objects.filter(playbook_id=engagement.playbook_id))
 
 
-def _plan_for(engagement: Engagement, steps: list[Step],
-              now: dt.datetime) -> list[PlannedTouchpoint]:
+def _plan_for(engagement: Engagement, steps: list[Step], now: dt.datetime,
+              rows: Iterable[Touchpoint]) -> list[PlannedTouchpoint]:
     if not steps:
         return []
     business = engagement.business
@@ -126,18 +140,46 @@ def _plan_for(engagement: Engagement, steps: list[Step],
         .exclude(engagement_id=engagement.pk, origin=Origin.PLAYBOOK_STEP)
         .values_list("due_at", flat=True)
     )
+    calendar = customer_calendar(business, engagement.customer)
     return plan(
-        engagement.event_dates(), [step_spec(s) for s in steps],
-        customer_calendar(business, engagement.customer), now, busy=list(busy),
+        engagement.event_dates(), [step_spec(s) for s in steps], calendar, now,
+        busy=list(busy), history=_history(rows, steps, calendar),
+        # Set by the feedback app while an incident is open (touchpoints never imports it).
+        incident_open=engagement.customer.marketing_hold,
     )
 
 
+def _history(rows: Iterable[Touchpoint], steps: list[Step],
+             calendar: BusinessCalendar) -> dict[tuple[str, int], dt.datetime | None]:
+    """The occurrences that ended (or are being sent): the planner leaves them be, and a
+    touch that happened keeps its contact slot. A touch that was skipped takes none, so
+    whatever it pushed comes back."""
+    by_pk = {s.pk: s for s in steps}
+    ended = {}
+    for row in rows:
+        step = by_pk.get(row.step_id)
+        if step is None or row.status in MOVABLE or _planner_owned(row, step):
+            continue
+        slot = None
+        if row.status in HAPPENED and calendar.counts_toward_cap(row.channel, row.purpose):
+            done_late = row.status == Status.DONE and row.completed_at
+            slot = row.completed_at if done_late else row.due_at
+        ended[(step.public_id, row.occurrence)] = slot
+    return ended
+
+
+def _planner_owned(row: Touchpoint, step: Step) -> bool:
+    """A row the planner ended itself, which it may bring back. A repeat's occurrence that
+    came too late stays ended, so the repeat moves on to its next one."""
+    if row.status == Status.CANCELLED:
+        return row.reason_code == Reason.DROPPED_FROM_PLAN
+    if row.status != Status.SKIPPED or row.reason_code not in PLANNER_SKIPS:
+        return False
+    return not (step.repeat_every_days and row.reason_code == Reason.OUTSIDE_WINDOW)
+
+
 def _sync(engagement: Engagement, planned: list[PlannedTouchpoint],
-          steps: dict[str, Step]) -> None:
-    # Only the playbook's own rows: reminders, visits, recovery calls, follow-ups, news and
-    # referral thank-yous hang off the same engagement but no step made them.
-    existing = {t.idempotency_key: t
-                for t in engagement.touchpoints.filter(origin=Origin.PLAYBOOK_STEP)}
+          steps: dict[str, Step], existing: dict[str, Touchpoint]) -> None:
     wanted = set()
     new = []
     allowed = _consented(engagement, steps)
@@ -157,8 +199,8 @@ def _sync(engagement: Engagement, planned: list[PlannedTouchpoint],
             _move(row, step, timing)
         elif row.status == Status.CANCELLED and row.reason_code == Reason.DROPPED_FROM_PLAN:
             _revive(row, step, timing)
-        elif row.status == Status.SKIPPED and row.reason_code == Reason.NO_CONSENT:
-            _revive(row, step, timing, Status.SKIPPED, Reason.NO_CONSENT)
+        elif row.status == Status.SKIPPED and _planner_owned(row, step):
+            _revive(row, step, timing, Status.SKIPPED, row.reason_code)
     lifecycle.bulk_create(new)
     gone = [t.pk for key, t in existing.items() if key not in wanted and t.status in MOVABLE]
     if gone:
@@ -266,6 +308,11 @@ class _PlaybookPlan:
         self.calendar = business_calendar(playbook.business)
         self.specs = [step_spec(s) for s in steps]
         self.step_ids = {s.public_id: s.pk for s in steps}
+        self.approval = {s.public_id for s in steps if s.requires_approval}
+        # What the consent ledger is asked for each customer: automated steps only (a
+        # person decides on a call or a card).
+        self.asks = [(s.pk, s.channel, s.purpose) for s in steps
+                     if kinds.is_automated(s.channel)]
         self.plans: dict[tuple, _CachedPlan] = {}
         self.calendars: dict[str, BusinessCalendar] = {"": self.calendar}
 
@@ -279,30 +326,52 @@ class _PlaybookPlan:
 
 class _CachedPlan:
     """One plan with its database values adapted once; shared by every engagement whose
-    events fall on the same local dates (a plan depends only on those dates)."""
+    events fall on the same local dates (a plan depends only on those dates, the customer's
+    zone and whether an incident is open). The per-row decisions of plan_engagement are
+    made here once: approval turns a planned row into a draft."""
 
-    __slots__ = ("parts", "counted")
+    __slots__ = ("parts", "counted", "screens")
 
     def __init__(self, book: _PlaybookPlan, planned: list[PlannedTouchpoint],
                  calendar: BusinessCalendar):
         ops = connection.ops
         specs = {s.key: s for s in book.specs}
         self.parts = []
-        counted = []
+        screens = []  # per part: (step id, holds a cap slot, due time) of open rows
         for item in planned:
             spec = specs[item.step_key]
+            status = item.status
+            if status == Status.PLANNED and item.step_key in book.approval:
+                status = Status.DRAFT  # "approve before send": waits on Today
+            step_id = book.step_ids[item.step_key]
             self.parts.append((
                 f":{item.step_key}:{item.occurrence}", item.occurrence, spec.name,
-                spec.channel, spec.stage, spec.element, spec.purpose, item.status,
+                spec.channel, spec.stage, spec.element, spec.purpose, status,
                 ops.adapt_datetimefield_value(item.due_at),
                 ops.adapt_datefield_value(item.local_date),
                 ops.adapt_timefield_value(item.local_time), item.moved_reason,
-                lifecycle.planner_reason(item),
-                book.step_ids[item.step_key],
+                lifecycle.planner_reason(item), step_id,
             ))
-            if calendar.counts_toward_cap(spec.channel) and item.status == Status.PLANNED:
-                counted.append(item.due_at)
-        self.counted = tuple(counted)
+            if item.status == Status.PLANNED:
+                counts = calendar.counts_toward_cap(spec.channel, spec.purpose)
+                screens.append((step_id, counts, item.due_at))
+            else:
+                screens.append(None)
+        self.screens = tuple(screens)
+        self.counted = tuple(s[2] for s in screens if s and s[1])
+
+    def refused(self, step_ids: set[int] | None) -> tuple[list[tuple], tuple]:
+        """The parts and capped times once the steps the customer may not get (None: all
+        of them) are skipped for want of consent, as plan_engagement does."""
+        parts, counted = [], []
+        for part, screen in zip(self.parts, self.screens, strict=True):
+            if screen is not None and (step_ids is None or screen[0] in step_ids):
+                part = (*part[:7], Status.SKIPPED, *part[8:11], NO_CONSENT,
+                        Reason.NO_CONSENT, part[13])
+            elif screen is not None and screen[1]:
+                counted.append(screen[2])
+            parts.append(part)
+        return parts, tuple(counted)
 
 
 def plan_new_engagements(engagements: Iterable[Engagement],
@@ -324,30 +393,17 @@ def plan_new_engagements(engagements: Iterable[Engagement],
     fixed = (Origin.PLAYBOOK_STEP, stamp, stamp)
     with transaction.atomic(), connection.cursor() as cursor:
         for chunk in _chunks(engagements, BULK_ENGAGEMENTS):
-            known = (_busy_for(chunk), _zones_for(chunk))
-            blocked = _do_not_contact_for(chunk)
+            chunk = [e for e in chunk if not e.cancelled_at and e.playbook_id]
+            for engagement in chunk:
+                _book(engagement, books)
+            # Everything the per-row decisions read, in a few queries per chunk.
+            known = (_busy_for(chunk), _customers_for(chunk), _refusals_for(chunk, books))
             rows = []
             for engagement in chunk:
-                planned = _rows_for(engagement, books, known, taken, now, fixed, defaults)
-                rows.extend(_skipped(planned) if engagement.customer_id in blocked else planned)
+                rows.extend(_rows_for(engagement, books, known, taken, now, fixed, defaults))
             if rows:
                 written += _insert_rows(cursor, columns, rows)
     return written
-
-
-# Positions in a bulk row tuple (see BULK_COLUMNS).
-_STATUS, _REASON = BULK_COLUMNS.index("status"), BULK_COLUMNS.index("moved_reason")
-_CODE = BULK_COLUMNS.index("reason_code")
-
-
-def _skipped(rows: list[tuple]) -> list[tuple]:
-    """The rows of a customer on the do-not-contact list: kept as history, never sent."""
-    out = []
-    for row in rows:
-        row = list(row)
-        row[_STATUS], row[_REASON], row[_CODE] = Status.SKIPPED, NO_CONSENT, Reason.NO_CONSENT
-        out.append(tuple(row))
-    return out
 
 
 def _insert_rows(cursor, columns: list[str], rows: list[tuple]) -> int:
@@ -396,73 +452,99 @@ def _chunks(items: Iterable, size: int) -> Iterable[list]:
 
 
 def _busy_for(chunk: Sequence[Engagement]) -> dict[int, list[tuple]]:
-    """(engagement id, channel, due time) of the touchpoints that may hold a cap slot for the
-    chunk's customers; whether personal ones count is up to each business's calendar."""
+    """(engagement id, channel, purpose, due time) of the touchpoints that may hold a cap
+    slot for the chunk's customers; whether they count is up to each business's calendar."""
     busy: dict[int, list[tuple]] = {}
     rows = Touchpoint.objects.filter(
         Q(channel__in=kinds.AUTOMATED, status__in=CAP_STATUSES)
         | Q(channel__in=kinds.PERSONAL, status__in=PERSONAL_CAP_STATUSES),
         customer_id__in={e.customer_id for e in chunk},
-    ).values_list("customer_id", "engagement_id", "channel", "due_at")
-    for customer_id, engagement_id, channel, due_at in rows:
-        busy.setdefault(customer_id, []).append((engagement_id, channel, due_at))
+    ).values_list("customer_id", "engagement_id", "channel", "purpose", "due_at")
+    for customer_id, *rest in rows:
+        busy.setdefault(customer_id, []).append(tuple(rest))
     return busy
 
 
-def _do_not_contact_for(chunk: Sequence[Engagement]) -> set[int]:
-    """Ids of the chunk's customers on the do-not-contact list, in one read of the customers."""
-    return do_not_contact_many(Customer.objects.filter(pk__in={e.customer_id for e in chunk}))
+def _customers_for(chunk: Sequence[Engagement]) -> dict[int, tuple[str, bool]]:
+    """Customer id → (time zone name, incident open), for the customers who live outside
+    the business zone or have an open incident; the rest plan with ("", False)."""
+    rows = (Customer.objects.filter(pk__in={e.customer_id for e in chunk})
+            .filter(~Q(timezone="") | Q(marketing_hold=True))
+            .values_list("pk", "timezone", "marketing_hold"))
+    return {pk: (zone, hold) for pk, zone, hold in rows}
 
 
-def _zones_for(chunk: Sequence[Engagement]) -> dict[int, str]:
-    """Customer id → time zone name, for the customers who live outside the business zone."""
-    return dict(
-        Customer.objects.filter(pk__in={e.customer_id for e in chunk})
-        .exclude(timezone="").values_list("pk", "timezone")
-    )
+def _refusals_for(chunk: Sequence[Engagement], books: dict) -> dict[tuple, set | None]:
+    """(customer id, playbook id) → the ids of the steps the customer may not get, None for
+    all of them (the do-not-contact list); absent when they may get every step. The same
+    rule as plan_engagement's, asked of the ledger once per chunk."""
+    customer_ids = {e.customer_id for e in chunk}
+    blocked = do_not_contact_many(Customer.objects.filter(pk__in=customer_ids))
+    pairs = {(e.customer_id, e.playbook_id) for e in chunk}
+    asks = {(customer_id, channel, purpose)
+            for customer_id, playbook_id in pairs if customer_id not in blocked
+            for _, channel, purpose in books[playbook_id].asks}
+    yes = may_contact_many(asks) if asks else set()
+    refusals: dict[tuple, set | None] = {}
+    for customer_id, playbook_id in pairs:
+        if customer_id in blocked:
+            refusals[(customer_id, playbook_id)] = None
+            continue
+        refused = {step_id for step_id, channel, purpose in books[playbook_id].asks
+                   if (customer_id, channel, purpose) not in yes}
+        if refused:
+            refusals[(customer_id, playbook_id)] = refused
+    return refusals
 
 
-def _rows_for(engagement: Engagement, books: dict, known: tuple, taken: dict,
-              now: dt.datetime, stamps: tuple, defaults: tuple) -> list[tuple]:
-    if engagement.cancelled_at or not engagement.playbook_id:
-        return []
+def _book(engagement: Engagement, books: dict) -> _PlaybookPlan:
     book = books.get(engagement.playbook_id)
     if book is None:
         book = books[engagement.playbook_id] = _PlaybookPlan(
             Playbook.objects.select_related("business").get(pk=engagement.playbook_id)
         )
+    return book
+
+
+def _rows_for(engagement: Engagement, books: dict, known: tuple, taken: dict,
+              now: dt.datetime, stamps: tuple, defaults: tuple) -> list[tuple]:
+    book = books[engagement.playbook_id]
     cached = _plan_cached(engagement, book, known, taken, now)
-    if cached.counted:
-        taken[engagement.customer_id] = taken.get(engagement.customer_id, ()) + cached.counted
+    parts, counted = cached.parts, cached.counted
+    key = (engagement.customer_id, engagement.playbook_id)
+    if key in known[2]:
+        parts, counted = cached.refused(known[2][key])
+    if counted:
+        taken[engagement.customer_id] = taken.get(engagement.customer_id, ()) + counted
     prefix = engagement.public_id
     ids = (book.business_id, engagement.customer_id, engagement.pk)
     return [
         (new_public_id(), new_public_id(), occ, prefix + suffix, name, channel, stage, element,
          purpose, status, due, day, time, reason, code, *stamps, *ids, step_id, *defaults)
         for (suffix, occ, name, channel, stage, element, purpose, status, due, day, time,
-             reason, code, step_id) in cached.parts
+             reason, code, step_id) in parts
     ]
 
 
 def _plan_cached(engagement: Engagement, book: _PlaybookPlan, known: tuple, taken: dict,
                  now: dt.datetime) -> _CachedPlan:
-    busy, zones = known
-    customer_timezone = zones.get(engagement.customer_id, "")
+    busy, customers = known[0], known[1]
+    customer_timezone, held = customers.get(engagement.customer_id, ("", False))
     calendar = book.calendar_for(customer_timezone)
     events = {name: getattr(engagement, f"{name}_at") for name in PLAN_EVENTS}
-    others = [at for eng_id, channel, at in busy.get(engagement.customer_id, ())
-              if eng_id != engagement.pk and calendar.counts_toward_cap(channel)]
+    others = [at for eng_id, channel, purpose, at in busy.get(engagement.customer_id, ())
+              if eng_id != engagement.pk and calendar.counts_toward_cap(channel, purpose)]
     others.extend(taken.get(engagement.customer_id, ()))
     if others:
         # Another engagement holds slots for this customer: plan this one on its own.
-        planned = plan(events, book.specs, calendar, now, busy=others)
+        planned = plan(events, book.specs, calendar, now, busy=others, incident_open=held)
         return _CachedPlan(book, planned, calendar)
     zone = calendar.zone
-    key = (customer_timezone, *(at.astimezone(zone).date() if at else None
-                                for at in events.values()))
+    key = (customer_timezone, held, *(at.astimezone(zone).date() if at else None
+                                      for at in events.values()))
     cached = book.plans.get(key)
     if cached is None:
         cached = book.plans[key] = _CachedPlan(
-            book, plan(events, book.specs, calendar, now), calendar
+            book, plan(events, book.specs, calendar, now, incident_open=held), calendar
         )
     return cached

@@ -41,7 +41,8 @@ def test_it_skips_marketing_email_without_a_grant_when_planning(engagement):
 def test_it_brings_the_row_back_when_consent_arrives(engagement):
     statuses(engagement)
     record_consent(engagement.customer, kinds.EMAIL, v.MARKETING, granted=True, source="form")
-    assert statuses(engagement)["marketing email"] == (Status.PLANNED, "")
+    # Planned again (the call on the same day keeps its day, so the email moves for the cap).
+    assert statuses(engagement)["marketing email"][0] == Status.PLANNED
 
 
 def test_it_skips_a_planned_row_when_consent_is_withdrawn(engagement):
