@@ -9,6 +9,7 @@ worker may claim a row (planned → sending) between our read and our write.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from itertools import islice
@@ -16,8 +17,10 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.db.models import Q
+from django.dispatch import receiver
 from django.utils import timezone
 
+from followthrough import events
 from followthrough.channels import kinds
 from followthrough.customers.consent import do_not_contact, do_not_contact_many, may_contact_many
 from followthrough.customers.models import Customer, Engagement
@@ -28,6 +31,8 @@ from followthrough.tenants.models import Business
 from followthrough.tokens import new_public_id
 from followthrough.touchpoints import lifecycle
 from followthrough.touchpoints.models import Origin, Reason, Status, Touchpoint
+
+logger = logging.getLogger(__name__)
 
 # Touchpoints that hold a customer's slot for the frequency cap. A personal touch done is a
 # contact made, so it holds its slot too when the business counts personal touches.
@@ -548,3 +553,41 @@ def _plan_cached(engagement: Engagement, book: _PlaybookPlan, known: tuple, take
             book, plan(events, book.specs, calendar, now, incident_open=held), calendar
         )
     return cached
+
+
+# Replanning when a touch ends or an incident opens or closes ---------------------------------
+
+def replan_after(touchpoint: Touchpoint) -> None:
+    """A playbook touch was done, skipped or cancelled: redo its engagement's plan, so what
+    the cap moved because of it moves back and a repeat gets its next occurrence. Call it
+    once the change has committed."""
+    if touchpoint.origin == Origin.PLAYBOOK_STEP:
+        _replan(Engagement.objects.filter(pk=touchpoint.engagement_id))
+
+
+def _replan(engagements) -> None:
+    for engagement in (engagements.filter(cancelled_at__isnull=True, playbook__isnull=False)
+                       .select_related("business", "customer")):
+        plan_engagement(engagement)
+
+
+@receiver(events.domain_event, dispatch_uid="touchpoints.planning.replan")
+def replan_on_event(sender, business, name: str, payloads: list[dict], **kwargs) -> None:
+    """An incident opened or was resolved (the feedback app sets Customer.marketing_hold and
+    publishes; touchpoints never imports feedback), or the worker sent an occurrence of a
+    repeat: replan the engagements concerned. Never fatal to the sender (the worker)."""
+    if name in (events.INCIDENT_OPENED, events.INCIDENT_RESOLVED):
+        engagements = Engagement.objects.filter(
+            business=business, customer__public_id__in=[p["customer"] for p in payloads])
+    elif name == events.TOUCHPOINT_SENT:
+        repeats = Touchpoint.objects.filter(
+            business=business, public_id__in=[p["touchpoint"] for p in payloads],
+            origin=Origin.PLAYBOOK_STEP, step__repeat_every_days__isnull=False,
+        ).values("engagement_id")
+        engagements = Engagement.objects.filter(pk__in=repeats)
+    else:
+        return
+    try:
+        _replan(engagements)
+    except Exception:  # the send already happened; a replan can wait for the next change
+        logger.exception("Replanning after %s failed", name)
