@@ -122,3 +122,12 @@ def refuse_controls(form) -> None:
         label = str(field.label or name.replace("_", " ").capitalize())
         multiline = isinstance(field.widget, forms.Textarea)
         field.validators.append(ControlCharacterValidator(label, multiline))
+
+
+class ControlFreeForm:
+    """Mixin for a form whose every text field refuses control characters, naming the field
+    (for forms with no __init__ of their own to call refuse_controls from)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        refuse_controls(self)

@@ -2,9 +2,10 @@ from django import forms
 
 from followthrough.agenda.models import Preference, ServiceInterval
 from followthrough.customers.models import Customer, Engagement
+from followthrough.text import ControlFreeForm
 
 
-class PromiseForm(forms.Form):
+class PromiseForm(ControlFreeForm, forms.Form):
     customer = forms.ModelChoiceField(
         queryset=Customer.objects.none(), to_field_name="public_id", label="To whom",
         empty_label="Choose a customer",
@@ -22,14 +23,14 @@ class PromiseForm(forms.Form):
         self.fields["customer"].queryset = Customer.objects.filter(business=business)
 
 
-class ApproveForm(forms.Form):
+class ApproveForm(ControlFreeForm, forms.Form):
     subject = forms.CharField(required=False, max_length=300)
     body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 10}),
                            max_length=10000,
                            error_messages={"required": "Write the message, or skip it instead."})
 
 
-class IntervalForm(forms.ModelForm):
+class IntervalForm(ControlFreeForm, forms.ModelForm):
     class Meta:
         model = ServiceInterval
         fields = ["name", "every", "unit", "lead_days", "channel"]
@@ -37,7 +38,7 @@ class IntervalForm(forms.ModelForm):
                   "channel": "Remind by"}
 
 
-class ServicePlanForm(forms.Form):
+class ServicePlanForm(ControlFreeForm, forms.Form):
     engagement = forms.ModelChoiceField(
         queryset=Engagement.objects.none(), to_field_name="public_id", label="Delivered job",
         empty_label="Choose a delivered job",
@@ -64,7 +65,7 @@ class ServicePlanForm(forms.Form):
         self.fields["interval"].queryset = ServiceInterval.objects.filter(business=business)
 
 
-class DigestForm(forms.ModelForm):
+class DigestForm(ControlFreeForm, forms.ModelForm):
     class Meta:
         model = Preference
         fields = ["digest_enabled", "digest_time"]
@@ -72,7 +73,7 @@ class DigestForm(forms.ModelForm):
         help_texts = {"digest_time": "In the business's time zone."}
 
 
-class NewsForm(forms.Form):
+class NewsForm(ControlFreeForm, forms.Form):
     """Industry news to share: a link and a personal note."""
 
     link = forms.URLField(assume_scheme="https", max_length=500, label="Link",
@@ -94,5 +95,5 @@ class NewsTagForm(NewsForm):
         self.fields["tag"].choices = [("", "Choose a tag")] + [(t, t) for t in tags]
 
 
-class VisitForm(forms.Form):
+class VisitForm(ControlFreeForm, forms.Form):
     on = forms.DateField(label="Visit on", widget=forms.DateInput(attrs={"type": "date"}))

@@ -7,6 +7,7 @@ from django.db import models
 from followthrough.channels import kinds
 from followthrough.customers.models import Customer, Engagement
 from followthrough.tenants.models import Business
+from followthrough.text import clean_fields
 from followthrough.tokens import new_public_id
 from followthrough.touchpoints.models import Touchpoint
 
@@ -56,6 +57,11 @@ class Promise(models.Model):
 
     def __str__(self) -> str:
         return f"{self.what} (by {self.due_on})"
+
+    def save(self, *args, **kwargs):
+        # The last line of defence for the API and imports; forms refuse these outright.
+        clean_fields(self, lines=("what", "make_good"), texts=("honest_note",))
+        super().save(*args, **kwargs)
 
 
 class ServiceInterval(models.Model):

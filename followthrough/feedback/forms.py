@@ -6,6 +6,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from followthrough.customers.services import normalise_phone
 from followthrough.feedback.models import FeedbackSettings, Quote
+from followthrough.text import ControlFreeForm
 
 ANSWER_LIMIT = 2000
 NPS_CHOICES = [(str(n), str(n)) for n in range(11)]
@@ -55,7 +56,7 @@ class RadioOption(NamedTuple):
             " checked" if self.checked else "")
 
 
-class SurveyForm(forms.Form):
+class SurveyForm(ControlFreeForm, forms.Form):
     """The customer's survey. The radio groups are written out by `*_radios` (no per-choice
     widget template, no template loop): the survey is the page customers load most, and
     Django's template-based widget rendering, then a template loop over the 20 choices, was
@@ -139,7 +140,7 @@ class SurveyForm(forms.Form):
         return self.radios("quote_as", CHECK_RADIO)
 
 
-class FeedbackSettingsForm(forms.ModelForm):
+class FeedbackSettingsForm(ControlFreeForm, forms.ModelForm):
     review_fields = ("google_review_url", "facebook_review_url", "yelp_review_url",
                      "other_review_url")
     social_fields = ("facebook_url", "instagram_url", "linkedin_url", "other_social_url")
@@ -168,17 +169,17 @@ class FeedbackSettingsForm(forms.ModelForm):
         return self._group(self.question_fields)
 
 
-class ResolveForm(forms.Form):
+class ResolveForm(ControlFreeForm, forms.Form):
     note = forms.CharField(label="What did you do to put it right?", max_length=2000,
                            widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ComplaintForm(forms.Form):
+class ComplaintForm(ControlFreeForm, forms.Form):
     summary = forms.CharField(label="What are they unhappy about?", max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class ReferralForm(forms.Form):
+class ReferralForm(ControlFreeForm, forms.Form):
     name = forms.CharField(label="Your name", max_length=150)
     email = forms.EmailField(label="Your email", required=False)
     phone = forms.CharField(label="Your phone", max_length=32, required=False,
