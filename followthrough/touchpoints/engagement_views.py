@@ -19,7 +19,7 @@ from followthrough.customers.views import (
 )
 from followthrough.tenants.access import business_required
 from followthrough.tenants.views import in_business_zone, render
-from followthrough.touchpoints import services
+from followthrough.touchpoints import planning, services
 from followthrough.touchpoints.models import Status, Touchpoint
 
 
@@ -78,11 +78,10 @@ def sale_new(request):
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
-            planned = engagement.touchpoints.count()
             messages.success(
                 request,
                 f"Saved the {(engagement.kind or 'sale').lower()} for {customer.name}. "
-                f"{planned} touch{'es' if planned != 1 else ''} planned.",
+                f"{planning.plan_summary(engagement)}",
             )
             return redirect("engagement_detail", engagement.public_id)
     context = {"form": form, "has_playbooks": form.fields["playbook"].queryset.exists()}

@@ -128,6 +128,22 @@ def plan_engagement(engagement: Engagement, now: dt.datetime | None = None) -> l
     return list(engagement.touchpoints.order_by("due_at", "id"))
 
 
+def plan_summary(engagement: Engagement) -> str:
+    """What a new plan holds, honestly: what is still to come, and what a back-dated job
+    has already missed or no longer needs ("2 touches planned; 5 already missed; 1
+    skipped, see why on the plan")."""
+    counts: dict[str, int] = {}
+    for status in engagement.touchpoints.values_list("status", flat=True):
+        counts[status] = counts.get(status, 0) + 1
+    planned = counts.get(Status.PLANNED, 0) + counts.get(Status.DRAFT, 0)
+    parts = [f"{planned} touch{'es' if planned != 1 else ''} planned"]
+    if counts.get(Status.MISSED):
+        parts.append(f"{counts[Status.MISSED]} already missed")
+    if counts.get(Status.SKIPPED):
+        parts.append(f"{counts[Status.SKIPPED]} skipped, see why on the plan")
+    return "; ".join(parts) + "."
+
+
 def _steps_to_plan(engagement: Engagement) -> list[Step]:
     if engagement.cancelled_at or not engagement.playbook_id:
         return []

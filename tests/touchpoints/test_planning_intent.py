@@ -129,3 +129,17 @@ def test_it_plans_the_next_progress_update_once_the_last_one_was_sent(books, cus
                              payloads=[{"touchpoint": first.public_id}])
     assert [(t.occurrence, t.status) for t in updates.order_by("occurrence")] == [
         (0, Status.SENT), (1, Status.DRAFT)]
+
+
+def test_it_counts_only_what_is_still_to_come_when_a_back_dated_job_is_saved(
+        owner_client, business, books):
+    won = dt.datetime.now(NEW_YORK) - dt.timedelta(days=14)
+    response = owner_client.post("/customers/sales/new/", {
+        "customer": "", "new_name": "Ada Lovelace", "new_email": "ada@example.com",
+        "playbook": books["service"].public_id, "kind": "Job", "description": "Boiler",
+        "won_at": won.strftime("%Y-%m-%dT%H:%M"),
+        "started_at": (won + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+        "delivered_at": (won + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
+    }, follow=True)
+    assert "2 touches planned; 5 already missed; 1 skipped, see why on the plan." in (
+        response.text)
