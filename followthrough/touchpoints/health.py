@@ -3,7 +3,8 @@ is sending. No tenant data: only install-wide numbers.
 
     GET /healthz             200 while the database answers, 503 when it does not
     GET /healthz?strict=1    also 503 when no worker has beaten recently, sending lags,
-                             sending fails (an SMTP outage) or a batch is stuck
+                             sending fails (an SMTP outage), a batch is stuck, or
+                             queued mail from web pages has waited too long
 
 The JSON names what is wrong in `problems`, so an alert can say it plainly."""
 
@@ -29,9 +30,13 @@ MIN_FAILURES = 3
 # A row still `sending` this long after its lease ran out: no worker is reaping, so the
 # batch is stuck (a live worker puts such rows back at the start of every pass).
 STUCK_GRACE = dt.timedelta(minutes=1)
+# Mail from web pages (alerts, invitations, password resets) waits in the mail queue; a
+# quarter of an hour means retries are not getting through.
+MAX_QUEUED_MAIL_AGE = dt.timedelta(minutes=15)
 
 
 def check(now: dt.datetime | None = None) -> dict:
+    from followthrough.channels.mailqueue import waiting_since
     from followthrough.channels.transports import sendable_channels
     from followthrough.touchpoints.worker import due_rows  # the worker imports a lot
 
@@ -47,6 +52,7 @@ def check(now: dt.datetime | None = None) -> dict:
         failing = recent_send_failures(now)
         stuck = Touchpoint.objects.filter(status=Status.SENDING,
                                           lease_until__lt=now - STUCK_GRACE).count()
+        mail_since = waiting_since()
         last_passes = list(WorkerHeartbeat.objects.filter(
             last_beat__gte=now - dt.timedelta(seconds=MAX_BEAT_AGE))
             .values_list("last_pass", flat=True))
@@ -68,6 +74,10 @@ def check(now: dt.datetime | None = None) -> dict:
                                   "went out: is the mail server down?")
     if stuck:
         report["problems"].append(f"{stuck} messages are stuck in sending past their lease.")
+    if mail_since and now - mail_since > MAX_QUEUED_MAIL_AGE:
+        minutes = (now - mail_since).total_seconds() // 60
+        report["problems"].append(f"Queued mail (alerts, invitations, password resets) has "
+                                  f"waited {minutes:.0f} minutes.")
     if report["problems"]:
         report["status"] = "degraded"
     return report
