@@ -19,7 +19,8 @@ from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.planner import next_allowed
 from followthrough.tenants.models import Business
 from followthrough.tokens import new_public_id
-from followthrough.touchpoints.models import Status, Touchpoint
+from followthrough.touchpoints import lifecycle
+from followthrough.touchpoints.models import Origin, Reason, Touchpoint
 from followthrough.touchpoints.planning import cap_busy, customer_calendar
 
 NAME = "Industry news to share"
@@ -77,13 +78,14 @@ def _touchpoint(business: Business, customer: Customer, batch: str, link: str, n
     busy = cap_busy(business, customer.pk).values_list("due_at", flat=True)
     due = next_allowed(now, kinds.EMAIL, customer_calendar(business, customer), list(busy))
     local = now.astimezone(business.zone)
-    return Touchpoint.objects.create(
-        business=business, engagement=engagement, customer=customer, step=None,
+    moved = due != now
+    return lifecycle.create(
+        origin=Origin.NEWS, business=business, engagement=engagement, customer=customer,
         idempotency_key=f"{KEY_PREFIX}{batch}:{customer.public_id}", name=NAME,
         channel=kinds.EMAIL, stage=2, element=v.OTHER, purpose=v.RELATIONSHIP,
-        status=Status.PLANNED, due_at=due, local_date=local.date(),
-        local_time=local.time().replace(microsecond=0),
-        moved_reason="" if due == now else "moved to the next time the customer may hear from us",
+        due_at=due, local_date=local.date(), local_time=local.time().replace(microsecond=0),
+        moved_reason=Reason.LABELS[Reason.NEXT_FREE_TIME] if moved else "",
+        reason_code=Reason.NEXT_FREE_TIME if moved else Reason.NONE,
         rendered_subject=subject[:300], rendered_body=_body(business, customer, link, note),
     )
 

@@ -27,8 +27,9 @@ from followthrough.playbooks import fairness
 from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.planner import settle, to_utc
 from followthrough.tenants.models import Membership
+from followthrough.touchpoints import lifecycle
 from followthrough.touchpoints import services as touch_services
-from followthrough.touchpoints.models import Reason, Status, Touchpoint
+from followthrough.touchpoints.models import Origin, Reason, Status, Touchpoint
 from followthrough.touchpoints.planning import SNOOZED, customer_calendar
 
 NO_ANSWER = f"{SNOOZED}: no answer, trying again"
@@ -42,16 +43,23 @@ OUTCOMES = (REACHED, NO_ANSWER_OUTCOME, NOT_POSSIBLE)
 
 
 def record_outcome(touchpoint: Touchpoint, user, outcome: str, note: str = "",
-                   now: dt.datetime | None = None) -> tuple[Touchpoint, str]:
-    """Reached → done; no answer → tried again next business day, once; not possible → skipped
-    with the reason. Returns the touchpoint and what happened, in words."""
+                   now: dt.datetime | None = None,
+                   when: dt.datetime | None = None) -> tuple[Touchpoint, str]:
+    """Reached → done (at `when` if given: a late log); no answer → tried again next business
+    day, once; not possible → skipped with the reason. A missed touch can only be logged as
+    done. Returns the touchpoint and what happened, in words."""
     now = now or timezone.now()
     note = (note or "").strip()
     if outcome not in OUTCOMES:
         raise ValidationError({"outcome": "Choose reached, no answer or not possible."})
+    late = touchpoint.status == Status.MISSED
+    if late and outcome != REACHED:
+        raise ValidationError({"outcome": "This one was already marked missed; you can still "
+                                          "log it as done if it happened."})
     if outcome == REACHED:
-        touch_services.complete_touch(touchpoint, user, note)
-        return touchpoint, f"Nice work: {touchpoint.name} with {touchpoint.customer.name} is done."
+        touch_services.complete_touch(touchpoint, user, note, when)
+        done = "Logged late" if late else "Nice work"
+        return touchpoint, f"{done}: {touchpoint.name} with {touchpoint.customer.name} is done."
     if outcome == NOT_POSSIBLE:
         if not note:
             raise ValidationError({"outcome_note": "Say why it isn't possible, in a few words."})
@@ -63,10 +71,10 @@ def record_outcome(touchpoint: Touchpoint, user, outcome: str, note: str = "",
         return touchpoint, f"No answer again, so we've let {touchpoint.name} go. Try another way?"
     until = retry_time(touchpoint, now)
     local = until.astimezone(touchpoint.business.zone)
-    changed = Touchpoint.objects.filter(pk=touchpoint.pk, status=Status.PLANNED).update(
+    changed = lifecycle.transition(
+        touchpoint, Status.PLANNED, from_=Status.PLANNED, reason_code=Reason.NO_ANSWER,
         due_at=until, moved_reason=f"{NO_ANSWER} {local:%a %d %b %H:%M}",
-        reason_code=Reason.NO_ANSWER,
-        outcome_note=note[:2000], updated_at=timezone.now(),
+        outcome_note=note[:2000],
     )
     if changed != 1:
         raise ValidationError({"status": "This touch was already taken care of."})
@@ -109,7 +117,7 @@ def assign(touchpoint: Touchpoint, username: str) -> Touchpoint:
 def approve(touchpoint: Touchpoint, subject: str | None = None,
             body: str | None = None) -> Touchpoint:
     """A draft goes out as planned; with subject/body, the edited text is what is sent."""
-    changes = {"status": Status.PLANNED, "updated_at": timezone.now()}
+    changes = {}
     if body is not None:
         subject, body = (subject or "").strip(), body.strip()
         if "\n" in subject or "\r" in subject:
@@ -125,8 +133,7 @@ def approve(touchpoint: Touchpoint, subject: str | None = None,
         if unfair:
             raise ValidationError(unfair)
         changes.update(rendered_subject=subject, rendered_body=body)
-    changed = Touchpoint.objects.filter(pk=touchpoint.pk, status=Status.DRAFT).update(**changes)
-    if changed != 1:
+    if lifecycle.transition(touchpoint, Status.PLANNED, from_=Status.DRAFT, **changes) != 1:
         raise ValidationError({"status": "This message isn't waiting for approval any more."})
     touchpoint.refresh_from_db()
     return touchpoint
@@ -149,10 +156,9 @@ def skip_draft(touchpoint: Touchpoint, user, reason: str = "") -> Touchpoint:
 
 
 def _skip(touchpoint: Touchpoint, note: str) -> None:
-    changed = Touchpoint.objects.filter(pk=touchpoint.pk, status=Status.DRAFT).update(
-        status=Status.SKIPPED, outcome_note=note, completed_at=timezone.now(),
-        updated_at=timezone.now(),
-    )
+    changed = lifecycle.transition(touchpoint, Status.SKIPPED, from_=Status.DRAFT,
+                                   reason_code=Reason.BY_PERSON, outcome_note=note,
+                                   completed_at=timezone.now())
     if changed != 1:
         raise ValidationError({"status": "This message isn't waiting for approval any more."})
 
@@ -325,6 +331,14 @@ def reminder_key(plan: ServicePlan, n: int) -> str:
     return f"maintenance:{plan.public_id}:{n}"
 
 
+def plan_rows(plan: ServicePlan):
+    """The plan's reminders: maintenance rows of its engagement with one of its keys (the
+    keys are made here, never parsed)."""
+    keys = [reminder_key(plan, n) for n in range(1, MAX_REMINDERS + 1)]
+    return Touchpoint.objects.filter(origin=Origin.MAINTENANCE, engagement_id=plan.engagement_id,
+                                     idempotency_key__in=keys)
+
+
 def start_service_plan(engagement, interval: ServiceInterval,
                        now: dt.datetime | None = None) -> ServicePlan:
     errors = {}
@@ -350,9 +364,8 @@ def stop_service_plan(plan: ServicePlan, reason: str) -> int:
         ServicePlan.objects.filter(pk=plan.pk, stopped_at__isnull=True).update(
             stopped_at=timezone.now(), stop_reason=reason[:200]
         )
-        return Touchpoint.objects.filter(
-            idempotency_key__startswith=f"maintenance:{plan.public_id}:", status=Status.PLANNED
-        ).update(status=Status.CANCELLED, moved_reason=reason[:200], updated_at=timezone.now())
+        return lifecycle.transition(plan_rows(plan), Status.CANCELLED, from_=Status.PLANNED,
+                                    reason_code=Reason.PLAN_STOPPED, moved_reason=reason[:200])
 
 
 def plan_reminders(plan: ServicePlan, now: dt.datetime | None = None) -> int:
@@ -374,9 +387,7 @@ def plan_reminders(plan: ServicePlan, now: dt.datetime | None = None) -> int:
         return 0
     calendar = customer_calendar(plan.business, customer)
     start = engagement.delivered_at.astimezone(calendar.zone).date()
-    existing = set(Touchpoint.objects.filter(
-        idempotency_key__startswith=f"maintenance:{plan.public_id}:"
-    ).values_list("idempotency_key", flat=True))
+    existing = set(plan_rows(plan).values_list("idempotency_key", flat=True))
     created, ahead = 0, 0
     for n in range(1, MAX_REMINDERS + 1):
         due_on = due_date(interval, start, n)
@@ -407,12 +418,13 @@ def _create_reminder(plan, n, key, due_on, intent, due_at, reason, purpose) -> T
                "due_on": due_on, "engagement": engagement}
     subject = f"Time for your {interval.name.lower()}, {customer.first_name}"
     body = render_to_string("agenda/messages/maintenance.txt", context).strip()
-    return Touchpoint.objects.create(
-        business=business, engagement=engagement, customer=customer, step=None,
-        occurrence=n, idempotency_key=key, name=f"{interval.name} reminder",
+    return lifecycle.create(
+        origin=Origin.MAINTENANCE, business=business, engagement=engagement,
+        customer=customer, occurrence=n, idempotency_key=key, name=f"{interval.name} reminder",
         channel=interval.channel, stage=4, element=v.MAINTENANCE, purpose=purpose,
         due_at=due_at, local_date=intent.date(), local_time=intent.time(),
-        moved_reason=reason[:200], rendered_subject=subject[:300], rendered_body=body,
+        moved_reason=reason[:200], reason_code=lifecycle.words_reason(reason),
+        rendered_subject=subject[:300], rendered_body=body,
         recipient=customer.email if interval.channel == kinds.EMAIL else "",
     )
 
@@ -438,9 +450,7 @@ def book_new_job(touchpoint: Touchpoint, user, now: dt.datetime | None = None):
             old.playbook if old.playbook and old.playbook.is_active else None,
             kind=old.kind, description=touchpoint.name.removesuffix(" reminder"), won_at=now,
         )
-        Touchpoint.objects.filter(pk=touchpoint.pk, status__in=(Status.PLANNED,)).update(
-            status=Status.DONE, completed_at=now, updated_at=now,
-            outcome_note="Booked as a new job.",
-            assigned_to=touchpoint.assigned_to or user,
-        )
+        lifecycle.transition(touchpoint, Status.DONE, from_=Status.PLANNED, completed_at=now,
+                             updated_at=now, outcome_note="Booked as a new job.",
+                             assigned_to=touchpoint.assigned_to or user)
     return engagement

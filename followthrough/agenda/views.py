@@ -35,14 +35,16 @@ from followthrough.tenants.access import business_required, get_scoped_or_404
 from followthrough.tenants.models import Membership
 from followthrough.tenants.views import in_business_zone, render
 from followthrough.tokens import new_public_id
-from followthrough.touchpoints.models import Status, Touchpoint
+from followthrough.touchpoints.models import Origin, Reason, Status, Touchpoint
 from followthrough.touchpoints.views import (
     UPCOMING_DAYS,
     _card,
     _problem_text,
     end_of_today,
     get_touchpoint_or_404,
+    late_loggable,
     render_touch,
+    when_from_form,
 )
 
 WEEK_DAYS = 7
@@ -64,6 +66,23 @@ def _personal(request, until, who):
         # Unassigned touches belong to everyone, so nothing falls between two chairs.
         rows = rows.filter(Q(assigned_to=request.user) | Q(assigned_to__isnull=True))
     return rows
+
+
+# Missed personal touches stay on Today this long, so one made but not logged in time
+# can still be logged late, with when it happened.
+MISSED_SHOWN_DAYS = 14
+
+
+def _missed(request, now, who):
+    rows = (
+        Touchpoint.objects.filter(business=request.business, status=Status.MISSED,
+                                  channel__in=kinds.PERSONAL,
+                                  due_at__gte=now - dt.timedelta(days=MISSED_SHOWN_DAYS))
+        .select_related("customer").order_by("-due_at", "-id")
+    )
+    if who == "mine":
+        rows = rows.filter(Q(assigned_to=request.user) | Q(assigned_to__isnull=True))
+    return list(rows[:20])
 
 
 def _members(business):
@@ -92,8 +111,8 @@ def _cards(request, touches, now):
         card["members"] = members
         card["feedback"] = feedback.get(touch.customer_id)
         card["incident"] = incidents.get(touch.customer_id)
-        card["retried"] = touch.moved_reason.startswith(services.NO_ANSWER)
-        card["is_reminder"] = touch.idempotency_key.startswith("maintenance:")
+        card["retried"] = touch.reason_code == Reason.NO_ANSWER
+        card["is_reminder"] = touch.origin == Origin.MAINTENANCE
         cards.append(card)
     return cards
 
@@ -131,6 +150,7 @@ def today(request):
                                                          status=Opportunity.OPEN)
                               .select_related("customer")[:20]),
         "upcoming": list(upcoming),
+        "missed": _missed(request, now, who),
         "upcoming_days": UPCOMING_DAYS,
         "now": now,
         "local_today": local_today,
@@ -198,12 +218,12 @@ def _answer(request, touchpoint, text, problem=False):
 @require_POST
 def touch_outcome(request, public_id):
     touchpoint = get_touchpoint_or_404(request, public_id)
-    if not touchpoint.is_open:
+    if not (touchpoint.is_open or late_loggable(touchpoint)):
         return _answer(request, touchpoint, "That one was already taken care of.", True)
     try:
         touchpoint, text = services.record_outcome(
             touchpoint, request.user, request.POST.get("outcome", ""),
-            request.POST.get("outcome_note", ""),
+            request.POST.get("outcome_note", ""), when=when_from_form(request),
         )
     except ValidationError as exc:
         return _answer(request, touchpoint, _problem_text(exc), True)
@@ -243,7 +263,7 @@ def touch_else(request, public_id):
 @require_POST
 def touch_book(request, public_id):
     touchpoint = get_touchpoint_or_404(request, public_id)
-    if not touchpoint.is_open or not touchpoint.idempotency_key.startswith("maintenance:"):
+    if not touchpoint.is_open or touchpoint.origin != Origin.MAINTENANCE:
         messages.error(request, "Only an open maintenance reminder can be booked as a new job.")
         return redirect("today")
     try:
@@ -400,7 +420,7 @@ def _batch_cards(batch):
 
 
 def _is_reminder(card) -> bool:
-    return card.idempotency_key.startswith("maintenance:")
+    return card.origin == Origin.MAINTENANCE
 
 
 @business_required

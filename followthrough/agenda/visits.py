@@ -18,7 +18,8 @@ from followthrough.customers.models import Customer, Engagement
 from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.planner import next_allowed, to_utc
 from followthrough.tenants.models import Business
-from followthrough.touchpoints.models import Status, Touchpoint
+from followthrough.touchpoints import lifecycle
+from followthrough.touchpoints.models import Origin, Reason, Status, Touchpoint
 from followthrough.touchpoints.planning import cap_busy, customer_calendar
 
 NAME = "Get-to-know-you visit"
@@ -125,10 +126,12 @@ def plan_visit(business: Business, customer: Customer, day: dt.date) -> Touchpoi
                                          f"for {day:%B}."})
         busy = list(cap_busy(business, customer.pk).values_list("due_at", flat=True))
         due = next_allowed(wanted, kinds.VISIT, calendar, busy)
-        return Touchpoint.objects.create(
-            business=business, engagement=engagement, customer=customer, step=None,
+        moved = due != wanted
+        return lifecycle.create(
+            origin=Origin.VISIT, business=business, engagement=engagement, customer=customer,
             idempotency_key=key, name=NAME, channel=kinds.VISIT, stage=2, element=v.OTHER,
-            purpose=v.RELATIONSHIP, status=Status.PLANNED, due_at=due, local_date=day,
-            local_time=VISIT_TIME, moved_reason="" if due == wanted else "moved to a free day",
+            purpose=v.RELATIONSHIP, due_at=due, local_date=day, local_time=VISIT_TIME,
+            moved_reason="moved to a free day" if moved else "",
+            reason_code=Reason.NEXT_FREE_TIME if moved else Reason.NONE,
             rendered_body=TALKING_POINTS.format(name=customer.first_name or customer.name),
         )

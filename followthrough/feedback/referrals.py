@@ -13,6 +13,7 @@ from followthrough.customers.models import Customer
 from followthrough.customers.services import upsert_customer
 from followthrough.feedback.services import personal_touch
 from followthrough.playbooks import vocabulary as v
+from followthrough.touchpoints.models import Origin
 
 # No 0/O, 1/I/L: a code read out over the phone must survive.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -73,7 +74,7 @@ def attribute(customer: Customer, referrer: Customer, now=None) -> None:
                             {"referrer": referrer, "customer": customer})
     personal_touch(engagement, f"referral:{customer.public_id}",
                    f"Thank {referrer.first_name} for the referral", body, THANKS_PRIORITY, now,
-                   channel=kinds.CARD, element=v.THANK_YOU)
+                   channel=kinds.CARD, element=v.THANK_YOU, origin=Origin.REFERRAL)
 
 
 class TooManyLeads(Exception):

@@ -16,7 +16,8 @@ from followthrough.customers.models import Customer, Engagement
 from followthrough.feedback.models import FeedbackSettings, Incident, SurveyResponse
 from followthrough.playbooks import vocabulary as v
 from followthrough.tenants.models import Business, Membership
-from followthrough.touchpoints.models import Status, Touchpoint
+from followthrough.touchpoints import lifecycle
+from followthrough.touchpoints.models import Origin, Reason, Status, Touchpoint
 
 SURVEY_LIFETIME = dt.timedelta(days=60)
 EDIT_WINDOW = dt.timedelta(hours=24)
@@ -186,16 +187,17 @@ def alarm_reason(response: SurveyResponse) -> str:
 
 
 def personal_touch(engagement: Engagement, key: str, name: str, body: str, priority: int,
-                   now, channel=kinds.CALL, element=v.CHECK_IN) -> Touchpoint:
+                   now, channel=kinds.CALL, element=v.CHECK_IN, *,
+                   origin: str = Origin.MANUAL) -> Touchpoint:
     """A personal touch for Today, outside any playbook; the key makes it happen once."""
     local = now.astimezone(engagement.business.zone)
-    touch, created = Touchpoint.objects.get_or_create(idempotency_key=key, defaults=dict(
-        business_id=engagement.business_id, engagement=engagement,
-        customer_id=engagement.customer_id, step=None, name=name, channel=channel, stage=4,
+    touch, created = lifecycle.get_or_create(
+        key, origin=origin, business_id=engagement.business_id, engagement=engagement,
+        customer_id=engagement.customer_id, name=name, channel=channel, stage=4,
         element=element, purpose=v.RELATIONSHIP, due_at=now, local_date=local.date(),
         local_time=local.time().replace(microsecond=0), priority=priority,
         rendered_body=body,
-    ))
+    )
     if not created and touch.status == Status.PLANNED and touch.rendered_body != body:
         Touchpoint.objects.filter(pk=touch.pk, status=Status.PLANNED).update(
             rendered_body=body, name=name, updated_at=timezone.now())
@@ -209,7 +211,7 @@ def plan_opportunity(response: SurveyResponse, now) -> Touchpoint:
                             {"response": response, "customer": response.customer})
     return personal_touch(response.engagement, f"ask:{response.public_id}",
                           f"Follow up: they asked “{short}”"[:120], body,
-                          OPPORTUNITY_PRIORITY, now)
+                          OPPORTUNITY_PRIORITY, now, origin=Origin.FOLLOW_UP)
 
 
 def open_incident(customer: Customer, engagement: Engagement, reason: str, summary: str = "",
@@ -227,14 +229,14 @@ def open_incident(customer: Customer, engagement: Engagement, reason: str, summa
         )
         Customer.objects.filter(pk=customer.pk).update(marketing_hold=True)
         customer.marketing_hold = True
-        Touchpoint.objects.filter(customer=customer, status=Status.PLANNED,
-                                  purpose=v.MARKETING).update(status=Status.PAUSED,
-                                                              updated_at=now)
+        lifecycle.transition(
+            Touchpoint.objects.filter(customer=customer, purpose=v.MARKETING), Status.PAUSED,
+            from_=Status.PLANNED, reason_code=Reason.INCIDENT_OPEN, updated_at=now)
         script = render_to_string("feedback/recovery_script.txt",
                                   {"incident": incident, "customer": customer,
                                    "response": response, "engagement": engagement})
         personal_touch(engagement, f"incident:{incident.public_id}", "Recovery call", script,
-                       RECOVERY_PRIORITY, now)
+                       RECOVERY_PRIORITY, now, origin=Origin.INCIDENT_RECOVERY)
         events.publish(customer.business, events.INCIDENT_OPENED, {
             "incident": incident.public_id, "customer": customer.public_id, "reason": reason,
         })
@@ -270,8 +272,8 @@ def resolve_incident(incident: Incident, note: str, now=None) -> Incident:
         incident.resolved_at, incident.resolution_note = now, note[:2000]
         customer = incident.customer
         Customer.objects.filter(pk=customer.pk).update(marketing_hold=False)
-        Touchpoint.objects.filter(customer=customer, status=Status.PAUSED).update(
-            status=Status.PLANNED, updated_at=now)
+        lifecycle.transition(Touchpoint.objects.filter(customer=customer), Status.PLANNED,
+                             from_=Status.PAUSED, reason_code=Reason.NONE, updated_at=now)
         events.publish(customer.business, events.INCIDENT_RESOLVED, {
             "incident": incident.public_id, "customer": customer.public_id,
         })

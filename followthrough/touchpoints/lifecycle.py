@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -138,9 +139,41 @@ def create(**fields) -> Touchpoint:
     return row
 
 
+def get_or_create(idempotency_key: str, **fields) -> tuple[Touchpoint, bool]:
+    """The row with this key, made once; a rerun (a second survey answer, a retried
+    request) finds the first one. Returns (row, created)."""
+    found = Touchpoint.objects.filter(idempotency_key=idempotency_key).first()
+    if found is not None:
+        return found, False
+    row = build(idempotency_key=idempotency_key, **fields)
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+    except IntegrityError:  # made meanwhile by a concurrent request
+        return Touchpoint.objects.get(idempotency_key=idempotency_key), False
+    return row, True
+
+
 def bulk_create(rows: list[Touchpoint]) -> list[Touchpoint]:
     """Rows made with build(); one INSERT per batch."""
     return Touchpoint.objects.bulk_create(rows)
+
+
+# What ends with its engagement ------------------------------------------------------------
+
+# Cancelling a job ends its playbook's rows (the replan drops them), the follow-ups of its
+# survey and its own maintenance reminders. A recovery call, a visit, news and a referral
+# thank-you are about the customer and only hang off the job, so they stay; rows of other
+# engagements are never touched.
+ENDS_WITH_ENGAGEMENT = frozenset({Origin.FOLLOW_UP, Origin.MAINTENANCE})
+OPEN = (S.PLANNED, S.DRAFT, S.PAUSED)
+
+
+def cancel_with_engagement(engagement) -> int:
+    """The engagement was cancelled: end its open follow-ups and reminders."""
+    rows = Touchpoint.objects.filter(engagement=engagement, origin__in=ENDS_WITH_ENGAGEMENT)
+    return transition(rows, S.CANCELLED, from_=OPEN, reason_code=Reason.ENGAGEMENT_CANCELLED,
+                      moved_reason=Reason.LABELS[Reason.ENGAGEMENT_CANCELLED])
 
 
 # The planner's words, as codes ------------------------------------------------------------
@@ -159,14 +192,19 @@ PLANNER_WORDS = (
 )
 
 
+def words_reason(words: str) -> str:
+    """The code for a move explained by the planner's hours rules (reminders use them too)."""
+    for part in reversed(words.split("; ")):
+        for opening, code in PLANNER_WORDS:
+            if opening in part:
+                return code
+    return Reason.NONE
+
+
 def planner_reason(item) -> str:
     """The code for one planner result (a planner.PlannedTouchpoint)."""
     if item.reason_code:
         return item.reason_code
     if item.status == S.MISSED:
         return Reason.CATCH_UP_MISSED
-    for part in reversed(item.moved_reason.split("; ")):
-        for words, code in PLANNER_WORDS:
-            if words in part:
-                return code
-    return Reason.NONE
+    return words_reason(item.moved_reason)

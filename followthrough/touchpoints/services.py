@@ -19,6 +19,7 @@ from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.models import Playbook
 from followthrough.tenants import audit
 from followthrough.tenants.models import Business
+from followthrough.touchpoints import lifecycle
 from followthrough.touchpoints.models import Reason, Status, Touchpoint
 from followthrough.touchpoints.planning import SNOOZED, plan_engagement
 from followthrough.touchpoints.signals import review_ask_stopping
@@ -63,6 +64,8 @@ def record_event(engagement: Engagement, event: str, at: dt.datetime | None) -> 
         _full_clean(fresh, {})
         fresh.save(update_fields=[field])
         plan_engagement(fresh)
+        if event == v.CANCELLED and at is not None:
+            lifecycle.cancel_with_engagement(fresh)
     setattr(engagement, field, at)
     return fresh
 
@@ -99,13 +102,32 @@ def _full_clean(instance, errors: dict) -> None:
 # Touchpoints on the agenda. Only planned rows can change, and each change is a conditional
 # update, because the worker may claim the same row at the same moment.
 
-def complete_touch(touchpoint: Touchpoint, user, outcome_note: str = "") -> Touchpoint:
-    """A person did a personal touch (call, card, visit, social, chat)."""
+def complete_touch(touchpoint: Touchpoint, user, outcome_note: str = "",
+                   when: dt.datetime | None = None) -> Touchpoint:
+    """A person did a personal touch (call, card, visit, social, chat), now or at `when`.
+
+    A touch marked missed can still be logged late, with the time it really happened: it
+    then counts as done everywhere (the delta, health, the contact budget), at that time.
+    """
     if kinds.is_automated(touchpoint.channel):
         raise ValidationError(
             {"channel": "Emails and texts are sent by the worker; cancel it if it should not go."}
         )
-    return _resolve(touchpoint, Status.DONE, user, outcome_note)
+    when = _when_done(when)
+    if touchpoint.status == Status.MISSED:
+        return _resolve(touchpoint, Status.DONE, user, outcome_note, when, due_at=when)
+    return _resolve(touchpoint, Status.DONE, user, outcome_note, when)
+
+
+def _when_done(when: dt.datetime | None) -> dt.datetime:
+    now = timezone.now()
+    if when is None:
+        return now
+    if not isinstance(when, dt.datetime) or timezone.is_naive(when):
+        raise ValidationError({"when": "Give the time it happened with its time zone."})
+    if when > now:
+        raise ValidationError({"when": "That time is still to come; give when it happened."})
+    return when
 
 
 def skip_touch(touchpoint: Touchpoint, user, outcome_note: str = "") -> Touchpoint:
@@ -183,31 +205,39 @@ def snooze_touch(touchpoint: Touchpoint, until: dt.datetime) -> Touchpoint:
         raise ValidationError({"until": "Choose a time in the future."})
     local = until.astimezone(touchpoint.business.zone)
     reason = f"{SNOOZED} to {local:%Y-%m-%d %H:%M}"
-    return _change(touchpoint, due_at=until, moved_reason=reason, reason_code=Reason.SNOOZED)
+    return _change(touchpoint, Status.PLANNED, due_at=until, moved_reason=reason,
+                   reason_code=Reason.SNOOZED)
 
 
-def _resolve(touchpoint: Touchpoint, status: str, user, outcome_note: str) -> Touchpoint:
+def _resolve(touchpoint: Touchpoint, status: str, user, outcome_note: str,
+             completed_at: dt.datetime | None = None, **extra) -> Touchpoint:
     outcome_note = (outcome_note or "").strip()
     if len(outcome_note) > NOTE_MAX:
         raise ValidationError(
             {"outcome_note": f"Keep the note under {NOTE_MAX} characters."}
         )
-    changes = {"status": status, "outcome_note": outcome_note, "completed_at": timezone.now()}
+    changes = {"outcome_note": outcome_note, "completed_at": completed_at or timezone.now(),
+               **extra}
     if status == Status.DONE and user is not None and touchpoint.assigned_to_id is None:
         changes["assigned_to"] = user
-    return _change(touchpoint, **changes)
+    if status in (Status.SKIPPED, Status.CANCELLED):
+        changes["reason_code"] = Reason.BY_PERSON
+    return _change(touchpoint, status, **changes)
 
 
-def _change(touchpoint: Touchpoint, **changes) -> Touchpoint:
-    with transaction.atomic():
-        count = Touchpoint.objects.filter(pk=touchpoint.pk, status=Status.PLANNED).update(
-            updated_at=timezone.now(), **changes
+# Where a person may change a touch from: planned ones, and a missed one only to log it done.
+CHANGEABLE = {Status.PLANNED: None, Status.MISSED: Status.DONE}
+
+
+def _change(touchpoint: Touchpoint, to: str, **changes) -> Touchpoint:
+    """A person's change, through the lifecycle; a touch that moved on meanwhile (or one
+    in a state a person may not change) is refused with its state named."""
+    touchpoint.refresh_from_db(fields=["status"])
+    current = touchpoint.status
+    if current not in CHANGEABLE or CHANGEABLE[current] not in (None, to):
+        label = dict(Status.CHOICES).get(current, current).lower()
+        raise ValidationError(
+            {"status": f"This touchpoint is already {label}; only planned ones can change."}
         )
-        if count != 1:
-            touchpoint.refresh_from_db(fields=["status"])
-            label = dict(Status.CHOICES).get(touchpoint.status, touchpoint.status).lower()
-            raise ValidationError(
-                {"status": f"This touchpoint is already {label}; only planned ones can change."}
-            )
-    touchpoint.refresh_from_db()
-    return touchpoint
+    with transaction.atomic():
+        return lifecycle.change(touchpoint, to, **changes)

@@ -136,12 +136,48 @@ def _close_touch(request, public_id, action, done_text):
     return _act(request, touchpoint, lambda: action(touchpoint, request.user, note), done_text)
 
 
+WHEN_MAX = 40
+
+
+def when_from_form(request) -> dt.datetime | None:
+    """The optional "when it happened" of a late log: a local date and time in the
+    business's zone ("2026-06-10T14:30"); blank means now."""
+    text = request.POST.get("when", "").strip()
+    if not text:
+        return None
+    try:
+        if len(text) > WHEN_MAX:
+            raise ValueError(text)
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError({"when": "Give the date and time it happened, like "
+                                       "2026-06-10 14:30."}) from None
+    if timezone.is_aware(when):
+        return when
+    return when.replace(tzinfo=request.business.zone, fold=0)
+
+
+def late_loggable(touchpoint) -> bool:
+    """A personal touch marked missed can still be logged as done."""
+    return touchpoint.status == Status.MISSED and not touchpoint.is_automated
+
+
 @business_required
 @in_business_zone
 @require_POST
 def touch_done(request, public_id):
-    return _close_touch(request, public_id, services.complete_touch,
-                        "Nice work: {name} with {who} is done.")
+    touchpoint = get_touchpoint_or_404(request, public_id)
+    if not late_loggable(touchpoint):
+        return _close_touch(request, public_id, services.complete_touch,
+                            "Nice work: {name} with {who} is done.")
+    try:
+        when = when_from_form(request)
+        services.complete_touch(touchpoint, request.user,
+                                request.POST.get("outcome_note", ""), when)
+    except ValidationError as exc:
+        return _refuse(request, touchpoint, _problem_text(exc))
+    text = f"Logged late: {touchpoint.name} with {touchpoint.customer.name} is done."
+    return _after_action(request, touchpoint, text)
 
 
 @business_required

@@ -41,10 +41,11 @@ def test_it_prints_address_labels(owner_client, touch):
 
 def test_it_prints_postcards_for_maintenance_reminders(owner_client, touch):
     touch(channel=kinds.CARD, element=v.MAINTENANCE, step=False, name="Service reminder")
-    from followthrough.touchpoints.models import Touchpoint
+    from followthrough.touchpoints.models import Origin, Touchpoint
     row = Touchpoint.objects.get()
     Touchpoint.objects.filter(pk=row.pk).update(
-        idempotency_key=f"maintenance:x:{row.pk}", rendered_body="Your service is due soon."
+        idempotency_key=f"maintenance:x:{row.pk}", rendered_body="Your service is due soon.",
+        origin=Origin.MAINTENANCE,
     )
     owner_client.post("/cards/new/")
     batch = CardBatch.objects.get()

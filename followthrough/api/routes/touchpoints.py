@@ -1,7 +1,7 @@
 from typing import Literal
 
 from django.core.exceptions import ValidationError
-from ninja import Router
+from ninja import Field, Router
 
 from followthrough.api.auth import business_of
 from followthrough.api.errors import FieldErrors
@@ -78,11 +78,17 @@ def get_touchpoint(request, id: str):  # noqa: A002
     return touchpoint_out(load_touchpoint(business, id), business)
 
 
-def _act_on_touch(request, id: str, action, note: str) -> dict:  # noqa: A002
+class DoneIn(OutcomeIn):
+    when: When | None = Field(
+        None, description="When it really happened (ISO 8601 with offset), for a touch "
+                          "logged late; not in the future. Default: now.")
+
+
+def _act_on_touch(request, id: str, action, note: str, **extra) -> dict:  # noqa: A002
     business = business_of(request)
     touchpoint = load_touchpoint(business, id)
     try:
-        action(touchpoint, None, note)
+        action(touchpoint, None, note, **extra)
     except ValidationError as exc:
         if hasattr(exc, "error_dict") and "outcome_note" in exc.error_dict:  # the API's `note`
             exc.error_dict["note"] = exc.error_dict.pop("outcome_note")
@@ -91,11 +97,13 @@ def _act_on_touch(request, id: str, action, note: str) -> dict:  # noqa: A002
 
 
 @router.post("/{id}/done", response=TouchpointOut, summary="Mark a personal touch done")
-def touch_done(request, id: str, payload: OutcomeIn):  # noqa: A002
+def touch_done(request, id: str, payload: DoneIn):  # noqa: A002
     """A person made the call, wrote the card or paid the visit: the touchpoint becomes
-    `done`, with your `note` on how it went. Only planned personal touches (call, card,
-    visit, social, chat) can be marked done; emails and texts are sent by Followthrough."""
-    return _act_on_touch(request, id, touchpoint_services.complete_touch, payload.note)
+    `done`, with your `note` on how it went, at `when` (default now). Planned personal
+    touches (call, card, visit, social, chat) can be marked done, and so can missed ones,
+    logged late with the time they happened; emails and texts are sent by Followthrough."""
+    return _act_on_touch(request, id, touchpoint_services.complete_touch, payload.note,
+                         when=payload.when)
 
 
 @router.post("/{id}/skip", response=TouchpointOut, summary="Skip a touch")
