@@ -594,10 +594,10 @@ def replan_on_event(sender, business, name: str, payloads: list[dict], **kwargs)
     repeat: replan the engagements concerned. Never fatal to the sender (the worker)."""
     if name in (events.INCIDENT_OPENED, events.INCIDENT_RESOLVED):
         engagements = Engagement.objects.filter(
-            business=business, customer__public_id__in=[p["customer"] for p in payloads])
+            business=business, customer__public_id__in=_ids(payloads, "customer"))
     elif name == events.TOUCHPOINT_SENT:
         repeats = Touchpoint.objects.filter(
-            business=business, public_id__in=[p["touchpoint"] for p in payloads],
+            business=business, public_id__in=_ids(payloads, "touchpoint"),
             origin=Origin.PLAYBOOK_STEP, step__repeat_every_days__isnull=False,
         ).values("engagement_id")
         engagements = Engagement.objects.filter(pk__in=repeats)
@@ -607,3 +607,7 @@ def replan_on_event(sender, business, name: str, payloads: list[dict], **kwargs)
         _replan(engagements)
     except Exception:  # the send already happened; a replan can wait for the next change
         logger.exception("Replanning after %s failed", name)
+
+
+def _ids(payloads: list[dict], name: str) -> list[str]:
+    return [p[name] for p in payloads if isinstance(p.get(name), str)]
