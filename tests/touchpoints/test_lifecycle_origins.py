@@ -94,7 +94,7 @@ def test_it_records_who_made_the_row(job, origin):
 
 
 @pytest.mark.parametrize("origin", sorted(MAKERS))
-def test_it_keeps_the_row_through_every_replan(job, origin,
+def test_it_keeps_the_row_through_every_replan(job, origin, owner_client,
                                                 django_capture_on_commit_callbacks):
     row = MAKERS[origin](job)
     status, due = row.status, row.due_at
@@ -102,6 +102,9 @@ def test_it_keeps_the_row_through_every_replan(job, origin,
     with django_capture_on_commit_callbacks(execute=True):
         playbook_services.save_step(step)
         playbook_services.move_step(step, playbook_services.DOWN)
+        owner_client.post(reverse("playbook_add_element", args=[job.playbook.public_id]),
+                          {"element": v.CHECK_IN})
+    assert job.playbook.steps.filter(element=v.CHECK_IN).exists()
     now = timezone.now()
     for event, at in ((v.STARTED, now - dt.timedelta(days=1)), (v.DELIVERED, now),
                       (v.CLOSED, now)):
