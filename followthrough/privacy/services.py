@@ -23,7 +23,8 @@ from followthrough.playbooks.models import Step
 from followthrough.privacy.models import Erasure
 from followthrough.tenants import audit
 from followthrough.tokens import new_public_id
-from followthrough.touchpoints.models import Status, Touchpoint
+from followthrough.touchpoints import lifecycle
+from followthrough.touchpoints.models import Reason, Status, Touchpoint
 
 ERASED_NAME = "Erased customer"
 # Fields never exported: secrets and internal plumbing, not the customer's data.
@@ -138,9 +139,9 @@ def erase_customer(request_or_actor, customer: Customer) -> Erasure:
                                          to__icontains=customer.email).delete()
         mailqueue.forget(business, customer.email, customer.name)
         rows = _related_rows(customer)
-        Touchpoint.objects.filter(customer=customer, status=Status.PLANNED).update(
-            status=Status.CANCELLED, moved_reason="Customer erased"
-        )
+        lifecycle.transition(Touchpoint.objects.filter(customer=customer), Status.CANCELLED,
+                             from_=(Status.PLANNED, Status.DRAFT, Status.PAUSED),
+                             reason_code=Reason.CUSTOMER_ERASED, moved_reason="")
         handled = {
             Customer: None, Touchpoint: ["rendered_subject", "rendered_body", "recipient",
                                          "outcome_note", "last_error"],
