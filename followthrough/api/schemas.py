@@ -135,7 +135,11 @@ class TouchpointOut(Schema):
     due_at: dt.datetime = Field(description="ISO 8601 in the business's time zone, with offset.")
     local_date: dt.date
     local_time: dt.time
-    moved_reason: str
+    moved_reason: str = Field(description="Why it moved or did not happen, in words.")
+    reason_code: str = Field(description="The same as a stable code (for example "
+                             "`frequency_cap`, `no_consent`, `outside_window`), or empty.")
+    origin: str = Field(description="What made it: `playbook_step`, `maintenance`, `visit`, "
+                        "`incident_recovery`, `follow_up`, `news`, `referral` or `manual`.")
     engagement: str
     customer: str
 

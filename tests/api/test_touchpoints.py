@@ -52,3 +52,13 @@ def test_it_gets_a_touchpoint(api, engagement):
 
     assert response.status_code == 200
     assert response.json() == first
+
+
+def test_it_says_what_made_a_touchpoint_and_why_it_was_cancelled(api, engagement):
+    api.post(f"/engagements/{engagement['id']}/events",
+             {"event": "cancelled", "at": engagement["won_at"]})
+
+    items = api.get("/touchpoints", {"engagement": engagement["id"]}).json()["items"]
+
+    assert {t["origin"] for t in items} == {"playbook_step"}
+    assert all(t["reason_code"] and t["moved_reason"] for t in items)

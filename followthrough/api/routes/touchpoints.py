@@ -33,7 +33,9 @@ def touchpoint_out(touchpoint: Touchpoint, business) -> dict:
         "due_at": local(business, touchpoint.due_at),
         "local_date": touchpoint.local_date,
         "local_time": touchpoint.local_time,
-        "moved_reason": touchpoint.moved_reason,
+        "moved_reason": touchpoint.reason_text,
+        "reason_code": touchpoint.reason_code,
+        "origin": touchpoint.origin,
         "engagement": touchpoint.engagement.public_id,
         "customer": touchpoint.customer.public_id,
     }
