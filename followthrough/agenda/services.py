@@ -30,7 +30,7 @@ from followthrough.tenants.models import Membership
 from followthrough.touchpoints import lifecycle
 from followthrough.touchpoints import services as touch_services
 from followthrough.touchpoints.models import Origin, Reason, Status, Touchpoint
-from followthrough.touchpoints.planning import SNOOZED, customer_calendar
+from followthrough.touchpoints.planning import SNOOZED, customer_calendar, replan_after
 
 NO_ANSWER = f"{SNOOZED}: no answer, trying again"
 TEXT_MAX = 300
@@ -161,6 +161,8 @@ def _skip(touchpoint: Touchpoint, note: str) -> None:
                                    completed_at=timezone.now())
     if changed != 1:
         raise ValidationError({"status": "This message isn't waiting for approval any more."})
+    # A skipped progress update makes room for the next one.
+    transaction.on_commit(lambda: replan_after(touchpoint))
 
 
 # "What else can we do for you?"

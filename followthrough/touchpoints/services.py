@@ -21,7 +21,7 @@ from followthrough.tenants import audit
 from followthrough.tenants.models import Business
 from followthrough.touchpoints import lifecycle
 from followthrough.touchpoints.models import Reason, Status, Touchpoint
-from followthrough.touchpoints.planning import SNOOZED, plan_engagement
+from followthrough.touchpoints.planning import SNOOZED, plan_engagement, replan_after
 from followthrough.touchpoints.signals import review_ask_stopping
 
 NOTE_MAX = Touchpoint._meta.get_field("outcome_note").max_length
@@ -240,4 +240,11 @@ def _change(touchpoint: Touchpoint, to: str, **changes) -> Touchpoint:
             {"status": f"This touchpoint is already {label}; only planned ones can change."}
         )
     with transaction.atomic():
-        return lifecycle.change(touchpoint, to, **changes)
+        row = lifecycle.change(touchpoint, to, **changes)
+        if to in ENDS_A_TOUCH:
+            # What the cap moved because of it moves back; a repeat gets its next one.
+            transaction.on_commit(lambda: replan_after(row))
+    return row
+
+
+ENDS_A_TOUCH = frozenset({Status.DONE, Status.SKIPPED, Status.CANCELLED})

@@ -9,12 +9,14 @@ import pytest
 from django.urls import reverse
 
 from followthrough import events
+from followthrough.agenda.services import skip_draft
 from followthrough.customers.models import Customer, Engagement
 from followthrough.feedback.models import Incident
 from followthrough.feedback.services import open_incident, resolve_incident
 from followthrough.playbooks.library import install_builtin_playbooks
 from followthrough.touchpoints.models import Reason, Status, Touchpoint
 from followthrough.touchpoints.planning import plan_engagement, replan_after
+from followthrough.touchpoints.services import skip_touch
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -143,3 +145,26 @@ def test_it_counts_only_what_is_still_to_come_when_a_back_dated_job_is_saved(
     }, follow=True)
     assert "2 touches planned; 5 already missed; 1 skipped, see why on the plan." in (
         response.text)
+
+
+def test_it_replans_once_a_person_skips_the_touch_that_pushed_another(
+        books, customer, owner, django_capture_on_commit_callbacks):
+    won = soon()
+    engagement = job(customer, books["product"], won=won, delivered=won)
+    tips = row(engagement, "Getting started tips")
+    pushed_to = tips.due_at
+    with django_capture_on_commit_callbacks(execute=True):
+        skip_touch(row(engagement, "Walk-through call"), owner, "They know the product")
+    tips.refresh_from_db()
+    assert tips.due_at < pushed_to
+
+
+def test_it_drafts_the_next_progress_update_once_one_is_skipped_on_today(
+        books, customer, owner, django_capture_on_commit_callbacks):
+    won = soon()
+    engagement = job(customer, books["service"], won=won, started=won)
+    updates = engagement.touchpoints.filter(name="Progress update").order_by("occurrence")
+    with django_capture_on_commit_callbacks(execute=True):
+        skip_draft(updates.get(), owner, "Nothing new this week")
+    assert [(t.occurrence, t.status) for t in updates] == [
+        (0, Status.SKIPPED), (1, Status.DRAFT)]
