@@ -22,12 +22,28 @@ from followthrough.tenants import audit
 UNSUBSCRIBE_SALT = "followthrough.unsubscribe"
 
 
-def _allowed(purpose: str, latest: ConsentEvent | None) -> bool:
+def _allowed(purpose: str, granted: bool | None, channel_stopped: bool = False) -> bool:
+    """The one consent rule, given the newest ledger answer for the purpose (None: none yet).
+
+    A withdrawal recorded for transactional messages (STOP by text, an old bounce) stops
+    every message on that channel: the address or number takes none at all."""
+    if channel_stopped:
+        return False
     if purpose == v.TRANSACTIONAL:
         return True
     if purpose == v.MARKETING:
-        return bool(latest and latest.granted)
-    return latest is None or latest.granted
+        return granted is True
+    return granted is not False
+
+
+def newest_many(events) -> dict[tuple[int, str, str], bool]:
+    """Newest consent wins: the ledger's last word per (customer id, channel, purpose), read
+    from a queryset of ConsentEvent rows. The only place the ledger is reduced."""
+    newest: dict[tuple[int, str, str], bool] = {}
+    rows = events.order_by("at", "id").values_list("customer_id", "channel", "purpose", "granted")
+    for customer_id, channel, purpose, granted in rows:
+        newest[(customer_id, channel, purpose)] = granted
+    return newest
 
 
 def latest_consent(customer: Customer, channel: str, purpose: str) -> ConsentEvent | None:
@@ -137,28 +153,39 @@ def may_contact(customer: Customer, channel: str, purpose: str) -> bool:
     # Suppression stops everything, receipts and job messages too ("never messaged again").
     if _suppressed_ids([customer], {channel}):
         return False
-    if purpose == v.TRANSACTIONAL:
-        return True
-    return _allowed(purpose, latest_consent(customer, channel, purpose))
+    newest = newest_many(ConsentEvent.objects.filter(
+        customer=customer, channel=channel, purpose__in={purpose, v.TRANSACTIONAL}))
+    key = (customer.pk, channel, purpose)
+    stopped = newest.get((customer.pk, channel, v.TRANSACTIONAL)) is False
+    return _allowed(purpose, newest.get(key), stopped)
 
 
 def may_contact_many(wanted: Iterable[tuple[int, str, str]]) -> set[tuple[int, str, str]]:
-    """The (customer id, channel, purpose) triples that may be contacted, in one query:
-    the worker asks this once a batch instead of once a message."""
+    """The (customer id, channel, purpose) triples that may be contacted, in three queries
+    however many: the worker asks this once a batch instead of once a message."""
     wanted = set(wanted)
-    latest: dict[tuple[int, str, str], ConsentEvent] = {}
-    events = ConsentEvent.objects.filter(customer_id__in={c for c, _, _ in wanted})
-    for event in events.order_by("at", "id"):
-        latest[(event.customer_id, event.channel, event.purpose)] = event
-    customers = Customer.objects.filter(pk__in={c for c, _, _ in wanted}).only(
+    if not wanted:
+        return set()
+    customer_ids = {c for c, _, _ in wanted}
+    newest = newest_many(ConsentEvent.objects.filter(
+        customer_id__in=customer_ids, purpose__in={p for _, _, p in wanted} | {v.TRANSACTIONAL}))
+    customers = Customer.objects.filter(pk__in=customer_ids).only(
         "pk", "business_id", "email", "phone"
     )
-    suppressed = _suppressed_ids(customers, {ch for _, ch, _ in wanted}) if wanted else set()
+    suppressed = _suppressed_ids(customers, {ch for _, ch, _ in wanted})
     return {
-        key for key in wanted
-        if (key[0], key[1]) not in suppressed
-        and (key[2] == v.TRANSACTIONAL or _allowed(key[2], latest.get(key)))
+        (customer_id, channel, purpose) for customer_id, channel, purpose in wanted
+        if (customer_id, channel) not in suppressed
+        and _allowed(purpose, newest.get((customer_id, channel, purpose)),
+                     newest.get((customer_id, channel, v.TRANSACTIONAL)) is False)
     }
+
+
+def suppress_bounced(customer: Customer) -> None:
+    """A hard bounce (a provider's webhook, or the SMTP server's 550 to the worker) is a
+    delivery fact, not a choice the person made: the address goes on the email suppression
+    list with reason "bounced", and the ledger stays as they left it."""
+    suppress(customer, kinds.EMAIL, Suppression.BOUNCED)
 
 
 def record_consent(customer: Customer, channel: str, purpose: str, granted: bool, source: str,

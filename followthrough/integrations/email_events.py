@@ -21,7 +21,7 @@ from django.dispatch import receiver
 
 from followthrough.channels import kinds
 from followthrough.customers import consent
-from followthrough.customers.models import Customer, Suppression
+from followthrough.customers.models import Customer
 from followthrough.playbooks import vocabulary as v
 from followthrough.touchpoints.models import Touchpoint
 
@@ -63,7 +63,7 @@ def record(event, esp_name: str) -> int:
     with transaction.atomic():
         for customer in customers:
             if event.event_type == HARD_BOUNCE:
-                consent.suppress(customer, kinds.EMAIL, Suppression.BOUNCED)
+                consent.suppress_bounced(customer)
             else:
                 consent.record_consent(customer, kinds.EMAIL, v.MARKETING, False, "complaint",
                                        proof=proof)

@@ -14,6 +14,7 @@ from followthrough.channels import kinds
 from followthrough.channels.transports import sendable_channels
 from followthrough.tenants.models import Business
 from followthrough.tokens import new_public_id
+from followthrough.touchpoints import lifecycle
 from followthrough.touchpoints.models import Status, Touchpoint
 from followthrough.touchpoints.ratelimits import RateLimits
 
@@ -50,8 +51,9 @@ def claim(now: dt.datetime, limit: int,
         limits = RateLimits.load(now)
         ids = pick_fairly(candidates, channels, now, limits.install_allowance(limit), limits)
         if ids:
-            Touchpoint.objects.filter(id__in=ids, status=Status.PLANNED).update(
-                status=Status.SENDING, claimed_by=token, updated_at=now,
+            lifecycle.transition(
+                Touchpoint.objects.filter(id__in=ids), Status.SENDING, from_=Status.PLANNED,
+                claimed_by=token, updated_at=now,
                 lease_until=now + dt.timedelta(seconds=settings.WORKER_LEASE_SECONDS),
             )
         limits.spend(ids)

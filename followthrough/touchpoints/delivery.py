@@ -33,11 +33,11 @@ from followthrough.channels.transports import (
     transport_for,
 )
 from followthrough.customers import consent
-from followthrough.customers.models import Suppression
 from followthrough.playbooks import vocabulary as v
 from followthrough.text import clean_line
+from followthrough.touchpoints import lifecycle
 from followthrough.touchpoints.merge import merge_context
-from followthrough.touchpoints.models import Status, Touchpoint
+from followthrough.touchpoints.models import Reason, Status, Touchpoint
 
 log = logging.getLogger("followthrough.worker")
 
@@ -46,15 +46,37 @@ REASON_LENGTH = 500
 RESULT_FIELDS = [
     "status", "due_at", "moved_reason", "lease_until", "claimed_by", "attempts", "last_error",
     "outcome_note", "message_id", "rendered_subject", "rendered_body", "recipient",
-    "completed_at", "updated_at",
+    "completed_at", "updated_at", "reason_code",
 ]
 
 DATABASE_DOWN = (OperationalError, InterfaceError)
 
 
-def _settle(row: Touchpoint, status: str, outcome: str, note: str = "", error: str = "") -> str:
-    row.status = status
+# What the worker does to a claimed (sending) row, by outcome. Every one is a move the
+# lifecycle's table allows from sending; checked once here, at import, so a table that
+# stops allowing one fails loudly at start-up rather than mid-pass. save() writes these.
+OUTCOMES = {
+    "sent": Status.SENT,
+    "retried": Status.PLANNED,  # a temporary failure: planned again, after a backoff
+    "moved": Status.PLANNED,  # quiet hours: planned again at their end
+    "failed": Status.FAILED,
+    "skipped": Status.SKIPPED,
+    "missed": Status.MISSED,
+    "cancelled": Status.CANCELLED,
+    "paused": Status.PAUSED,
+}
+for _to in OUTCOMES.values():
+    lifecycle.check(Status.SENDING, _to)
+
+
+def settle(row: Touchpoint, outcome: str, reason_code: str | None = None, note: str = "",
+           error: str = "") -> str:
+    """Set the row's outcome in memory (save() writes a batch of them); returns `outcome`.
+    A reason code is given for every move, skip and failure the worker decides."""
+    row.status = OUTCOMES[outcome]
     row.lease_until, row.claimed_by = None, ""
+    if reason_code is not None:
+        row.reason_code = reason_code
     if note:
         row.outcome_note = note
     if error:
@@ -243,14 +265,14 @@ def record_send(row: Touchpoint, error: TransportError | str | None, now: dt.dat
         row.message_id, error = error[:200], None
     if error is None:
         row.completed_at, row.last_error = now, ""
-        return _settle(row, Status.SENT, "sent")
+        return settle(row, "sent")
     if error.permanent:
-        return _settle(row, Status.FAILED, "failed", error=error.message)
+        return settle(row, "failed", Reason.SEND_FAILED, error=error.message)
     if row.attempts >= settings.WORKER_MAX_ATTEMPTS:
         message = f"Gave up after {row.attempts} attempts: {error.message}"
-        return _settle(row, Status.FAILED, "failed", error=message)
+        return settle(row, "failed", Reason.SEND_FAILED, error=message)
     row.due_at = now + backoff(row.attempts)
-    return _settle(row, Status.PLANNED, "retried", error=error.message)
+    return settle(row, "retried", Reason.SEND_FAILED, error=error.message)
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -314,9 +336,11 @@ def unsaveable(row: Touchpoint, token: str, now: dt.datetime, exc: Exception) ->
     fields the worker itself sets (the status stays honest: a sent message stays sent)."""
     log.exception("the outcome of touchpoint %s could not be saved", row.public_id)
     error = reason("The outcome of this message could not be saved", exc)
-    status = row.status if row.status in dict(Status.CHOICES) else Status.FAILED
-    Touchpoint.objects.filter(id=row.id, claimed_by=token, status=Status.SENDING).update(
-        status=status, due_at=row.due_at if isinstance(row.due_at, dt.datetime) else now,
+    legal = isinstance(row.status, str) and lifecycle.allowed(Status.SENDING, row.status)
+    status = row.status if legal else Status.FAILED
+    lifecycle.transition(
+        Touchpoint.objects.filter(id=row.id, claimed_by=token), status, from_=Status.SENDING,
+        due_at=row.due_at if isinstance(row.due_at, dt.datetime) else now,
         completed_at=now if status == Status.SENT else None, lease_until=None, claimed_by="",
         last_error=error, updated_at=now, attempts=F("attempts") + 1,
     )
@@ -336,28 +360,23 @@ _GOT_HEADER = re.compile(r"\(got .* for header '([\w-]+)'\)\s*$", re.DOTALL)
 def unbuildable(row: Touchpoint, exc: Exception) -> str:
     log.exception("touchpoint %s could not be built; it is failed", row.public_id)
     row.attempts += 1
-    return _settle(row, Status.FAILED, "failed",
+    return settle(row, "failed", Reason.SEND_FAILED,
                    error=reason("This message could not be built", exc))
-
-
-def withdraw_for_bounce(customer, proof: str) -> None:
-    for purpose in (v.TRANSACTIONAL, v.RELATIONSHIP, v.MARKETING):
-        consent.record_consent(customer, kinds.EMAIL, purpose, False, "bounce", proof=proof)
-    consent.suppress(customer, kinds.EMAIL, Suppression.BOUNCED)
 
 
 UNCONFIRMED = TransportError("The send was not confirmed; sending again.")
 
 
-def suppress_bounced(rows: list[Touchpoint], results: dict) -> None:
+def suppress_bounced(rows: list[Touchpoint]) -> None:
     """The mail server said the mailbox does not exist (SMTP 550 5.1.1 and the like): the
-    address goes on the business's suppression list, and the ledger withdraws every purpose
-    for it, as a provider's hard-bounce webhook does. Rare, so one row at a time."""
+    address goes on the business's suppression list with reason "bounced", exactly as a
+    provider's hard-bounce webhook does (consent.suppress_bounced), and the ledger is left
+    alone: a bounce is a delivery fact, not the person's choice. The row's last_error keeps
+    the server's reply. Rare, so one row at a time."""
     for row in rows:
-        proof = f"SMTP refused touchpoint {row.public_id}: {results[row.id].message}"
         try:
             with transaction.atomic():
-                withdraw_for_bounce(row.customer, proof[:2000])
+                consent.suppress_bounced(row.customer)
         except Exception:
             log.exception("could not suppress the address of touchpoint %s", row.public_id)
 

@@ -16,8 +16,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from followthrough.tokens import new_public_id
-from followthrough.touchpoints import archive
-from followthrough.touchpoints.models import Lease, Status, Touchpoint, WorkerHeartbeat
+from followthrough.touchpoints import archive, lifecycle
+from followthrough.touchpoints.models import Lease, Reason, Status, Touchpoint, WorkerHeartbeat
 from followthrough.touchpoints.ratelimits import setting_int
 from followthrough.touchpoints.signals import worker_tick
 
@@ -32,16 +32,17 @@ def reap(now: dt.datetime) -> int:
     The lost attempt counts: a row that kills its worker every time (a crash, an
     out-of-memory kill) is failed after WORKER_MAX_ATTEMPTS instead of coming back for ever."""
     expired = Touchpoint.objects.filter(status=Status.SENDING, lease_until__lt=now)
-    given_up = expired.filter(attempts__gte=settings.WORKER_MAX_ATTEMPTS - 1).update(
-        status=Status.FAILED, lease_until=None, claimed_by="", updated_at=now,
-        attempts=F("attempts") + 1, last_error=LOST_TOO_OFTEN,
+    given_up = lifecycle.transition(
+        expired.filter(attempts__gte=settings.WORKER_MAX_ATTEMPTS - 1), Status.FAILED,
+        from_=Status.SENDING, reason_code=Reason.SEND_FAILED, lease_until=None, claimed_by="",
+        updated_at=now, attempts=F("attempts") + 1, last_error=LOST_TOO_OFTEN,
     )
     if given_up:
         log.error("%d touchpoint(s) failed: the worker stopped while sending them %d times",
                   given_up, settings.WORKER_MAX_ATTEMPTS)
-    return expired.update(
-        status=Status.PLANNED, lease_until=None, claimed_by="", updated_at=now,
-        attempts=F("attempts") + 1,
+    return lifecycle.transition(
+        expired, Status.PLANNED, from_=Status.SENDING, lease_until=None, claimed_by="",
+        updated_at=now, attempts=F("attempts") + 1,
         last_error="The worker stopped before recording the send; sending again.",
     )
 

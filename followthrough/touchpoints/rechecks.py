@@ -1,34 +1,34 @@
 """Re-checking: just before sending, a claimed row is read again. Cancellation, consent,
-address, lateness and quiet hours can all have changed since it was planned."""
+address, lateness and quiet hours can all have changed since it was planned.
+
+The rules are not written here: consent is customers/consent.py's (may_contact_many) and
+quiet hours are the planner's (playbooks/planner.py outside_quiet_hours), so what the worker
+holds back is exactly what the planner would not have planned."""
 
 import datetime as dt
 
 from followthrough.channels import kinds
 from followthrough.customers.consent import may_contact_many
-from followthrough.customers.models import ConsentEvent, Engagement
+from followthrough.customers.models import Engagement
 from followthrough.playbooks import vocabulary as v
-from followthrough.touchpoints.delivery import _settle
-from followthrough.touchpoints.models import Status, Touchpoint
+from followthrough.playbooks.planner import outside_quiet_hours
+from followthrough.touchpoints.delivery import settle
+from followthrough.touchpoints.models import Reason, Touchpoint
+from followthrough.touchpoints.planning import business_calendar
 
 ON_HOLD = "Paused while an unhappy customer is won back."
 UNSUBSCRIBED = "unsubscribed"
 QUIET_HOURS = "quiet hours"
 
 
-def quiet_hours_end(business, now: dt.datetime) -> dt.datetime | None:
-    """When the quiet hours that `now` falls in end (UTC), or None outside quiet hours."""
-    zone = business.zone
-    local = now.astimezone(zone)
-    start, end, time = business.quiet_hours_start, business.quiet_hours_end, local.time()
-    if start < end:
-        inside, end_date = start <= time < end, local.date()
-    else:  # the quiet hours wrap midnight
-        inside = time >= start or time < end
-        end_date = local.date() + dt.timedelta(days=1) if time >= start else local.date()
-    if not inside:
-        return None
-    # fold=0: an ambiguous end takes its first occurrence, a missing one moves past the gap.
-    return dt.datetime.combine(end_date, end, tzinfo=zone).astimezone(dt.UTC)
+def quiet_hours_end(business, now: dt.datetime, ends: dict) -> dt.datetime | None:
+    """When the quiet hours that `now` falls in end (UTC), or None outside quiet hours: the
+    planner's rule, asked once per business of a batch (`ends` keeps the answers). A
+    business whose settings break it raises here, inside its own rows' re-check."""
+    if business.pk not in ends:
+        moved, _ = outside_quiet_hours(now, business_calendar(business))
+        ends[business.pk] = moved if moved != now else None
+    return ends[business.pk]
 
 
 def refresh_cancellations(rows: list[Touchpoint]) -> None:
@@ -42,45 +42,34 @@ def refresh_cancellations(rows: list[Touchpoint]) -> None:
 
 
 def contactable(rows: list[Touchpoint]) -> set[int]:
-    """The ids of the rows whose customer may be contacted, reading the ledger once a batch.
-
-    A withdrawal recorded for transactional messages too (a hard bounce, or STOP by text)
-    stops every message on that channel: the address or number cannot take any."""
+    """The ids of the rows whose customer may be contacted, reading the ledger and the
+    suppression list once a batch (customers/consent.py decides)."""
     allowed = may_contact_many((row.customer_id, row.channel, row.purpose) for row in rows)
-    blocked = suppressed({row.customer_id for row in rows})
-    return {row.id for row in rows if (row.customer_id, row.channel, row.purpose) in allowed
-            and (row.customer_id, row.channel) not in blocked}
+    return {row.id for row in rows if (row.customer_id, row.channel, row.purpose) in allowed}
 
 
-def suppressed(customer_ids: set[int]) -> set[tuple[int, str]]:
-    """(customer id, channel) pairs whose newest transactional ledger event withdraws."""
-    latest: dict[tuple[int, str], bool] = {}
-    rows = ConsentEvent.objects.filter(
-        customer_id__in=customer_ids, purpose=v.TRANSACTIONAL
-    ).order_by("at", "id").values_list("customer_id", "channel", "granted")
-    for customer_id, channel, granted in rows:
-        latest[(customer_id, channel)] = granted
-    return {key for key, granted in latest.items() if not granted}
-
-
-def recheck(row: Touchpoint, now: dt.datetime, may_contact_row: bool) -> str | None:
-    """Settle a row that must not be sent now; returns its outcome, or None to send it."""
+def recheck(row: Touchpoint, now: dt.datetime, may_contact_row: bool,
+            quiet_ends: dict) -> str | None:
+    """Settle a row that must not be sent now; returns its outcome, or None to send it.
+    `quiet_ends` is the batch's cache for quiet_hours_end()."""
     business = row.business
     if row.engagement.cancelled_at:
-        return _settle(row, Status.CANCELLED, "cancelled", note="The engagement was cancelled.")
+        return settle(row, "cancelled", Reason.ENGAGEMENT_CANCELLED,
+                      note="The engagement was cancelled.")
     if not may_contact_row:
-        return _settle(row, Status.SKIPPED, "skipped", note=UNSUBSCRIBED)
+        return settle(row, "skipped", Reason.NO_CONSENT, note=UNSUBSCRIBED)
     if row.purpose == v.MARKETING and row.customer.marketing_hold:
-        return _settle(row, Status.PAUSED, "paused", note=ON_HOLD)
+        return settle(row, "paused", Reason.INCIDENT_OPEN, note=ON_HOLD)
     if row.channel == kinds.SMS and not row.customer.phone:
-        return _settle(row, Status.FAILED, "failed", error="The customer has no phone number.")
+        return settle(row, "failed", Reason.NO_ADDRESS, error="The customer has no phone number.")
     if row.channel == kinds.EMAIL and not row.customer.email:
-        return _settle(row, Status.FAILED, "failed", error="The customer has no email address.")
+        return settle(row, "failed", Reason.NO_ADDRESS,
+                      error="The customer has no email address.")
     if now - row.due_at > dt.timedelta(days=business.catch_up_days):
         note = f"More than {business.catch_up_days} days late; not sent as a surprise."
-        return _settle(row, Status.MISSED, "missed", note=note)
-    quiet_end = quiet_hours_end(business, now)
+        return settle(row, "missed", Reason.CATCH_UP_MISSED, note=note)
+    quiet_end = quiet_hours_end(business, now, quiet_ends)
     if quiet_end:
         row.due_at, row.moved_reason = quiet_end, QUIET_HOURS
-        return _settle(row, Status.PLANNED, "moved")
+        return settle(row, "moved", Reason.QUIET_HOURS)
     return None

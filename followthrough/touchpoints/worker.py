@@ -119,11 +119,12 @@ def prepare(rows: list[Touchpoint], token: str, now: dt.datetime) -> Batch:
     batch = Batch(token, rows, now, outcomes=[], ready=[])
     refresh_cancellations(rows)
     allowed = contactable(rows)
+    quiet_ends: dict = {}  # per business, for this batch
     for row in rows:
         # One row's bad data (a header it cannot hold, a broken zone, a template that
         # fails) fails that row alone; the rest of the batch, any business's, still goes.
         try:
-            outcome = recheck(row, now, row.id in allowed)
+            outcome = recheck(row, now, row.id in allowed, quiet_ends)
             if outcome is None:
                 batch.ready.append((row, compose(row)))
                 continue
@@ -145,7 +146,7 @@ def finish(batch: Batch, report: PassReport) -> None:
         setattr(report, outcome, getattr(report, outcome) + 1)
     bounced = [row for row, _ in batch.ready if getattr(results.get(row.id), "bounced", False)]
     if bounced:
-        suppress_bounced(bounced, results)
+        suppress_bounced(bounced)
     publish_sent([row for row, _ in batch.ready if row.status == Status.SENT], batch.now)
 
 

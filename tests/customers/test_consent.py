@@ -31,9 +31,17 @@ def test_it_refuses_marketing_without_a_recorded_opt_in(customer):
     assert may_contact(customer, "email", v.MARKETING)
 
 
-def test_it_always_allows_transactional_mail(customer):
-    record_consent(customer, "email", v.TRANSACTIONAL, granted=False, source="test")
+def test_it_allows_transactional_mail_without_an_opt_in(customer):
+    record_consent(customer, "email", v.MARKETING, granted=False, source="test")
+    record_consent(customer, "email", v.RELATIONSHIP, granted=False, source="test")
     assert may_contact(customer, "email", v.TRANSACTIONAL)
+
+
+def test_it_stops_the_channel_after_a_transactional_withdrawal(customer):
+    # STOP by text withdraws transactional too: the number takes nothing, receipts included,
+    # as the worker has always held (one rule for the planner and the worker now).
+    record_consent(customer, "sms", v.TRANSACTIONAL, granted=False, source="sms")
+    assert not may_contact(customer, "sms", v.TRANSACTIONAL)
 
 
 def test_it_lets_the_newest_ledger_entry_win(customer):

@@ -1,6 +1,7 @@
 """An SMTP 550 "no such mailbox" suppresses the address: the worker puts it on the
-business's suppression list and withdraws every purpose in the ledger, so nothing is sent
-to it again. Against aiosmtpd refusing RCPT for one address."""
+business's suppression list with reason "bounced", as a provider's bounce webhook does, so
+nothing is sent to it again. A bounce is a delivery fact: the consent ledger is left as the
+customer left it. Against aiosmtpd refusing RCPT for one address."""
 
 import pytest
 
@@ -60,11 +61,14 @@ def test_it_suppresses_an_address_the_server_says_does_not_exist(refusing_sink, 
     assert Suppression.objects.filter(
         business=gone.business, channel=kinds.EMAIL, reason=Suppression.BOUNCED,
         address_hash=address_hash(kinds.EMAIL, GONE)).exists()
-    withdrawn = ConsentEvent.objects.filter(customer=gone.customer, granted=False,
-                                            source="bounce")
-    assert {event.purpose for event in withdrawn} == {
-        v.TRANSACTIONAL, v.RELATIONSHIP, v.MARKETING}
     assert not ConsentEvent.objects.filter(customer=fine.customer).exists()
+
+
+def test_it_writes_no_consent_rows_for_a_bounce(refusing_sink, make_touchpoint):
+    refusing_sink("550 5.1.1 <gone@customer.example>: no such user")
+    gone = make_touchpoint(email=GONE)
+    worker.run_once(now=NOON)
+    assert not ConsentEvent.objects.filter(customer=gone.customer).exists()
 
 
 def test_it_sends_nothing_more_to_the_bounced_address(refusing_sink, make_touchpoint):
