@@ -122,3 +122,30 @@ def test_it_makes_the_same_rows_in_bulk_as_one_by_one(db, case):
             plan_engagement(engagement, now=NOW)
         assert bulk == rows()
         transaction.set_rollback(True)
+
+
+def bulk_job(business, *, approve=False, purpose=v.RELATIONSHIP, hold=False) -> Engagement:
+    playbook = Playbook.objects.create(business=business, slug="bulk", name="Bulk")
+    Step.objects.create(playbook=playbook, name="Update", anchor=v.WON, offset_days=1,
+                        purpose=purpose, requires_approval=approve, element=v.REFERRAL,
+                        subject="Update", body="Done: [one or two lines]")
+    customer = Customer.objects.create(business=business, name="Ada", email="ada@example.com",
+                                       marketing_hold=hold)
+    return Engagement.objects.create(business=business, customer=customer, playbook=playbook,
+                                     won_at=NOW)
+
+
+def test_it_drafts_an_approval_step_in_bulk(business):
+    plan_new_engagements([bulk_job(business, approve=True)], now=NOW)
+    assert Touchpoint.objects.get().status == "draft"
+
+
+def test_it_skips_a_marketing_email_without_a_grant_in_bulk(business):
+    plan_new_engagements([bulk_job(business, purpose=v.MARKETING)], now=NOW)
+    assert (Touchpoint.objects.get().status, Touchpoint.objects.get().reason_code) == (
+        "skipped", "no_consent")
+
+
+def test_it_holds_the_referral_ask_of_a_customer_with_an_open_incident_in_bulk(business):
+    plan_new_engagements([bulk_job(business, hold=True)], now=NOW)
+    assert Touchpoint.objects.get().reason_code == "incident_open"
