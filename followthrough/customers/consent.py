@@ -46,6 +46,12 @@ def newest_many(events) -> dict[tuple[int, str, str], bool]:
     return newest
 
 
+def newest(customer: Customer, channel: str, purpose: str) -> bool | None:
+    """The ledger's last word for one customer, channel and purpose (None: nothing yet)."""
+    events = ConsentEvent.objects.filter(customer=customer, channel=channel, purpose=purpose)
+    return newest_many(events).get((customer.pk, channel, purpose))
+
+
 def latest_consent(customer: Customer, channel: str, purpose: str) -> ConsentEvent | None:
     return (
         ConsentEvent.objects.filter(customer=customer, channel=channel, purpose=purpose)

@@ -40,6 +40,7 @@ from django.db import (
 from django.utils import timezone
 
 from followthrough.channels import kinds
+from followthrough.customers import consent
 from followthrough.customers.models import ConsentEvent, Customer, Engagement
 from followthrough.customers.services import PHONE_HINT, normalise_phone
 from followthrough.integrations.formats import auto_mapping, detect, targets
@@ -818,12 +819,9 @@ class Writer:
                     wanted[(pk, channel)] = granted
         if not wanted:
             return
-        latest = {}
-        events = ConsentEvent.objects.filter(
-            customer_id__in={pk for pk, _ in wanted}, purpose=v.MARKETING
-        ).order_by("at", "id").values_list("customer_id", "channel", "granted")
-        for pk, channel, granted in events:
-            latest[(pk, channel)] = granted
+        newest = consent.newest_many(ConsentEvent.objects.filter(
+            customer_id__in={pk for pk, _ in wanted}, purpose=v.MARKETING))
+        latest = {(pk, channel): granted for (pk, channel, _), granted in newest.items()}
         now = timezone.now()
         ConsentEvent.objects.bulk_create([
             ConsentEvent(business=self.business, customer_id=pk, channel=channel,

@@ -16,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from followthrough.channels import kinds
+from followthrough.customers import consent
 from followthrough.customers.models import ConsentEvent, Customer
 from followthrough.customers.services import normalise_phone
 from followthrough.playbooks import vocabulary as v
@@ -73,10 +74,7 @@ def set_sms_consent(phone: str, granted: bool, source: str, proof: str) -> int:
     changed = 0
     with transaction.atomic():
         for customer in Customer.objects.filter(phone=phone).select_related("business"):
-            latest = (ConsentEvent.objects.filter(customer=customer, channel=kinds.SMS,
-                                                  purpose=v.TRANSACTIONAL)
-                      .order_by("-at", "-id").first())
-            stopped = latest is not None and not latest.granted
+            stopped = consent.newest(customer, kinds.SMS, v.TRANSACTIONAL) is False
             if stopped == (not granted):
                 continue
             ConsentEvent.objects.bulk_create([
