@@ -64,8 +64,8 @@ def sms_problem() -> str:
 
 
 def report() -> None:
-    """Log which provider webhooks are off and why: one line for them all, and a warning of
-    its own for the configured email provider's (its bounces would go unnoticed) and for
+    """Log which provider webhooks are off and why: one debug line for those nobody chose,
+    and a warning of its own for the configured email provider's (its bounces would go unnoticed) and for
     Twilio's when texts are configured."""
     off = []
     for provider in TRACKING_AUTH:
@@ -82,7 +82,8 @@ def report() -> None:
     elif problem:
         off.append(f"sms/inbound and sms/status ({problem})")
     if off:
-        log.info("Webhooks off until their secret is set: %s.", "; ".join(off))
+        # Providers nobody chose: every process would print this line, so only on request.
+        log.debug("Webhooks off until their secret is set: %s.", "; ".join(off))
 
 
 def gate(view, problem):

@@ -77,10 +77,10 @@ def test_it_logs_each_endpoint_that_is_off_and_why(settings, caplog):
     settings.ANYMAIL = {"WEBHOOK_SECRET": "hook:secret"}
     settings.EMAIL_PROVIDER = "mailgun"
     settings.TWILIO_AUTH_TOKEN = ""
-    with caplog.at_level(logging.INFO, logger="followthrough.integrations"):
+    with caplog.at_level(logging.DEBUG, logger="followthrough.integrations"):
         webhook_auth.report()
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    [summary] = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    [summary] = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
     assert warnings == ["Webhook /integrations/anymail/mailgun/tracking/ is off: "
                         "ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY is not set; bounces and "
                         "complaints will not be recorded."]
@@ -92,7 +92,7 @@ def test_it_reports_at_start_up(settings, caplog):
     from django.apps import apps
 
     settings.ANYMAIL = {}
-    with caplog.at_level(logging.INFO, logger="followthrough.integrations"):
+    with caplog.at_level(logging.DEBUG, logger="followthrough.integrations"):
         apps.get_app_config("integrations").ready()
     assert any("anymail/postmark/tracking/ (ANYMAIL_WEBHOOK_SECRET is not set)"
                in r.getMessage() for r in caplog.records)
@@ -104,3 +104,14 @@ def test_it_refuses_a_sales_webhook_without_a_secret(client, business):
     response = client.post(f"/integrations/inbound/{source.token}", b"{}",
                            content_type="application/json")
     assert response.status_code == 401
+
+
+def test_it_keeps_quiet_about_providers_nobody_chose(settings, caplog):
+    """Every process (web, worker, each command) reports: an install that set up no
+    provider would otherwise print a long line each time."""
+    settings.ANYMAIL = {}
+    settings.EMAIL_PROVIDER = ""
+    settings.TWILIO_ACCOUNT_SID = ""
+    with caplog.at_level(logging.INFO, logger="followthrough.integrations"):
+        webhook_auth.report()
+    assert not caplog.records
