@@ -26,23 +26,29 @@ log = logging.getLogger("followthrough.worker")
 LOST_TOO_OFTEN = "Gave up: the worker stopped while sending this message too many times."
 
 
+# The reaper's moves, declared against the lifecycle's table once, at import: its updates
+# run on every pass, idle ones too, so they stay plain single-filter updates.
+REAP_MOVES = ((Status.SENDING, Status.FAILED), (Status.SENDING, Status.PLANNED))
+for _from, _to in REAP_MOVES:
+    lifecycle.check(_from, _to)
+
+
 def reap(now: dt.datetime) -> int:
     """Put rows whose lease expired back to planned; they will be sent (again).
 
     The lost attempt counts: a row that kills its worker every time (a crash, an
     out-of-memory kill) is failed after WORKER_MAX_ATTEMPTS instead of coming back for ever."""
     expired = Touchpoint.objects.filter(status=Status.SENDING, lease_until__lt=now)
-    given_up = lifecycle.transition(
-        expired.filter(attempts__gte=settings.WORKER_MAX_ATTEMPTS - 1), Status.FAILED,
-        from_=Status.SENDING, reason_code=Reason.SEND_FAILED, lease_until=None, claimed_by="",
+    given_up = expired.filter(attempts__gte=settings.WORKER_MAX_ATTEMPTS - 1).update(
+        status=Status.FAILED, reason_code=Reason.SEND_FAILED, lease_until=None, claimed_by="",
         updated_at=now, attempts=F("attempts") + 1, last_error=LOST_TOO_OFTEN,
     )
     if given_up:
         log.error("%d touchpoint(s) failed: the worker stopped while sending them %d times",
                   given_up, settings.WORKER_MAX_ATTEMPTS)
-    return lifecycle.transition(
-        expired, Status.PLANNED, from_=Status.SENDING, lease_until=None, claimed_by="",
-        updated_at=now, attempts=F("attempts") + 1,
+    return expired.update(
+        status=Status.PLANNED, lease_until=None, claimed_by="", updated_at=now,
+        attempts=F("attempts") + 1,
         last_error="The worker stopped before recording the send; sending again.",
     )
 
