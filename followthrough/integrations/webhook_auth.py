@@ -65,8 +65,8 @@ def sms_problem() -> str:
 
 def report() -> None:
     """Log which provider webhooks are off and why: one debug line for those nobody chose,
-    and a warning of its own for the configured email provider's (its bounces would go unnoticed) and for
-    Twilio's when texts are configured."""
+    and a warning of its own for the configured email provider's (its bounces would go
+    unnoticed) and for Twilio's when texts are configured."""
     off = []
     for provider in TRACKING_AUTH:
         problem = tracking_problem(provider)
