@@ -14,6 +14,7 @@ from django.utils import timezone
 from icalendar import Calendar
 from pypdf import PdfReader
 
+from followthrough import vocabulary as v
 from followthrough.agenda import printables
 from followthrough.agenda.models import CardBatch, Opportunity, Preference, Promise
 from followthrough.channels import kinds
@@ -22,7 +23,6 @@ from followthrough.channels.outbox import OutboxEmailBackend
 from followthrough.channels.transports import build_email
 from followthrough.customers.models import Customer, Engagement
 from followthrough.feedback.models import Incident, SurveyResponse
-from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.models import Playbook, Step
 from followthrough.touchpoints import worker
 from followthrough.touchpoints.models import Status, Touchpoint

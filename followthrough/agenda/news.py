@@ -12,10 +12,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.customers.consent import may_contact
 from followthrough.customers.models import Customer
-from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.planner import next_allowed
 from followthrough.tenants.models import Business
 from followthrough.tokens import new_public_id

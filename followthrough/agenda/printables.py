@@ -15,7 +15,7 @@ from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 from weasyprint import HTML
 
-from followthrough.playbooks import vocabulary as v
+from followthrough import vocabulary as v
 from followthrough.touchpoints.views import render_touch
 
 OCCASIONS = {

@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from followthrough import events
+from followthrough import vocabulary as v
 from followthrough.agenda.models import (
     CardBatch,
     Opportunity,
@@ -24,7 +25,6 @@ from followthrough.agenda.models import (
 from followthrough.channels import kinds
 from followthrough.customers.consent import do_not_contact, may_contact
 from followthrough.playbooks import fairness
-from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.planner import settle, to_utc
 from followthrough.tenants.models import Membership
 from followthrough.touchpoints import lifecycle

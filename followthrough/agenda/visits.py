@@ -13,9 +13,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Min
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.customers.models import Customer, Engagement
-from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.planner import next_allowed, to_utc
 from followthrough.tenants.models import Business
 from followthrough.touchpoints import lifecycle

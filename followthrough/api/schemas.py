@@ -13,8 +13,8 @@ from typing import Annotated, Literal
 from ninja import Field, Schema
 from pydantic import AfterValidator, AwareDatetime, ConfigDict, StringConstraints
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
-from followthrough.playbooks import vocabulary as v
 from followthrough.text import has_controls
 from followthrough.touchpoints.models import Status
 

@@ -14,9 +14,9 @@ from collections.abc import Iterable
 
 from django.core import signing
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.customers.models import ConsentEvent, Customer, Suppression
-from followthrough.playbooks import vocabulary as v
 from followthrough.tenants import audit
 
 UNSUBSCRIBE_SALT = "followthrough.unsubscribe"

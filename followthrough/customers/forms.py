@@ -4,10 +4,10 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
+from followthrough import vocabulary as v
 from followthrough.customers.models import Customer
 from followthrough.customers.services import normalise_phone
 from followthrough.customers.signals import customer_referred
-from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.models import Playbook
 from followthrough.text import refuse_controls
 

@@ -2,8 +2,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
-from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.models import Playbook
 from followthrough.tenants.models import Business, validate_timezone
 from followthrough.text import clean_fields

@@ -7,10 +7,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from followthrough import events
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.customers.consent import read_unsubscribe_token, record_consent, suppress
 from followthrough.customers.models import Customer
-from followthrough.playbooks import vocabulary as v
 
 # Withdrawing relationship mail withdraws marketing too: nobody who asked us to stop
 # writing wants to keep getting offers.

@@ -6,11 +6,11 @@ import random
 
 from django.utils import timezone
 
+from followthrough import vocabulary as v
 from followthrough.agenda.models import ServiceInterval
 from followthrough.agenda.services import make_promise, start_service_plan
 from followthrough.feedback.models import Quote
 from followthrough.feedback.services import settings_for, submit_response
-from followthrough.playbooks import vocabulary as v
 from followthrough.touchpoints.models import Status, Touchpoint
 
 HAPPY_ANSWERS = [

@@ -7,12 +7,12 @@ from django.core import signing
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.channels.mailqueue import queue_mail
 from followthrough.channels.models import QueuedMail
 from followthrough.customers.consent import may_contact, may_contact_many
 from followthrough.customers.models import ConsentEvent, Customer
-from followthrough.playbooks import vocabulary as v
 from followthrough.touchpoints.planning import plan_engagement
 
 SALT = "followthrough.newsletter"

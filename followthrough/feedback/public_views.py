@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from followthrough import events
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.customers.consent import record_consent
 from followthrough.customers.models import Customer
@@ -25,7 +26,6 @@ from followthrough.customers.public_views import client_ip
 from followthrough.feedback import clicks, newsletter, referrals, services
 from followthrough.feedback.forms import ReferralForm, SurveyForm
 from followthrough.feedback.models import ReviewClick
-from followthrough.playbooks import vocabulary as v
 
 
 def _gone(request, why="unknown"):

@@ -8,11 +8,11 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.customers.models import Customer
 from followthrough.customers.services import upsert_customer
 from followthrough.feedback.services import personal_touch
-from followthrough.playbooks import vocabulary as v
 from followthrough.touchpoints.models import Origin
 
 # No 0/O, 1/I/L: a code read out over the phone must survive.

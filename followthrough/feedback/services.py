@@ -10,11 +10,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from followthrough import events
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.channels.mailqueue import queue_mail
 from followthrough.customers.models import Customer, Engagement
 from followthrough.feedback.models import FeedbackSettings, Incident, SurveyResponse
-from followthrough.playbooks import vocabulary as v
 from followthrough.tenants.models import Business, Membership
 from followthrough.touchpoints import lifecycle
 from followthrough.touchpoints.models import Origin, Reason, Status, Touchpoint

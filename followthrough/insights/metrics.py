@@ -19,8 +19,8 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
+from followthrough import vocabulary as v
 from followthrough.customers.models import Customer, Engagement
-from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.library import BUILTIN_PLAYBOOKS
 from followthrough.playbooks.models import Playbook, Step
 from followthrough.tenants.models import AuditEntry

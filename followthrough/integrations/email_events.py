@@ -19,10 +19,10 @@ from anymail.signals import tracking
 from django.db import transaction
 from django.dispatch import receiver
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.customers import consent
 from followthrough.customers.models import Customer
-from followthrough.playbooks import vocabulary as v
 from followthrough.touchpoints.models import Touchpoint
 
 log = logging.getLogger("followthrough.integrations")

@@ -39,13 +39,13 @@ from django.db import (
 )
 from django.utils import timezone
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.customers import consent
 from followthrough.customers.models import ConsentEvent, Customer, Engagement
 from followthrough.customers.services import PHONE_HINT, normalise_phone
 from followthrough.integrations.formats import auto_mapping, detect, targets
 from followthrough.integrations.models import ImportJob
-from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.models import Playbook
 from followthrough.text import clean_line, clean_text, has_controls
 from followthrough.touchpoints.planning import plan_new_engagements

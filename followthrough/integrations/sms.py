@@ -15,11 +15,11 @@ from django.http import HttpResponse, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.customers import consent
 from followthrough.customers.models import ConsentEvent, Customer
 from followthrough.customers.services import normalise_phone
-from followthrough.playbooks import vocabulary as v
 from followthrough.touchpoints.models import Touchpoint
 
 STOP_WORDS = frozenset({"STOP", "QUIT", "END", "REVOKE", "OPT OUT", "OPTOUT", "CANCEL",

@@ -18,7 +18,7 @@ honest ask doesn't trip them (tests/playbooks/test_fairness_*.py run every built
 
 import re
 
-from followthrough.playbooks import vocabulary as v
+from followthrough import vocabulary as v
 
 ASKING_ELEMENTS = frozenset({v.REVIEW, v.TESTIMONIAL, v.REFERRAL})
 

@@ -11,8 +11,8 @@ import datetime as dt
 
 from django.db import transaction
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
-from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.models import Playbook, Step
 from followthrough.tenants.models import Business
 

@@ -4,8 +4,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
-from followthrough.playbooks import vocabulary as v
 from followthrough.tenants.models import Business
 from followthrough.tokens import new_public_id
 

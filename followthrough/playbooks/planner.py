@@ -23,8 +23,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
-from followthrough.playbooks import vocabulary as v
 
 UTC = dt.UTC
 PLANNED = "planned"

@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.channels.rendering import (
     MERGE_FIELDS,
@@ -15,7 +16,6 @@ from followthrough.channels.rendering import (
     render_text,
 )
 from followthrough.playbooks import services
-from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.forms import PlaybookDetailsForm, PlaybookForm, PreviewForm, StepForm
 from followthrough.playbooks.library import install_builtin_playbooks
 from followthrough.playbooks.models import Playbook, Step

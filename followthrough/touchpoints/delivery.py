@@ -20,6 +20,7 @@ from django.db.models import F
 from django.urls import reverse
 
 from followthrough import events
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.channels.rendering import render_subject, render_text, text_to_html
 from followthrough.channels.transports import (
@@ -33,7 +34,6 @@ from followthrough.channels.transports import (
     transport_for,
 )
 from followthrough.customers import consent
-from followthrough.playbooks import vocabulary as v
 from followthrough.text import clean_line
 from followthrough.touchpoints import lifecycle
 from followthrough.touchpoints.merge import merge_context

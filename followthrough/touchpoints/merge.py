@@ -5,10 +5,10 @@ database."""
 
 from django.conf import settings
 
+from followthrough import vocabulary as v
 from followthrough.channels.rendering import MERGE_FIELDS
 from followthrough.customers.consent import unsubscribe_token
 from followthrough.customers.models import Customer, Engagement
-from followthrough.playbooks import vocabulary as v
 from followthrough.tenants.models import Business
 
 

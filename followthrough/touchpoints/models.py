@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.db import models
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.customers.models import Customer, Engagement
-from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.models import Step
 from followthrough.tenants.models import Business
 from followthrough.tokens import new_public_id

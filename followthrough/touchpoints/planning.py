@@ -21,10 +21,10 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from followthrough import events
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.customers.consent import do_not_contact, do_not_contact_many, may_contact_many
 from followthrough.customers.models import Customer, Engagement
-from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.models import Playbook, Step
 from followthrough.playbooks.planner import BusinessCalendar, PlannedTouchpoint, StepSpec, plan
 from followthrough.tenants.models import Business

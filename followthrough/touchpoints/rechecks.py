@@ -7,10 +7,10 @@ holds back is exactly what the planner would not have planned."""
 
 import datetime as dt
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.customers.consent import may_contact_many
 from followthrough.customers.models import Engagement
-from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.planner import outside_quiet_hours
 from followthrough.touchpoints.delivery import settle
 from followthrough.touchpoints.models import Reason, Touchpoint

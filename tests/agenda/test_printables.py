@@ -4,9 +4,9 @@ import io
 
 from pypdf import PdfReader
 
+from followthrough import vocabulary as v
 from followthrough.agenda.models import CardBatch
 from followthrough.channels import kinds
-from followthrough.playbooks import vocabulary as v
 from followthrough.touchpoints.models import Status
 
 

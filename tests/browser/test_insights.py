@@ -4,7 +4,7 @@ its charts are there with their titles."""
 import pytest
 from django.utils import timezone
 
-from followthrough.playbooks import vocabulary as v
+from followthrough import vocabulary as v
 from followthrough.playbooks.library import install_builtin_playbooks
 from followthrough.tenants.models import Membership
 from tests.conftest import PASSWORD, make_member

@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds, sandbox
 from followthrough.channels.rendering import (
     SAMPLE_CONTEXT,
@@ -20,7 +21,6 @@ from followthrough.channels.rendering import (
 )
 from followthrough.channels.transports import TransportError
 from followthrough.customers.models import Customer, Engagement
-from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.models import Playbook, Step
 from followthrough.touchpoints import worker
 from followthrough.touchpoints.models import Touchpoint

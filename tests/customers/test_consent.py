@@ -1,6 +1,7 @@
 import pytest
 from django.core import signing
 
+from followthrough import vocabulary as v
 from followthrough.customers.consent import (
     may_contact,
     may_contact_many,
@@ -11,7 +12,6 @@ from followthrough.customers.consent import (
     unsuppress,
 )
 from followthrough.customers.models import Customer, Suppression
-from followthrough.playbooks import vocabulary as v
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ import itertools
 
 import pytest
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.customers import consent
 from followthrough.customers.models import ConsentEvent, Customer
-from followthrough.playbooks import vocabulary as v
 
 PURPOSES = (v.TRANSACTIONAL, v.RELATIONSHIP, v.MARKETING)
 # Each history is a list of (purpose, granted) in ledger order.

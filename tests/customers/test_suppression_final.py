@@ -7,10 +7,10 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.customers import consent
 from followthrough.customers.models import Customer, Engagement, Suppression
-from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.library import install_builtin_playbooks
 from followthrough.privacy.services import erase_customer
 from followthrough.tenants.models import AuditEntry

@@ -1,10 +1,10 @@
 import pytest
 from django.test import Client
 
+from followthrough import vocabulary as v
 from followthrough.channels.transports import OutgoingEmail, build_email
 from followthrough.customers.consent import may_contact, unsubscribe_token
 from followthrough.customers.models import ConsentEvent, Customer, Suppression
-from followthrough.playbooks import vocabulary as v
 
 
 @pytest.fixture

@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.customers.models import Customer, Engagement
-from followthrough.playbooks import vocabulary as v
 from followthrough.touchpoints.models import Status, Touchpoint
 from tests.smtp import running_sink
 

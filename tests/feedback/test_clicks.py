@@ -4,10 +4,10 @@ import pytest
 from django.test import RequestFactory
 from django.utils import timezone
 
+from followthrough import vocabulary as v
 from followthrough.feedback.clicks import is_scanner
 from followthrough.feedback.models import ReviewClick
 from followthrough.feedback.services import settings_for
-from followthrough.playbooks import vocabulary as v
 from tests.feedback.conftest import make_touch
 
 PERSON = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1"

@@ -1,10 +1,10 @@
 """Mail from the customer pages leaves through the queue: a refusing mail server never
 costs the customer their page, and the owner's alert still arrives once it recovers."""
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds, mailqueue
 from followthrough.channels.models import QueuedMail
 from followthrough.customers import consent
-from followthrough.playbooks import vocabulary as v
 from followthrough.touchpoints import worker
 from tests.feedback.conftest import make_touch
 from tests.smtp import free_port

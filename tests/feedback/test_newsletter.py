@@ -2,10 +2,10 @@ import re
 
 from django.core import mail
 
+from followthrough import vocabulary as v
 from followthrough.channels.mailqueue import deliver_due
 from followthrough.customers.consent import may_contact
 from followthrough.customers.models import ConsentEvent
-from followthrough.playbooks import vocabulary as v
 from tests.feedback.conftest import make_touch
 
 

@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from followthrough import vocabulary as v
 from followthrough.api.models import ApiKey
 from followthrough.feedback.models import Incident, SurveyResponse
-from followthrough.playbooks import vocabulary as v
 from followthrough.tenants.models import AuditEntry
 from followthrough.touchpoints import services
 from followthrough.touchpoints.models import Status

@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from followthrough import vocabulary as v
 from followthrough.agenda import services
 from followthrough.feedback.models import SurveyResponse
-from followthrough.playbooks import vocabulary as v
 from followthrough.tenants.models import AuditEntry
 from followthrough.touchpoints.models import Status
 from tests.feedback.conftest import make_touch

@@ -2,11 +2,11 @@ import pytest
 from django.core import mail
 
 from followthrough import events
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.channels.mailqueue import deliver_due
 from followthrough.feedback import services
 from followthrough.feedback.models import FeedbackSettings, Incident
-from followthrough.playbooks import vocabulary as v
 from followthrough.touchpoints.models import Status, Touchpoint
 from tests.feedback.conftest import make_touch
 

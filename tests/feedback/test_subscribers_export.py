@@ -2,9 +2,9 @@
 
 import pytest
 
+from followthrough import vocabulary as v
 from followthrough.customers.models import ConsentEvent
 from followthrough.feedback.models import Quote, SurveyResponse
-from followthrough.playbooks import vocabulary as v
 from followthrough.tenants.models import AuditEntry
 
 EXPORTS = ["/feedback/subscribers.csv", "/feedback/testimonials.csv",

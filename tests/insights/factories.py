@@ -4,8 +4,8 @@ planner, so each test knows exactly which rows exist."""
 import datetime as dt
 import itertools
 
+from followthrough import vocabulary as v
 from followthrough.customers.models import Customer, Engagement
-from followthrough.playbooks import vocabulary as v
 from followthrough.touchpoints.models import Touchpoint
 
 NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)

@@ -4,10 +4,10 @@ import datetime as dt
 
 import pytest
 
+from followthrough import vocabulary as v
 from followthrough.agenda.models import Promise
 from followthrough.feedback.models import Incident, ReviewClick, SurveyResponse
 from followthrough.insights import metrics as m
-from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.models import Playbook, Step
 from tests.insights.factories import NOW, customer, days_ago, engagement, touch
 

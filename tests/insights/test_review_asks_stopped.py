@@ -6,9 +6,9 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from followthrough import vocabulary as v
 from followthrough.feedback.models import SurveyResponse
 from followthrough.insights import metrics as m
-from followthrough.playbooks import vocabulary as v
 from followthrough.touchpoints import services
 from followthrough.touchpoints.models import Status
 from tests.insights import factories as f

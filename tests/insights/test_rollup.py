@@ -9,13 +9,13 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from followthrough import vocabulary as v
 from followthrough.agenda.models import Promise
 from followthrough.customers.models import Customer
 from followthrough.feedback.models import Incident, SurveyResponse
 from followthrough.insights import dashboard, rollup
 from followthrough.insights import metrics as m
 from followthrough.insights.models import CustomerRollup, RollupState, StaleCustomer
-from followthrough.playbooks import vocabulary as v
 from followthrough.touchpoints.models import Touchpoint
 from followthrough.touchpoints.worker import PassReport, pass_finished
 from tests.insights.factories import NOW, customer, days_ago, engagement, touch

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from followthrough.playbooks import vocabulary as v
+from followthrough import vocabulary as v
 from followthrough.playbooks.library import install_builtin_playbooks
 from followthrough.playbooks.models import Step
 from followthrough.touchpoints import services

@@ -9,11 +9,11 @@ import json
 import pytest
 from django.utils import timezone
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.customers import consent
 from followthrough.customers.models import ConsentEvent, Customer, Engagement, Suppression
 from followthrough.integrations import email_events
-from followthrough.playbooks import vocabulary as v
 from tests.feedback.conftest import make_touch
 
 AUTH = {"Authorization": "Basic " + base64.b64encode(b"hook:secret").decode()}

@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from followthrough import csvsafe
+from followthrough import vocabulary as v
 from followthrough.customers.models import ConsentEvent, Customer
 from followthrough.feedback import services as feedback_services
 from followthrough.feedback.models import Quote, SurveyResponse
-from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.library import install_builtin_playbooks
 from followthrough.playbooks.models import Playbook
 from followthrough.touchpoints import services as touchpoint_services

@@ -1,9 +1,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.playbooks import fairness
-from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.library import BUILTIN_PLAYBOOKS
 from followthrough.playbooks.models import Playbook, Step
 

@@ -4,9 +4,9 @@ is worded (issue 12: money, "free", draws and "if you loved our work" got throug
 import pytest
 from django.core.exceptions import ValidationError
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.playbooks import fairness
-from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.forms import StepForm
 from followthrough.playbooks.library import BUILTIN_PLAYBOOKS
 from followthrough.playbooks.models import Playbook, Step

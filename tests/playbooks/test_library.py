@@ -5,9 +5,9 @@ import re
 
 import pytest
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.channels.rendering import SAMPLE_CONTEXT, check_template, render_text
-from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.library import (
     BUILTIN_PLAYBOOKS,
     PRODUCT_ORDER,

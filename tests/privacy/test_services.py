@@ -3,10 +3,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.customers.consent import address_hash, may_contact, record_consent
 from followthrough.customers.models import Customer, Suppression
-from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.library import install_builtin_playbooks
 from followthrough.privacy.services import (
     ERASED_NAME,

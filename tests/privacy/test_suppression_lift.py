@@ -3,10 +3,10 @@ customer's page or the API; it is audited. Staff and other businesses cannot."""
 
 import pytest
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.customers import consent
 from followthrough.customers.models import Customer
-from followthrough.playbooks import vocabulary as v
 from followthrough.privacy.services import erase_customer
 from followthrough.tenants.models import AuditEntry
 

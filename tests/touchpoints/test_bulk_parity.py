@@ -9,10 +9,10 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.customers.consent import suppress
 from followthrough.customers.models import ConsentEvent, Customer, Engagement, Suppression
-from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.models import Playbook, Step
 from followthrough.tenants.models import Business
 from followthrough.touchpoints.models import Touchpoint

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from followthrough import vocabulary as v
 from followthrough.customers.models import Customer
-from followthrough.playbooks import vocabulary as v
 from followthrough.touchpoints import services
 from followthrough.touchpoints.models import Origin, Reason, Status
 from tests.touchpoints.test_lifecycle_origins import MAKERS, job, maintenance  # noqa: F401

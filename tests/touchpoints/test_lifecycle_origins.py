@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from followthrough import vocabulary as v
 from followthrough.agenda import news, visits
 from followthrough.agenda import services as agenda_services
 from followthrough.agenda.models import ServiceInterval, ServicePlan
@@ -18,7 +19,6 @@ from followthrough.feedback import referrals
 from followthrough.feedback import services as feedback_services
 from followthrough.feedback.models import Incident, SurveyResponse
 from followthrough.playbooks import services as playbook_services
-from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.models import Playbook, Step
 from followthrough.touchpoints import services
 from followthrough.touchpoints.models import Origin, Reason, Status, Touchpoint

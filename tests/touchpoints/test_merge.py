@@ -3,10 +3,10 @@ import datetime as dt
 import pytest
 from django.core import signing
 
+from followthrough import vocabulary as v
 from followthrough.channels.rendering import MERGE_FIELDS
 from followthrough.customers.consent import read_unsubscribe_token, unsubscribe_token
 from followthrough.customers.models import Customer
-from followthrough.playbooks import vocabulary as v
 from followthrough.touchpoints.merge import build_context, merge_context
 
 

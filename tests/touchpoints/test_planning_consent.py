@@ -5,10 +5,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.customers.consent import record_consent
 from followthrough.customers.models import Customer, Engagement
-from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.models import Playbook, Step
 from followthrough.touchpoints.models import Status
 from followthrough.touchpoints.planning import NO_CONSENT, plan_engagement

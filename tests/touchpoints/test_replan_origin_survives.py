@@ -11,10 +11,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.customers.models import Customer
 from followthrough.playbooks import services as playbook_services
-from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.models import Playbook, Step
 from followthrough.touchpoints import lifecycle, services
 from followthrough.touchpoints.models import Origin, Reason, Status, Touchpoint

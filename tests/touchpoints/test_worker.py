@@ -5,12 +5,12 @@ import datetime as dt
 from django.db import connection
 
 from followthrough import events
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.channels.models import OutboxMessage
 from followthrough.channels.transports import message_id_for
 from followthrough.customers.consent import record_consent
 from followthrough.customers.models import Customer
-from followthrough.playbooks import vocabulary as v
 from followthrough.touchpoints import worker
 from followthrough.touchpoints.models import Status, Touchpoint
 from tests.touchpoints.conftest import NOON

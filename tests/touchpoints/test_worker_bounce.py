@@ -5,10 +5,10 @@ customer left it. Against aiosmtpd refusing RCPT for one address."""
 
 import pytest
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.customers.consent import address_hash
 from followthrough.customers.models import ConsentEvent, Suppression
-from followthrough.playbooks import vocabulary as v
 from followthrough.touchpoints import worker
 from followthrough.touchpoints.models import Status
 from tests.smtp import SinkHandler, SmtpSink

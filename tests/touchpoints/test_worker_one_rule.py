@@ -3,9 +3,9 @@ planner's, consent is customers/consent.py's, and each move or skip carries its 
 
 import datetime as dt
 
+from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.customers import consent
-from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.planner import outside_quiet_hours
 from followthrough.touchpoints import worker
 from followthrough.touchpoints.models import Reason, Status

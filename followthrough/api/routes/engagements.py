@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from ninja import Router, Status
 
+from followthrough import vocabulary as v
 from followthrough.api.auth import business_of
 from followthrough.api.errors import ApiError, FieldErrors, NotFound
 from followthrough.api.lists import Limit, cut, in_range, keyset_after, local
@@ -20,7 +21,6 @@ from followthrough.api.schemas import (
     When,
 )
 from followthrough.customers.models import Customer, Engagement
-from followthrough.playbooks import vocabulary as v
 from followthrough.playbooks.models import Playbook
 from followthrough.touchpoints import services as touchpoint_services
 from followthrough.touchpoints.models import Touchpoint
