@@ -1,13 +1,12 @@
 """Several workers deliver the mail queue at once on PostgreSQL: the conditional update
 hands each row to exactly one of them, so nobody gets the same email twice."""
 
-import threading
-
 import pytest
 from django.db import connection
 from django.utils import timezone
 
 from followthrough.channels import mailqueue
+from tests.concurrency import claim_concurrently
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -17,28 +16,6 @@ def test_it_gives_each_row_to_one_of_four_concurrent_claimers():
     for n in range(60):
         mailqueue.queue_mail(f"Mail {n}", "body", [f"p{n}@example.com"], kind="test")
     now = timezone.now()
-    claimed: list[list[int]] = []
-    lock = threading.Lock()
-    start = threading.Barrier(4)
-
-    def claimer():
-        start.wait()
-        mine = []
-        try:
-            while True:
-                _, rows = mailqueue.claim(now, 3)
-                if not rows:
-                    break
-                mine += [row.id for row in rows]
-        finally:
-            connection.close()
-        with lock:
-            claimed.append(mine)
-
-    threads = [threading.Thread(target=claimer) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    claimed = claim_concurrently(lambda: mailqueue.claim(now, 3)[1])
     every = [row_id for ids in claimed for row_id in ids]
     assert len(every) == len(set(every)) == 60

@@ -1,12 +1,11 @@
 """Several claimers at once on PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED hands each row
 to exactly one of them. (The chaos tests in tests/reliability run real worker processes.)"""
 
-import threading
-
 import pytest
 from django.db import connection
 
 from followthrough.touchpoints import worker
+from tests.concurrency import claim_concurrently
 from tests.touchpoints.conftest import NOON
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -16,29 +15,7 @@ def test_it_gives_each_row_to_one_of_four_concurrent_claimers(make_touchpoint):
     assert connection.vendor == "postgresql"
     for _ in range(60):
         make_touchpoint()
-    claimed: list[list[int]] = []
-    lock = threading.Lock()
-    start = threading.Barrier(4)
-
-    def claimer():
-        start.wait()
-        mine = []
-        try:
-            while True:
-                _, rows = worker.claim(NOON, 3)
-                if not rows:
-                    break
-                mine += [row.id for row in rows]
-        finally:
-            connection.close()
-        with lock:
-            claimed.append(mine)
-
-    threads = [threading.Thread(target=claimer) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    claimed = claim_concurrently(lambda: worker.claim(NOON, 3)[1])
     every = [row_id for ids in claimed for row_id in ids]
     assert len(every) == len(set(every)) == 60
     assert sum(1 for ids in claimed if ids) >= 2  # they really ran side by side
