@@ -43,11 +43,12 @@ def test_it_imports_a_file_with_a_progress_bar(live_server, browser, artifacts, 
         page.get_by_role("button", name="Upload and check").click()
         page.wait_for_url("**/integrations/import/*/")
         # The file is read in the background; the page opens the preview when it is done.
-        page.get_by_text("Shopify customers export").wait_for(timeout=10000)
+        # The waits are limits for a busy machine, not timings: the import does the work.
+        page.get_by_text("Shopify customers export").wait_for(timeout=30000)
         check(page, artifacts, "2-preview")
 
         page.get_by_role("button", name="Import 1 row").click()
-        page.get_by_text("1 customer added").wait_for(timeout=10000)
+        page.get_by_text("1 customer added").wait_for(timeout=30000)
         check(page, artifacts, "3-done")
         assert Customer.objects.filter(business=business).count() == 1
 
