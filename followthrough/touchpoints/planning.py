@@ -581,6 +581,25 @@ def replan_after(touchpoint: Touchpoint) -> None:
         _replan(Engagement.objects.filter(pk=touchpoint.engagement_id))
 
 
+ENDED_UNSENT = (Status.SKIPPED, Status.MISSED, Status.FAILED, Status.CANCELLED)
+
+
+def replan_ended_repeats(rows: Iterable[Touchpoint]) -> None:
+    """The worker ended occurrences of repeats without sending them (too late, no consent,
+    no address): the repeat still moves on to its next occurrence, as after a send. Never
+    fatal to the worker; the next change replans anyway."""
+    ended = [row.id for row in rows
+             if row.status in ENDED_UNSENT and row.origin == Origin.PLAYBOOK_STEP]
+    if not ended:
+        return
+    repeats = Touchpoint.objects.filter(
+        id__in=ended, step__repeat_every_days__isnull=False).values("engagement_id")
+    try:
+        _replan(Engagement.objects.filter(pk__in=repeats))
+    except Exception:
+        logger.exception("Replanning repeats after a worker pass failed")
+
+
 def _replan(engagements) -> None:
     for engagement in (engagements.filter(cancelled_at__isnull=True, playbook__isnull=False)
                        .select_related("business", "customer")):

@@ -58,6 +58,7 @@ from followthrough.touchpoints.leases import (
     take_lease,
 )
 from followthrough.touchpoints.models import Status, Touchpoint
+from followthrough.touchpoints.planning import replan_ended_repeats
 from followthrough.touchpoints.ratelimits import throttle_pause
 from followthrough.touchpoints.rechecks import (
     UNSUBSCRIBED,
@@ -148,6 +149,7 @@ def finish(batch: Batch, report: PassReport) -> None:
     if bounced:
         suppress_bounced(bounced)
     publish_sent([row for row, _ in batch.ready if row.status == Status.SENT], batch.now)
+    replan_ended_repeats(batch.rows)
 
 
 def send_batch(batch: Batch, dispatcher: Dispatcher) -> Batch:

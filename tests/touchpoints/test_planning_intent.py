@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from followthrough import events
 from followthrough.agenda.services import skip_draft
@@ -14,6 +15,7 @@ from followthrough.customers.models import Customer, Engagement
 from followthrough.feedback.models import Incident
 from followthrough.feedback.services import open_incident, resolve_incident
 from followthrough.playbooks.library import install_builtin_playbooks
+from followthrough.touchpoints import worker
 from followthrough.touchpoints.models import Reason, Status, Touchpoint
 from followthrough.touchpoints.planning import plan_engagement, replan_after
 from followthrough.touchpoints.services import skip_touch
@@ -168,3 +170,17 @@ def test_it_drafts_the_next_progress_update_once_one_is_skipped_on_today(
         skip_draft(updates.get(), owner, "Nothing new this week")
     assert [(t.occurrence, t.status) for t in updates] == [
         (0, Status.SKIPPED), (1, Status.DRAFT)]
+
+
+def test_it_drafts_the_next_progress_update_once_the_worker_finds_one_too_late(
+        books, customer):
+    won = dt.datetime.now(NEW_YORK) - dt.timedelta(days=12)
+    engagement = job(customer, books["service"], won=won, started=won)
+    updates = engagement.touchpoints.filter(name="Progress update").order_by("occurrence")
+    first = updates.get()
+    # Approved, then left: the worker comes back to it days after its catch-up window.
+    Touchpoint.objects.filter(pk=first.pk).update(
+        status=Status.PLANNED, due_at=timezone.now() - dt.timedelta(days=6))
+    worker.run_once()
+    assert [(t.occurrence, t.status) for t in updates] == [
+        (0, Status.MISSED), (1, Status.DRAFT)]
