@@ -2,36 +2,47 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Two stamps: what running needs (`make demo`), and the test toolchain on top of it
+# (`make test`, `make bench`, ...). A demo never waits for pytest, Playwright or ruff.
+RUNTIME := $(VENV)/.installed-runtime
+TESTTOOLS := $(VENV)/.installed-test
 export FOLLOWTHROUGH_DEMO_DB := var/followthrough.sqlite3
+# `PORT=8101 make demo` serves the demo there.
+PORT ?= 8000
+export PORT
 
 .PHONY: demo test test-sqlite test-postgres bench chaos lint clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(STAMP)
 
-demo: $(STAMP)
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	touch $(RUNTIME)
+
+$(TESTTOOLS): $(RUNTIME)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(TESTTOOLS)
+
+demo: $(RUNTIME)
 	@bash scripts/demo.sh
 
-test: $(STAMP)
+test: $(TESTTOOLS)
 	@bash scripts/test.sh
 
 # The peers (APScheduler, django-tasks) come from the bench extra; wrk from apt if missing.
-bench: $(STAMP)
+bench: $(TESTTOOLS)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	@command -v wrk >/dev/null 2>&1 || apt-get install -y -qq wrk >/dev/null 2>&1 || \
 		echo "wrk is not installed: the web benchmark uses its Python load generator"
 	$(BIN)/python -m bench
 
 # The chaos tests at the issue's full figures (make test runs them scaled down).
-chaos: $(STAMP)
+chaos: $(TESTTOOLS)
 	RELIABILITY_MESSAGES=5000 RELIABILITY_KILLS=10 RELIABILITY_OUTAGE_SECONDS=20 \
 		$(BIN)/pytest -p no:warnings -v tests/reliability
 
-lint: $(STAMP)
+lint: $(TESTTOOLS)
 	$(BIN)/ruff check .
 
 clean:

@@ -7,7 +7,14 @@ from followthrough.demo.loader import DEMO_SLUG, OWNER_EMAIL, load_demo
 class Command(BaseCommand):
     help = "Load the demo business (once) and print the owner's sign-in."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--address", default="",
+            help="Where the demo is served, for the sign-in line (default: SITE_URL).",
+        )
+
     def handle(self, *args, **options):
+        address = (options["address"] or settings.SITE_URL).rstrip("/")
         login_file = settings.VAR_DIR / "demo-login.txt"
         result = load_demo()
         if result is not None:
@@ -23,5 +30,5 @@ class Command(BaseCommand):
             )
             return
         email, password = login_file.read_text().split()
-        self.stdout.write(f"Sign in at http://127.0.0.1:8000/login/ as {email}")
+        self.stdout.write(f"Sign in at {address}/login/ as {email}")
         self.stdout.write(f"Password: {password}")
