@@ -33,10 +33,10 @@ PROMISES = [
 ]
 
 
-def add_after_sales_story(business, owner, rng: random.Random) -> None:
+def add_after_sales_story(business, owner, rng: random.Random, now: dt.datetime) -> None:
     _set_review_and_social_links(business)
-    _answer_surveys(business, rng)
-    _make_promises(business, owner)
+    _answer_surveys(business, rng, now)
+    _make_promises(business, owner, now)
     _start_boiler_reminders(business)
 
 
@@ -48,11 +48,10 @@ def _set_review_and_social_links(business) -> None:
     feedback.save()
 
 
-def _answer_surveys(business, rng: random.Random) -> None:
+def _answer_surveys(business, rng: random.Random, now: dt.datetime) -> None:
     sent = list(Touchpoint.objects.filter(
         business=business, element=v.FEEDBACK, status=Status.SENT
     ).select_related("customer", "business").order_by("due_at"))
-    now = timezone.now()
     for index, touchpoint in enumerate(sent):
         unhappy = index == len(sent) - 1
         # The unhappy answer came in this morning, so its recovery call is today's news.
@@ -65,9 +64,9 @@ def _answer_surveys(business, rng: random.Random) -> None:
             submit_response(touchpoint, dict(answers), now=answered_at)
 
 
-def _make_promises(business, owner) -> None:
+def _make_promises(business, owner, now: dt.datetime) -> None:
     customers = list(business.customers.order_by("name")[:len(PROMISES)])
-    today = timezone.localdate(timezone.now(), business.zone)
+    today = timezone.localdate(now, business.zone)
     for customer, (what, days) in zip(customers, PROMISES, strict=False):
         make_promise(business, customer, owner, what, today + dt.timedelta(days=days))
 

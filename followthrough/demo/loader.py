@@ -7,22 +7,23 @@ import secrets
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
-from followthrough.channels.rendering import render_text
-from followthrough.customers.models import Customer
+from followthrough.channels import mailqueue
+from followthrough.customers.models import Customer, Engagement
 from followthrough.customers.services import upsert_customer
-from followthrough.demo import data
+from followthrough.demo import data, history
 from followthrough.demo.extras import add_after_sales_story
 from followthrough.playbooks.library import install_builtin_playbooks
 from followthrough.playbooks.models import Playbook
+from followthrough.tenants.members import invite
 from followthrough.tenants.models import Business, Membership
-from followthrough.touchpoints.merge import merge_context
-from followthrough.touchpoints.models import Status, Touchpoint
-from followthrough.touchpoints.services import create_engagement
+from followthrough.touchpoints.planning import plan_engagement
 
 DEMO_SLUG = "riverside-demo"
 OWNER_EMAIL = "owner@riverside.example"
+COLLEAGUE_EMAIL = "jo@riverside.example"
 CUSTOMER_COUNT = 40
 
 # Days ago the job was won, and which lifecycle dates it has reached, so every stage shows up.
@@ -34,32 +35,34 @@ SHAPES = [
     {"won": 9, "started": 5, "delivered": 1},
     {"won": 20, "started": 15, "delivered": 3},
     {"won": 45, "started": 40, "delivered": 30},
-    {"won": 120, "started": 110, "delivered": 100},
+    # Last year's job: its yearly maintenance reminder has just gone out.
+    {"won": 360, "started": 350, "delivered": 340},
 ]
+# Touchpoints due before this long ago have happened; the rest are the worker's and Today's.
+HISTORY_BEFORE = dt.timedelta(days=1)
 
 
-DONE_NOTES = {
-    "call": [
-        "Reached them, all happy.", "Left a voicemail.",
-        "Good chat; they may need a second radiator.",
-    ],
-    "card": ["Card posted.", "Wrote it on the van before the next job."],
-    "visit": ["Dropped by; everything working."],
-}
-
-
-def load_demo(rng: random.Random | None = None) -> tuple[Business, str] | None:
-    """Returns the business and the owner's new password, or None if already loaded."""
+def load_demo(rng: random.Random | None = None,
+              now: dt.datetime | None = None) -> tuple[Business, str] | None:
+    """Returns the business and the owner's new password, or None if already loaded.
+    `now` is when the story is told from (default: now)."""
     if Business.objects.filter(slug=DEMO_SLUG).exists():
         return None
+    history.check_backend()
     rng = rng or random.Random(2026)  # noqa: S311 - made-up data, not security
+    now = now or timezone.now()
     with transaction.atomic():
         business = _create_business()
         owner, password = _create_owner(business)
         install_builtin_playbooks(business)
         for index in range(CUSTOMER_COUNT):
-            _create_customer_story(business, index, rng)
-        add_after_sales_story(business, owner, rng)
+            _create_customer_story(business, index, rng, now)
+        history.play(business, until=now - HISTORY_BEFORE, rng=rng)
+        add_after_sales_story(business, owner, rng, now)
+        _invite_a_colleague(business, owner)
+        # The owner's alert and the invitation, sent now as the worker would on its first
+        # pass, so the Outbox shows them from the start.
+        mailqueue.deliver_due()
     return business, password
 
 
@@ -88,21 +91,25 @@ def _create_owner(business: Business):
     return user, password
 
 
-def _create_customer_story(business: Business, index: int, rng: random.Random) -> None:
+def _create_customer_story(business: Business, index: int, rng: random.Random,
+                           now: dt.datetime) -> None:
     customer = _create_customer(business, index, rng)
     shape = SHAPES[index % len(SHAPES)]
     playbook_slug = "product-order" if index % 3 == 2 else "service-job"
     playbook = Playbook.objects.get(business=business, slug=playbook_slug)
     catalogue = data.PRODUCT_ORDERS if playbook_slug == "product-order" else data.SERVICE_JOBS
     kind, description, value = rng.choice(catalogue)
-    now = timezone.now()
-    engagement = create_engagement(
-        business, customer, playbook, kind=kind, description=description, value=value,
-        won_at=_days_ago(now, shape["won"], rng),
+    engagement = Engagement(
+        business=business, customer=customer, playbook=playbook, kind=kind,
+        description=description, value=value, won_at=_days_ago(now, shape["won"], rng),
         started_at=_days_ago(now, shape["started"], rng),
         delivered_at=_days_ago(now, shape["delivered"], rng),
     )
-    _write_history(engagement.touchpoints.all(), now, rng)
+    engagement.full_clean()
+    engagement.save()
+    # Planned as on the day it was won, so its past is still to happen: history.play then
+    # lives through it. (Planned today, the past would only be missed.)
+    plan_engagement(engagement, now=engagement.won_at)
 
 
 def _create_customer(business: Business, index: int, rng: random.Random) -> Customer:
@@ -126,30 +133,8 @@ def _days_ago(now: dt.datetime, days: int | None, rng: random.Random) -> dt.date
     return now - dt.timedelta(days=days, hours=rng.randint(0, 3))
 
 
-def _write_history(touchpoints, now: dt.datetime, rng: random.Random) -> None:
-    """Touchpoints more than a day overdue become history, as if the business had been
-    using Followthrough all along; the rest stay planned so the worker and Today have work."""
-    for touchpoint in touchpoints:
-        if touchpoint.due_at > now - dt.timedelta(days=1):
-            continue
-        if touchpoint.status not in (Status.PLANNED, Status.MISSED):
-            continue
-        _complete_in_the_past(touchpoint, rng)
-
-
-def _complete_in_the_past(touchpoint: Touchpoint, rng: random.Random) -> None:
-    if touchpoint.is_automated:
-        context = merge_context(touchpoint)
-        step = touchpoint.step
-        touchpoint.rendered_subject = render_text(step.subject, context)[:300] if step else ""
-        touchpoint.rendered_body = render_text(step.body, context) if step else ""
-        touchpoint.recipient = touchpoint.customer.email
-        touchpoint.status = Status.SENT
-    elif rng.random() < 0.85:
-        touchpoint.status = Status.DONE
-        touchpoint.outcome_note = rng.choice(DONE_NOTES.get(touchpoint.channel, ["Done."]))
-    else:
-        touchpoint.status = Status.SKIPPED
-        touchpoint.outcome_note = "Could not reach them this time."
-    touchpoint.completed_at = touchpoint.due_at
-    touchpoint.save()
+def _invite_a_colleague(business: Business, owner) -> None:
+    """Through the team page's own service, so the invitation email is the real one."""
+    request = HttpRequest()
+    request.user = owner
+    invite(request, business, COLLEAGUE_EMAIL, Membership.STAFF)
