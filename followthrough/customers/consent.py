@@ -169,22 +169,61 @@ def may_contact(customer: Customer, channel: str, purpose: str) -> bool:
 def may_contact_many(wanted: Iterable[tuple[int, str, str]]) -> set[tuple[int, str, str]]:
     """The (customer id, channel, purpose) triples that may be contacted, in three queries
     however many: the worker asks this once a batch instead of once a message."""
+    return reach_many(wanted)[1]
+
+
+def reach_many(wanted: Iterable[tuple[int, str, str]],
+               customer_ids: Iterable[int] = ()) -> tuple[set[int], set[tuple[int, str, str]]]:
+    """(the customers no one may contact at all, as do_not_contact() says; the wanted
+    (customer id, channel, purpose) triples that may be contacted, as may_contact() says),
+    for `customer_ids` and the customers in `wanted`, reading each customer, the list and
+    the ledger once: the bulk planner asks both questions of thousands of customers."""
     wanted = set(wanted)
+    ids = set(customer_ids) | {c for c, _, _ in wanted}
+    if not ids:
+        return set(), set()
+    rows = Customer.objects.filter(pk__in=ids).values_list(
+        "pk", "business_id", "email", "phone", "erasure")
+    blocked, suppressed = _listed(rows)
     if not wanted:
-        return set()
-    customer_ids = {c for c, _, _ in wanted}
+        return blocked, set()
     newest = newest_many(ConsentEvent.objects.filter(
-        customer_id__in=customer_ids, purpose__in={p for _, _, p in wanted} | {v.TRANSACTIONAL}))
-    customers = Customer.objects.filter(pk__in=customer_ids).only(
-        "pk", "business_id", "email", "phone"
-    )
-    suppressed = _suppressed_ids(customers, {ch for _, ch, _ in wanted})
-    return {
+        customer_id__in={c for c, _, _ in wanted},
+        purpose__in={p for _, _, p in wanted} | {v.TRANSACTIONAL}))
+    return blocked, {
         (customer_id, channel, purpose) for customer_id, channel, purpose in wanted
         if (customer_id, channel) not in suppressed
         and _allowed(purpose, newest.get((customer_id, channel, purpose)),
                      newest.get((customer_id, channel, v.TRANSACTIONAL)) is False)
     }
+
+
+def _listed(rows) -> tuple[set[int], set[tuple[int, str]]]:
+    """From (pk, business id, email, phone, erasure id) rows: the customers on the
+    do-not-contact list (erased, or listed for a reason other than a bounce), and the
+    (customer id, channel) pairs whose address is on the suppression list at all."""
+    blocked: set[int] = set()
+    wanted: dict[tuple[int, str], list[tuple[int, str]]] = {}
+    for pk, business_id, email, phone, erasure in rows:
+        if erasure is not None:
+            blocked.add(pk)
+        for channel, address in ((kinds.EMAIL, email), (kinds.SMS, phone)):
+            if address:
+                key = (business_id, address_hash(channel, address))
+                wanted.setdefault(key, []).append((pk, channel))
+    if not wanted:
+        return blocked, set()
+    suppressed: set[tuple[int, str]] = set()
+    listed = Suppression.objects.filter(
+        business_id__in={b for b, _ in wanted}, address_hash__in={h for _, h in wanted},
+    ).values_list("business_id", "address_hash", "channel", "reason")
+    for business_id, hashed, channel, reason in listed:
+        for pk, address_channel in wanted.get((business_id, hashed), ()):
+            if address_channel == channel:
+                suppressed.add((pk, channel))
+            if reason != Suppression.BOUNCED:
+                blocked.add(pk)
+    return blocked, suppressed
 
 
 def suppress_bounced(customer: Customer) -> None:

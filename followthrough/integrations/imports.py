@@ -10,14 +10,12 @@ for them or by email, sales by their order id (or, without one, by a hash of the
 
 from __future__ import annotations
 
-import base64
 import csv
 import datetime as dt
 import hashlib
 import io
 import itertools
 import logging
-import os
 import re
 import threading
 import zipfile
@@ -48,6 +46,7 @@ from followthrough.integrations.formats import auto_mapping, detect, targets
 from followthrough.integrations.models import ImportJob
 from followthrough.playbooks.models import Playbook
 from followthrough.text import clean_line, clean_text, has_controls
+from followthrough.tokens import new_public_ids
 from followthrough.touchpoints.planning import plan_new_engagements
 
 log = logging.getLogger("followthrough.integrations")
@@ -863,15 +862,6 @@ class Writer:
 
 def _counts(result: Result) -> tuple:
     return result.created, result.updated, result.unchanged, result.engagements
-
-
-def new_public_ids(count: int) -> list[str]:
-    """`count` ids exactly like tokens.new_public_id() (128 bits from os.urandom, URL-safe
-    base64 without padding), drawn in one system call instead of one per row."""
-    pool = os.urandom(16 * count)
-    encode = base64.urlsafe_b64encode
-    return [encode(pool[n:n + 16]).rstrip(b"=").decode("ascii")
-            for n in range(0, 16 * count, 16)]
 
 
 INSERT_COLUMNS = ("business_id", "public_id", "external_id", "name", "email", "phone",

@@ -23,12 +23,12 @@ from django.utils import timezone
 from followthrough import events
 from followthrough import vocabulary as v
 from followthrough.channels import kinds
-from followthrough.customers.consent import do_not_contact, do_not_contact_many, may_contact_many
+from followthrough.customers.consent import do_not_contact, may_contact_many, reach_many
 from followthrough.customers.models import Customer, Engagement
 from followthrough.playbooks.models import Playbook, Step
 from followthrough.playbooks.planner import BusinessCalendar, PlannedTouchpoint, StepSpec, plan
 from followthrough.tenants.models import Business
-from followthrough.tokens import new_public_id
+from followthrough.tokens import new_public_ids
 from followthrough.touchpoints import lifecycle
 from followthrough.touchpoints.models import Origin, Reason, Status, Touchpoint
 
@@ -499,13 +499,10 @@ def _refusals_for(chunk: Sequence[Engagement], books: dict) -> dict[tuple, set |
     """(customer id, playbook id) → the ids of the steps the customer may not get, None for
     all of them (the do-not-contact list); absent when they may get every step. The same
     rule as plan_engagement's, asked of the ledger once per chunk."""
-    customer_ids = {e.customer_id for e in chunk}
-    blocked = do_not_contact_many(Customer.objects.filter(pk__in=customer_ids))
     pairs = {(e.customer_id, e.playbook_id) for e in chunk}
-    asks = {(customer_id, channel, purpose)
-            for customer_id, playbook_id in pairs if customer_id not in blocked
+    asks = {(customer_id, channel, purpose) for customer_id, playbook_id in pairs
             for _, channel, purpose in books[playbook_id].asks}
-    yes = may_contact_many(asks) if asks else set()
+    blocked, yes = reach_many(asks, customer_ids={e.customer_id for e in chunk})
     refusals: dict[tuple, set | None] = {}
     for customer_id, playbook_id in pairs:
         if customer_id in blocked:
@@ -539,8 +536,9 @@ def _rows_for(engagement: Engagement, books: dict, known: tuple, taken: dict,
         taken[engagement.customer_id] = taken.get(engagement.customer_id, ()) + counted
     prefix = engagement.public_id
     ids = (book.business_id, engagement.customer_id, engagement.pk)
+    tokens = iter(new_public_ids(2 * len(parts)))
     return [
-        (new_public_id(), new_public_id(), occ, prefix + suffix, name, channel, stage, element,
+        (next(tokens), next(tokens), occ, prefix + suffix, name, channel, stage, element,
          purpose, status, due, day, time, reason, code, *stamps, *ids, step_id, *defaults)
         for (suffix, occ, name, channel, stage, element, purpose, status, due, day, time,
              reason, code, step_id) in parts

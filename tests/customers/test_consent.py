@@ -3,8 +3,10 @@ from django.core import signing
 
 from followthrough import vocabulary as v
 from followthrough.customers.consent import (
+    do_not_contact,
     may_contact,
     may_contact_many,
+    reach_many,
     read_unsubscribe_token,
     record_consent,
     suppress,
@@ -58,6 +60,25 @@ def test_it_answers_many_questions_the_same_way_as_one(customer, business):
     expected = {key for key in wanted if may_contact(
         Customer.objects.get(id=key[0]), key[1], key[2])}
     assert may_contact_many(wanted) == expected
+
+
+def test_it_answers_the_bulk_planners_questions_as_the_one_by_one_rules_do(customer, business):
+    bounced = Customer.objects.create(business=business, name="Bo", email="bo@example.com",
+                                      phone="+14155550100")
+    stopped = Customer.objects.create(business=business, name="Cy", email="cy@example.com",
+                                      phone="+14155550101")
+    texted_stop = Customer.objects.create(business=business, name="Di", phone="+14155550102")
+    suppress(bounced, "email", Suppression.BOUNCED)
+    suppress(stopped, "email", Suppression.UNSUBSCRIBED)
+    record_consent(texted_stop, "sms", v.TRANSACTIONAL, granted=False, source="sms")
+    record_consent(customer, "email", v.MARKETING, granted=True, source="form")
+    people = (customer, bounced, stopped, texted_stop)
+    wanted = {(c.id, channel, purpose) for c in people for channel in ("email", "sms")
+              for purpose in (v.TRANSACTIONAL, v.RELATIONSHIP, v.MARKETING)}
+    blocked, allowed = reach_many(wanted)
+    assert blocked == {c.id for c in people if do_not_contact(c)} == {stopped.id}
+    assert allowed == {key for key in wanted if may_contact(
+        Customer.objects.get(id=key[0]), key[1], key[2])}
 
 
 def test_it_round_trips_an_unsubscribe_token(customer):

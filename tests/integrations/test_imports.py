@@ -123,18 +123,6 @@ def test_it_does_not_duplicate_sales_on_reimport(business, playbooks):
     assert Engagement.objects.filter(business=business).count() == 1
 
 
-def test_it_makes_public_ids_shaped_like_new_public_id():
-    import re
-
-    from followthrough.integrations.imports import new_public_ids
-    from followthrough.tokens import new_public_id
-
-    ids = new_public_ids(500)
-    assert len(set(ids)) == 500
-    assert {len(i) for i in ids} == {len(new_public_id())} == {22}
-    assert all(re.fullmatch(r"[A-Za-z0-9_-]{22}", i) for i in ids)
-
-
 def test_it_writes_one_customer_for_a_row_repeated_across_chunks(business, monkeypatch):
     from followthrough.integrations import imports
 
