@@ -86,7 +86,7 @@ SERVICE_JOB = {
         step(
             "Progress update", anchor=v.STARTED, days=5, at=dt.time(15, 0),
             channel=kinds.EMAIL, stage=3, element=v.PROGRESS_UPDATE, every=7,
-            until=v.DELIVERED, approve=True,
+            until=v.DELIVERED, approve=True, purpose=v.TRANSACTIONAL,
             subject="Progress update: {{ engagement_description|default:'your job' }}",
             body=(
                 "Hi {{ customer_first_name }},\n\n"
