@@ -9,7 +9,11 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 WIDTH = 400
-LEFT, RIGHT, TOP = 34, 10, 12
+LEFT, RIGHT, TOP = 34, 14, 12
+# Room for text drawn at up to 13 units, the size app.css uses on a phone (where 13 units
+# come out at 11.5 px): a character is about 8 units wide, a month label about 42.
+CHAR_W = 8
+LABEL_W = 96
 
 
 def _fmt(x: float) -> str:
@@ -50,9 +54,10 @@ def line_chart(chart_id: str, title: str, desc: str, labels: list[str],
                    f'y2="{_fmt(y(tick))}"/>')
         out.append(f'<text class="chart-axis" x="{LEFT - 6}" y="{_fmt(y(tick) + 4)}" '
                    f'text-anchor="end">{escape(_fmt(tick))}</text>')
-    every = 1 if n <= 12 else (3 if n <= 36 else 6)
+    every = 1 if n <= 6 else (2 if n <= 12 else (3 if n <= 36 else 6))
     for i, label in enumerate(labels):
-        if i % every == 0 or i == n - 1:
+        # Counted back from the last label, which is always shown.
+        if (n - 1 - i) % every == 0:
             out.append(f'<text class="chart-axis" x="{_fmt(x(i))}" y="{bottom + 16}" '
                        f'text-anchor="middle">{escape(label)}</text>')
     out.append("</g>")
@@ -85,7 +90,7 @@ def stacked_bars(chart_id: str, title: str, desc: str, rows: list[tuple[str, lis
     """One horizontal bar per row, split into shares of the row's total.
 
     rows: (label, counts in segment order); segments: (name, css class)."""
-    label_w, bar_h, gap = 78, 20, 12
+    label_w, bar_h, gap = LABEL_W, 20, 12
     height = TOP + len(rows) * (bar_h + gap) + 30
     plot_w = WIDTH - label_w - RIGHT
     out = _open(chart_id, title, desc, height)
@@ -123,6 +128,6 @@ def _legend(items: list[tuple[str, str]], y: int) -> list[str]:
     for name, css in items:
         out.append(f'<rect class="{escape(css)}" x="{x}" y="{y - 9}" width="10" height="10"/>')
         out.append(f'<text x="{x + 14}" y="{y}">{escape(name)}</text>')
-        x += 22 + 7 * len(name)
+        x += 22 + CHAR_W * len(name)
     out.append("</g>")
     return out
