@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from django import forms
 from django.contrib.auth import password_validation
 
@@ -14,19 +16,23 @@ CALENDAR_FIELDS = [
     "cap_includes_personal", "call_window_start", "call_window_end",
 ]
 # Left blank, these keep their saved value (older forms and scripts don't send them).
-KEEP_IF_BLANK = ["call_window_start", "call_window_end"]
+KEEP_IF_BLANK = ["call_window_start", "call_window_end", "brand_colour"]
 
 
 PRIVACY_FIELDS = ["retention_touchpoint_days", "retention_feedback_days"]
+BRAND_FIELDS = ["logo_url", "brand_colour"]
 
 
 class BusinessForm(forms.ModelForm):
     website = forms.URLField(required=False, assume_scheme="https", max_length=200,
                              label="Website")
+    logo_url = forms.URLField(required=False, assume_scheme="https", max_length=500,
+                              label="Logo address",
+                              help_text=Business._meta.get_field("logo_url").help_text)
 
     class Meta:
         model = Business
-        fields = PROFILE_FIELDS + CALENDAR_FIELDS + PRIVACY_FIELDS
+        fields = PROFILE_FIELDS + BRAND_FIELDS + CALENDAR_FIELDS + PRIVACY_FIELDS
         labels = {
             "name": "Business name",
             "timezone": "Time zone",
@@ -43,6 +49,8 @@ class BusinessForm(forms.ModelForm):
             "call_window_end": "Calls and texts until",
             "retention_touchpoint_days": "Keep message text for (days)",
             "retention_feedback_days": "Keep written feedback for (days)",
+            "logo_url": "Logo address",
+            "brand_colour": "Brand colour",
         }
         help_texts = {"timezone": "An IANA name such as America/New_York or Europe/London."}
         widgets = {
@@ -54,6 +62,7 @@ class BusinessForm(forms.ModelForm):
             "call_window_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "postal_address": forms.Textarea(attrs={"rows": 3}),
             "business_days": forms.TextInput(attrs={"inputmode": "numeric"}),
+            "brand_colour": forms.TextInput(attrs={"type": "color"}),
         }
 
     def profile_fields(self):
@@ -61,6 +70,25 @@ class BusinessForm(forms.ModelForm):
 
     def calendar_fields(self):
         return [self[name] for name in CALENDAR_FIELDS]
+
+    def brand_fields(self):
+        return [self[name] for name in BRAND_FIELDS]
+
+    def clean_logo_url(self):
+        """An image that mail clients will load: https only (Gmail and Apple Mail block
+        or warn about plain http), and no credentials in the address."""
+        url = self.cleaned_data.get("logo_url") or ""
+        if not url:
+            return ""
+        parts = urlsplit(url)
+        if parts.scheme != "https":
+            raise forms.ValidationError("Use an https:// address for your logo.")
+        if parts.username or parts.password:
+            raise forms.ValidationError("Leave the user name and password out of the address.")
+        return url
+
+    def clean_brand_colour(self):
+        return self._keep("brand_colour").lower()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -23,6 +23,46 @@ def validate_timezone(value: str) -> None:
         ) from None
 
 
+DEFAULT_BRAND_COLOUR = "#1f5f8b"
+# A button's white text needs 4.5:1 against the brand colour (WCAG AA for normal text).
+MIN_CONTRAST_WITH_WHITE = 4.5
+brand_colour_validator = RegexValidator(
+    r"^#[0-9a-fA-F]{6}$", "Use a colour code such as #1f5f8b: # and six hex digits."
+)
+
+
+def _channel(value: int) -> float:
+    c = value / 255
+    return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def contrast_with_white(colour: str) -> float:
+    """The WCAG contrast ratio of white text on `colour` (#rrggbb)."""
+    red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    luminance = 0.2126 * _channel(red) + 0.7152 * _channel(green) + 0.0722 * _channel(blue)
+    return 1.05 / (luminance + 0.05)
+
+
+def validate_brand_colour(value: str) -> None:
+    brand_colour_validator(value)
+    ratio = contrast_with_white(value)
+    if ratio < MIN_CONTRAST_WITH_WHITE:
+        raise ValidationError(
+            "White text on %(value)s is hard to read (contrast %(ratio).1f:1; it needs 4.5:1). "
+            "Choose a darker colour.", params={"value": value, "ratio": ratio},
+        )
+
+
+def safe_brand_colour(value: str) -> str:
+    """The colour if it is a valid, readable #rrggbb, else the default: the layout never
+    trusts what reached the database some other way (the admin, a script)."""
+    try:
+        validate_brand_colour(value)
+    except ValidationError:
+        return DEFAULT_BRAND_COLOUR
+    return value.lower()
+
+
 business_days_validator = RegexValidator(
     r"^[1-7]{0,7}$", "Use the digits 1 (Monday) to 7 (Sunday), for example 12345."
 )
@@ -37,7 +77,7 @@ def from_header(name: str, address: str) -> str:
 
 # Text fields that must stay on one line (they land in headers, CSV cells and logs).
 ONE_LINE_FIELDS = ("name", "timezone", "sender_name", "sender_email", "reply_to_email", "phone",
-                   "website", "business_days")
+                   "website", "business_days", "logo_url", "brand_colour")
 
 
 class Business(models.Model):
@@ -54,6 +94,17 @@ class Business(models.Model):
     )
     phone = models.CharField(max_length=40, blank=True)
     website = models.URLField(blank=True)
+    # The email layout's brand (docs/email.md): a logo on the web and a colour for the
+    # header band and buttons.
+    logo_url = models.URLField(
+        max_length=500, blank=True,
+        help_text="The address of your logo image (https), shown at the top of every email.",
+    )
+    brand_colour = models.CharField(
+        max_length=7, default=DEFAULT_BRAND_COLOUR, validators=[validate_brand_colour],
+        help_text="The colour of your emails' header and buttons, such as #1f5f8b. White "
+                  "text must be readable on it.",
+    )
     business_days = models.CharField(
         max_length=7, default="12345", validators=[business_days_validator],
         help_text="Days you make calls and visits: 1 is Monday, 7 is Sunday.",
