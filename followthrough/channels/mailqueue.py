@@ -28,7 +28,10 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import Q
 from django.utils import timezone
 
+from followthrough.channels.layout import Brand, email_html, install_domain
 from followthrough.channels.models import QueuedMail
+from followthrough.channels.outbox import BUSINESS_HEADER
+from followthrough.channels.rendering import text_to_html
 from followthrough.channels.transports import classify
 from followthrough.tokens import new_public_id
 
@@ -43,16 +46,32 @@ BATCH = 20
 KEEP = dt.timedelta(days=7)
 
 
+TEST_HEADER = "X-Followthrough-Test"
+TEST_KIND = "test"
+
+
 def queue_mail(subject: str, body: str, to: list[str], *, kind: str, business=None,
-               from_email: str = "", html: str = "") -> QueuedMail:
+               from_email: str = "", html: str = "", headers: dict | None = None) -> QueuedMail:
     """Queue one email; it commits with the caller's transaction. A subject is one line
-    (a CR or LF in it would only make the send fail later)."""
+    (a CR or LF in it would only make the send fail later). Without `html`, the text is
+    put in the email layout (layout.py) with the business's brand.
+
+    The mail is attributed to `business` (the X-Followthrough-Business header), so the
+    business's Outbox shows its owner alerts and invitations too, and its Message-ID is on
+    the business's domain, never localhost."""
     recipients = [address.strip() for address in to if address and address.strip()]
-    return QueuedMail.objects.create(
+    subject = " ".join(str(subject).split())[:300]
+    brand = Brand.of(business)
+    row = QueuedMail(
         business=business, kind=kind[:40], to="\n".join(recipients),
-        from_email=from_email or settings.DEFAULT_FROM_EMAIL,
-        subject=" ".join(str(subject).split())[:300], text_body=body, html_body=html,
+        from_email=from_email or settings.DEFAULT_FROM_EMAIL, subject=subject, text_body=body,
+        html_body=html or email_html(text_to_html(body), brand, subject=subject, text=body),
     )
+    row.headers = {**(headers or {}), "Message-ID": f"<{row.public_id}@{brand.domain}>"}
+    if business is not None:
+        row.headers[BUSINESS_HEADER] = business.slug
+    row.save(force_insert=True)
+    return row
 
 
 def _due(now: dt.datetime) -> Q:
@@ -113,8 +132,10 @@ def deliver_due(now: dt.datetime | None = None, limit: int = BATCH) -> dict[str,
 
 
 def _message(row: QueuedMail, connection) -> EmailMultiAlternatives:
+    # Rows queued before headers were kept get a Message-ID on the install's domain.
+    headers = {"Message-ID": f"<{row.public_id}@{install_domain()}>", **(row.headers or {})}
     message = EmailMultiAlternatives(row.subject, row.text_body, row.from_email,
-                                     row.recipients, connection=connection)
+                                     row.recipients, connection=connection, headers=headers)
     if row.html_body:
         message.attach_alternative(row.html_body, "text/html")
     return message

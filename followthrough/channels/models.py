@@ -44,6 +44,9 @@ class QueuedMail(models.Model):
     subject = models.CharField(max_length=300)
     text_body = models.TextField()
     html_body = models.TextField(blank=True)
+    # Extra headers, set when queued: the Message-ID on the business's domain, the business
+    # (so its Outbox shows the mail), and the test marker of "Send me a test".
+    headers = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=STATUSES, default=QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)

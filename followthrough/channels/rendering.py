@@ -190,9 +190,66 @@ def render_html(source: str, context: dict[str, str]) -> str:
 _LINK = re.compile(r"https?://[^\s<>\"']+?(?=[.,;:!?)\]]*(?:\s|$))")
 
 
+# One line of one-tap answers: "10 https://…/s/<token>?nps=10" (the score_links merge
+# field) or "10: …?nps=10" (older built-in templates), the number matching the link's.
+SCORE_LINE = re.compile(
+    r"^[ \t]*(?P<n>\d{1,2}):?[ \t]+(?P<url>https?://[^\s<>\"']+[?&]nps=(?P<m>\d{1,2}))[ \t]*$",
+    re.MULTILINE,
+)
+SCORES = tuple(range(11))
+
+
+def _score_blocks(text: str) -> list[tuple[int, int, dict[int, str]]]:
+    """Runs of consecutive one-tap lines that hold each score 0–10 once: (start, end,
+    {score: url}). Anything less (a lone line, a partial list) stays text."""
+    blocks, run = [], []
+
+    def close():
+        links = {int(m["n"]): m["url"] for m in run}
+        if sorted(links) == list(SCORES) and len(run) == len(SCORES):
+            blocks.append((run[0].start(), run[-1].end(), links))
+
+    for match in SCORE_LINE.finditer(text):
+        if match["n"] != match["m"] or int(match["n"]) > 10:
+            continue
+        if run and text[run[-1].end():match.start()] != "\n":
+            close()
+            run = []
+        run.append(match)
+    if run:
+        close()
+    return blocks
+
+
+def score_buttons(links: dict[int, str]) -> str:
+    """A row of 0–10 buttons, each a link (escaped) that opens the survey with its score.
+    A table with a cell per button: the one layout every mail client keeps in a row."""
+    cells = "".join(
+        f'<td class="score"><a class="score-link" href="{escape(links[n])}" '
+        f'aria-label="{n} out of 10">{n}</a></td>' for n in SCORES)
+    ends = ('<table role="presentation" class="score-ends" width="100%" cellpadding="0" '
+            'cellspacing="0" border="0"><tr><td class="score-end">0 · Not likely</td>'
+            '<td class="score-end score-end-high">10 · Certainly</td></tr></table>')
+    return ('<table role="presentation" class="scores" width="100%" cellpadding="0" '
+            f'cellspacing="2" border="0"><tr>{cells}</tr></table>{ends}')
+
+
 def text_to_html(text: str) -> str:
-    """Escaped paragraphs and line breaks, with web addresses made into links."""
+    """Escaped paragraphs and line breaks, with web addresses made into links, and a list
+    of one-tap survey answers (0–10) made into a row of buttons."""
+    text = text.strip()
+    parts, done = [], 0
+    for start, end, links in _score_blocks(text):
+        parts += [_paragraphs(text[done:start]), score_buttons(links)]
+        done = end
+    parts.append(_paragraphs(text[done:]))
+    return plain("".join(part for part in parts if part))
+
+
+def _paragraphs(text: str) -> str:
     text, parts, done = text.strip(), [], 0
+    if not text:
+        return ""
     for match in _LINK.finditer(text):
         url = escape(match[0])
         parts += [escape(text[done:match.start()]), f'<a href="{url}">{url}</a>']
@@ -200,5 +257,5 @@ def text_to_html(text: str) -> str:
     parts.append(escape(text[done:]))
     # nh3 (ammonia) as a second line of defence: only p, br and http(s) links survive.
     html = linebreaks("".join(parts), autoescape=False)
-    return plain(nh3.clean(html, tags={"p", "br", "a"}, attributes={"a": {"href"}},
-                           url_schemes={"http", "https"}, link_rel=None))
+    return nh3.clean(html, tags={"p", "br", "a"}, attributes={"a": {"href"}},
+                     url_schemes={"http", "https"}, link_rel=None)

@@ -16,9 +16,16 @@ from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.utils.html import escape, format_html
 
 from followthrough.channels import kinds
+from followthrough.channels.layout import (
+    Brand,
+    address_domain,
+    brand_for_slug,
+    email_html,
+    list_id,
+    mail_domain,
+)
 
 
 class TransportError(Exception):
@@ -71,6 +78,8 @@ class OutgoingEmail:
     # provider's logs and webhooks tie back to the touchpoint.
     idempotency_key: str = ""
     channel: str = kinds.EMAIL
+    # The business's logo, colour and domain; None looks it up by business_slug.
+    brand: Brand | None = None
     # The message already built by prepared() (the worker's main thread does it while the
     # send threads wait on the network); None builds it at send time.
     built: EmailMultiAlternatives | None = field(default=None, compare=False, repr=False)
@@ -78,10 +87,10 @@ class OutgoingEmail:
 
 def message_id_for(idempotency_key: str, from_email: str = "") -> str:
     """The same key always gives the same Message-ID, so a resend after a crash is
-    recognisable as a duplicate by the receiving side."""
+    recognisable as a duplicate by the receiving side. Its domain is the sender's, or the
+    install's (layout.mail_domain), never localhost."""
     digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
-    domain = parseaddr(from_email)[1].rpartition("@")[2] or "followthrough"
-    return f"<{digest}@{domain}>"
+    return f"<{digest}@{mail_domain(address_domain(from_email))}>"
 
 
 def footer_text(outgoing: OutgoingEmail) -> str:
@@ -132,24 +141,30 @@ def prepared(outgoing: OutgoingEmail) -> OutgoingEmail:
 
 
 def build_email(outgoing: OutgoingEmail, connection=None) -> EmailMultiAlternatives:
+    brand = outgoing.brand or brand_for_slug(outgoing.business_slug)
     headers = {"Message-ID": outgoing.message_id}
     if outgoing.business_slug:
         headers["X-Followthrough-Business"] = outgoing.business_slug
-    text, html = outgoing.text, outgoing.html
+    text = outgoing.text
     if outgoing.unsubscribe_url:
+        # Relationship and marketing mail (only they carry an unsubscribe link): a list in
+        # RFC 2919's sense, with RFC 8058 one-click unsubscribe.
         mailto = _unsubscribe_mailto(outgoing)
+        headers["List-Id"] = list_id(brand)
         headers["List-Unsubscribe"] = f"<{outgoing.unsubscribe_url}>, <{mailto}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     footer = footer_text(outgoing)
     if footer:
         text = f"{text.rstrip()}\n\n-- \n{footer}\n"
-        html = f'{html}\n<hr>\n<div {_FOOTER_STYLE}>{_footer_html(outgoing)}</div>'
+    html = email_html(outgoing.html, brand, subject=outgoing.subject, text=outgoing.text,
+                      postal_address=outgoing.postal_address,
+                      unsubscribe_url=outgoing.unsubscribe_url)
     message = _EmailWithBoundary(
         subject=outgoing.subject, body=text, from_email=outgoing.from_email, to=[outgoing.to],
         reply_to=[outgoing.reply_to] if outgoing.reply_to else None, headers=headers,
         connection=connection,
     )
-    message.attach_alternative(_html_document(html), "text/html")
+    message.attach_alternative(html, "text/html")
     if outgoing.idempotency_key:
         # django-anymail reads these; Django's own backends ignore them.
         message.metadata = {"touchpoint": outgoing.idempotency_key}
@@ -163,30 +178,6 @@ def _unsubscribe_mailto(outgoing: OutgoingEmail) -> str:
         outgoing.reply_to or outgoing.from_email)[1]
     token = outgoing.unsubscribe_url.rstrip("/").rpartition("/")[2]
     return f"mailto:{address}?subject={quote('unsubscribe ' + token)}"
-
-
-# Mail clients ignore stylesheets, so the few styles an email needs go inline. Kept plain on
-# purpose: a short note from a person, not a newsletter.
-_HTML_DOCUMENT = (
-    '<!doctype html><html><body style="margin:0;padding:16px;background:#ffffff;">'
-    '<div style="max-width:560px;font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;'
-    'font-size:16px;line-height:1.5;color:#2b2622;">{}</div></body></html>'
-)
-_FOOTER_STYLE = 'style="color:#6f665e;font-size:13px;"'
-
-
-def _html_document(body: str) -> str:
-    return _HTML_DOCUMENT.format(body)
-
-
-def _footer_html(outgoing: OutgoingEmail) -> str:
-    parts = []
-    if outgoing.postal_address.strip():
-        address = escape(outgoing.postal_address.strip()).replace("\n", "<br>")
-        parts.append(f"<p>{address}</p>")
-    if outgoing.unsubscribe_url:
-        parts.append(format_html('<p><a href="{}">Unsubscribe</a></p>', outgoing.unsubscribe_url))
-    return "\n".join(parts)
 
 
 def classify(exc: BaseException) -> TransportError:

@@ -59,9 +59,10 @@ def outbox_message(request, public_id):
 
 
 # The email's own HTML, framed by outbox_message in a sandboxed <iframe src>. Email HTML
-# needs inline styles, so this one response gets a CSP of its own: inline styles and data:
-# images, nothing else (no scripts, no remote images, no forms), framed only by us.
-EMAIL_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+# needs inline styles, so this one response gets a CSP of its own: inline styles, data:
+# images and https images (the business's logo, as a mail client would load it), nothing
+# else (no scripts, no forms), framed only by us.
+EMAIL_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data: https:; "
              "frame-ancestors 'self'; form-action 'none'; base-uri 'none'; sandbox")
 
 

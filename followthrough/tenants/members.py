@@ -60,7 +60,7 @@ def invite(request, business, email: str, role: str) -> Invitation:
                      changes={"email": email, "role": role})
         queue_mail(f"Join {business.name} on Followthrough",
                    _invitation_body(request.user, business, invitation), [email],
-                   kind="invitation")
+                   kind="invitation", business=business)
     return invitation
 
 

@@ -56,6 +56,8 @@ def test_it_has_no_inline_script_or_style_in_templates():
     for path in root.rglob("*.html"):
         if "print" in path.parts:  # WeasyPrint sources for PDFs, never served as pages
             continue
+        if "emails" in path.parts:  # email layouts: mail clients need inline styles
+            continue
         text = path.read_text()
         if re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text) or re.search(r"\sstyle=", text):
             bad.append(str(path))

@@ -29,7 +29,8 @@ def test_it_delivers_the_invitation_on_a_later_pass(owner_client, settings):
         deliver_due()
     [message] = sink.messages
     assert message["To"] == "alex@example.com"
-    assert re.search(r"http://testserver/invite/\S+/", message.get_payload())
+    text = message.get_payload()[0].get_payload(decode=True).decode()
+    assert re.search(r"http://testserver/invite/\S+/", text)
 
 
 def test_it_queues_nothing_when_the_invitation_is_refused(owner_client, staff):
