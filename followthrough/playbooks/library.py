@@ -2,9 +2,15 @@
 
 The wording is ours: short, warm and in the owner's voice. Personal steps (calls, cards) hold
 talking points for the owner rather than a message to send. Templates use only the merge
-fields of touchpoints.merge: customer_first_name, customer_name, business_name, sender_name,
-business_phone, engagement_description, engagement_kind, review_link, feedback_link,
-social_link, subscribe_link and site_url.
+fields of touchpoints.merge (channels.rendering.MERGE_FIELDS).
+
+The job's description is whatever the owner typed: a noun phrase ("your new boiler", "the
+bathroom remodel"), a verb phrase ("Replaced the outdoor tap") or a bare name. So it never
+stands in a sentence as its subject or after an article; it appears only as a label (after
+a colon) or in brackets, where any of those reads right. An empty phone number or referral
+link leaves its sentence out. tests/playbooks/test_library_texts.py renders every text over
+twenty such descriptions. None links to site_url, which is this install's address, not the
+business's website.
 """
 
 import datetime as dt
@@ -21,10 +27,16 @@ SIGN_OFF = (
     "{% if business_phone %} · {{ business_phone }}{% endif %}"
 )
 
-# One-tap answers: each opens the survey with the score chosen; only pressing Send records it.
-ONE_TAP_SCORES = "\n".join(
-    f"{n}: {{{{ feedback_link }}}}?nps={n}" for n in range(10, -1, -1)
-)
+# One-tap answers (the score_links merge field): one line per score in the text, a row of
+# 0–10 buttons in the HTML (channels.rendering.text_to_html). Each opens the survey with that
+# score, and the page records it (docs/feedback.md).
+ONE_TAP_SCORES = "{{ score_links }}"
+# "call 0161 555 0101" or, with no phone number, "reply".
+CALL_OR_REPLY = "{% if business_phone %}call {{ business_phone }}{% else %}reply{% endif %}"
+# "reply, or call 0161 555 0101" or, with no phone number, "reply".
+REPLY_OR_CALL = "reply{% if business_phone %}, or call {{ business_phone }}{% endif %}"
+# "(your new boiler)" after a mention of the work, or nothing.
+THE_JOB = "{% if engagement_description %} ({{ engagement_description }}){% endif %}"
 
 
 def step(name, *, anchor, days, at, channel, stage, element, purpose=v.RELATIONSHIP,
@@ -50,8 +62,8 @@ SERVICE_JOB = {
             "Thank-you call", anchor=v.WON, days=1, at=dt.time(10, 0), channel=kinds.CALL,
             stage=1, element=v.THANK_YOU,
             body=(
-                "Call {{ customer_first_name }} to say thanks for choosing us for "
-                "{{ engagement_description|default:'the job' }}.\n"
+                "Call {{ customer_first_name }} to say thanks for choosing us.\n"
+                "The job: {{ engagement_description|default:'not written down yet' }}\n"
                 "- Confirm what happens next and when we arrive.\n"
                 "- Ask what made them pick us, and note it as their defining moment.\n"
                 "- Ask if anything worries them about the job."
@@ -62,10 +74,9 @@ SERVICE_JOB = {
             stage=2, element=v.OTHER, subject="Anything we should know before we start?",
             body=(
                 "Hi {{ customer_first_name }},\n\n"
-                "Thanks again for trusting us with "
-                "{{ engagement_description|default:'the job' }}. "
+                "Thanks again for trusting us with the work" + THE_JOB + ". "
                 "Before we get going: is there anything about your place, your schedule or "
-                "the way you like things done that we should know? Just reply to this email, "
+                "the way you like things done that we should know? Just reply to this email; "
                 "even a line helps." + SIGN_OFF
             ),
         ),
@@ -75,11 +86,9 @@ SERVICE_JOB = {
             subject="How is it going so far?",
             body=(
                 "Hi {{ customer_first_name }},\n\n"
-                "A quick check-in while we work on "
-                "{{ engagement_description|default:'your job' }}: how is it "
-                "going from your side? Is it what you expected? If anything is not, tell us "
-                "now and we will put it right. A reply or a call to {{ business_phone }} is "
-                "all it takes." + SIGN_OFF
+                "A quick check-in while the work is under way: how is it going from your "
+                "side? Is it what you expected? If anything is not, tell us now and we will "
+                "put it right. Just " + REPLY_OR_CALL + "." + SIGN_OFF
             ),
         ),
         # Written by the owner: the draft waits on Today, to be finished and approved.
@@ -90,7 +99,7 @@ SERVICE_JOB = {
             subject="Progress update: {{ engagement_description|default:'your job' }}",
             body=(
                 "Hi {{ customer_first_name }},\n\n"
-                "A short update on {{ engagement_description|default:'your job' }}.\n\n"
+                "A short update on the work" + THE_JOB + ".\n\n"
                 "Done since last time: [one or two lines]\n"
                 "Next: [what happens next, and when]\n"
                 "From you: [anything we need, or delete this line]\n\n"
@@ -112,9 +121,9 @@ SERVICE_JOB = {
             stage=4, element=v.THANK_YOU, subject="Thank you, {{ customer_first_name }}",
             body=(
                 "Hi {{ customer_first_name }},\n\n"
-                "{{ engagement_description|default:'The job' }} is done, and we wanted to say "
-                "thank you. We hope it makes life a little easier at home. If anything needs "
-                "a second look, call {{ business_phone }} and we will come back." + SIGN_OFF
+                "The work" + THE_JOB + " is finished, and we wanted to say thank you for "
+                "choosing us. We hope it makes life a little easier. If anything needs a "
+                "second look, " + CALL_OR_REPLY + " and we will come back." + SIGN_OFF
             ),
         ),
         step(
@@ -126,7 +135,7 @@ SERVICE_JOB = {
                 "We would love to hear what went well and what we could do better. How likely "
                 "are you to recommend us to a friend? Tap a number (10 means certainly):\n"
                 + ONE_TAP_SCORES + "\n\nOr open the two-minute survey:\n{{ feedback_link }}\n\n"
-                "Every answer is read by a person." + SIGN_OFF
+                "A person reads every answer." + SIGN_OFF
             ),
         ),
         step(
@@ -147,8 +156,13 @@ SERVICE_JOB = {
             body=(
                 "Hi {{ customer_first_name }},\n\n"
                 "If a friend or neighbour ever needs the kind of work we did for you, we "
-                "would be glad to help them too. Pass on our number, {{ business_phone }}, "
-                "or our site, {{ site_url }}, and tell them you sent them." + SIGN_OFF
+                "would be glad to help them too."
+                "{% if referral_link %} Send them your own link, so we know they came from "
+                "you and can thank you properly:\n{{ referral_link }}\n\n"
+                "{% else %}\n\n{% endif %}"
+                "{% if business_phone %}Or pass on our number, {{ business_phone }}, and "
+                "tell them you sent them.{% else %}Or just tell them you sent them.{% endif %}"
+                + SIGN_OFF
             ),
         ),
         step(
@@ -157,9 +171,9 @@ SERVICE_JOB = {
             subject="It's almost a year since we were there",
             body=(
                 "Hi {{ customer_first_name }},\n\n"
-                "It is nearly a year since {{ engagement_description|default:'our visit' }}. "
-                "A quick yearly check keeps small problems small. Reply or call "
-                "{{ business_phone }} if you would like us to book one in." + SIGN_OFF
+                "It is nearly a year since we finished the work" + THE_JOB + ". A quick "
+                "yearly check keeps small problems small. If you would like us to book one "
+                "in, just " + REPLY_OR_CALL + "." + SIGN_OFF
             ),
         ),
     ],
@@ -189,7 +203,7 @@ PRODUCT_ORDER = {
             channel=kinds.CARD, stage=1, element=v.THANK_YOU,
             body=(
                 "Write a short card to {{ customer_name }} and post it today.\n"
-                "- Thank them by name for their order: {{ engagement_description }}.\n"
+                "- Thank them by name for their order" + THE_JOB + ".\n"
                 "- One line on why you think they will enjoy it.\n"
                 "- Sign it yourself."
             ),
@@ -210,9 +224,13 @@ PRODUCT_ORDER = {
             subject="A few tips to get the most from it",
             body=(
                 "Hi {{ customer_first_name }},\n\n"
-                "Now that your order has arrived, here are the things our happiest customers "
-                "do in the first week. You will find them on {{ site_url }}, and we are a "
-                "call away on {{ business_phone }} if you get stuck." + SIGN_OFF
+                "Now that your order has arrived, here is what our happiest customers do in "
+                "the first week:\n"
+                "- Read the care notes before the first use.\n"
+                "- Keep the box and the receipt for a couple of weeks, just in case.\n"
+                "- Tell us early if something doesn't feel right; most things are quick to "
+                "fix.\n\n"
+                "Stuck on anything? Just " + REPLY_OR_CALL + "." + SIGN_OFF
             ),
         ),
         step(
