@@ -12,8 +12,9 @@ these pages are sent with `Referrer-Policy: no-referrer`, under which browsers s
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -47,8 +48,14 @@ def _touch(request, token):
 @require_http_methods(["GET", "POST"])
 def survey(request, token):
     """GET shows the questions, with an answer that may still be edited; POST records it.
-    The GET is the page customers load most, so it reads everything in one statement."""
+    The GET is the page customers load most, so it reads everything in one statement.
+
+    A score button in the email opens this page with ?nps=N: the GET only shows it chosen,
+    and the page's script (survey.js) records it with a one-tap POST, so a mail scanner that
+    opens every link records nothing. Without script, the page's button does the same."""
     if request.method == "POST":
+        if ONE_TAP_FIELD in request.POST:
+            return _one_tap(request, token)
         return _answer(request, token)
     page = services.survey_page(token)
     if page is None:
@@ -58,7 +65,35 @@ def survey(request, token):
     # A business's first survey creates its default wording, as settings_for() always has.
     questions = page.questions or services.settings_for(page.touchpoint.business)
     form = SurveyForm(initial=_initial(request, page.earlier), questions=questions)
-    return _survey_form(request, form, page.touchpoint, editing=page.earlier is not None)
+    return _survey_form(request, form, page.touchpoint, editing=page.earlier is not None,
+                        one_tap=_score(request.GET.get("nps")),
+                        saved=_score(request.GET.get("saved")))
+
+
+# The one-tap form's only field: the score (not "nps", which is the full form's radio group).
+ONE_TAP_FIELD = "one_tap"
+# survey.js asks for a bare 204 (it stays on the page); the no-script button gets the page.
+ONE_TAP_HEADER = "X-Survey-One-Tap"
+
+
+def _score(value) -> int | None:
+    value = value or ""
+    return int(value) if value.isdigit() and len(value) <= 2 and int(value) <= 10 else None
+
+
+def _one_tap(request, token):
+    """Record only the score, keeping whatever else the customer wrote earlier (an edit
+    within 24 hours updates the same answer, so a repeated tap never duplicates)."""
+    touchpoint, refusal = _touch(request, token)
+    if refusal:
+        return refusal
+    score = _score(request.POST.get(ONE_TAP_FIELD))
+    if score is None:
+        return HttpResponseBadRequest("Choose a score from 0 to 10.")
+    services.submit_response(touchpoint, {"nps": score})
+    if request.headers.get(ONE_TAP_HEADER) == "fetch":
+        return HttpResponse(status=204)
+    return HttpResponseRedirect(f"{reverse('survey', args=[token])}?saved={score}", status=303)
 
 
 def _answer(request, token):
@@ -74,19 +109,20 @@ def _answer(request, token):
     return _survey_form(request, form, touchpoint, editing)
 
 
-def _survey_form(request, form, touchpoint, editing: bool):
+def _survey_form(request, form, touchpoint, editing: bool, one_tap: int | None = None,
+                 saved: int | None = None):
     return render(request, "feedback/survey.html", {
         "form": form, "shop": touchpoint.business, "customer": touchpoint.customer,
-        "editing": editing,
+        "editing": editing, "one_tap": one_tap, "saved": saved, "one_tap_field": ONE_TAP_FIELD,
     }, status=400 if form.errors else 200)
 
 
 def _initial(request, earlier: dict | None) -> dict:
     """The earlier answer (if it may still be edited) and a one-tap score from the link."""
     initial = dict(earlier or {})
-    score = request.GET.get("nps", "")
-    if score.isdigit() and 0 <= int(score) <= 10:
-        initial["nps"] = int(score)
+    score = _score(request.GET.get("nps"))
+    if score is not None:
+        initial["nps"] = score
     return initial
 
 
