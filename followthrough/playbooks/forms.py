@@ -1,16 +1,22 @@
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.template import Variable
+from django.template.defaulttags import ForNode, WithNode
 from django.utils.text import slugify
 
-from followthrough.channels.rendering import TemplateProblem, check_template
-from followthrough.channels.sandbox import OverBudget
+from followthrough.channels import rendering
+from followthrough.channels.rendering import MERGE_FIELDS, TemplateProblem, check_template
+from followthrough.channels.sandbox import OverBudget, _parts
 from followthrough.playbooks.models import Playbook, Step
 
 
 def _check(source: str) -> str:
     """Compiles the template and test-renders it for a sample customer and for one with
     the longest values, so a template that breaks a limit is refused here, not in the
-    worker."""
+    worker; and refuses a name that is not a merge field ({{ firstname }}), which would
+    otherwise go out as nothing at all."""
     try:
         check_template(source)
     except OverBudget as problem:
@@ -20,7 +26,59 @@ def _check(source: str) -> str:
     except TemplateProblem as problem:
         where = f"line {problem.line}: " if problem.line else ""
         raise ValidationError(f"The template has a mistake on {where}{problem.message}") from None
+    unknown = unknown_fields(source)
+    if unknown:
+        raise ValidationError(_unknown_message(source, unknown))
     return source
+
+
+# Names a template may use that are not merge fields: the loop's own, and Django's literals.
+TEMPLATE_NAMES = frozenset({"forloop", "True", "False", "None"})
+
+
+def unknown_fields(source: str) -> list[str]:
+    """The names `source` looks up that are neither merge fields (channels.rendering's
+    registry) nor made by the template itself ({% for x in … %}, {% with x=… %}, … as x)."""
+    used, made = set(), set()
+    stack, seen = [rendering._compile(source).nodelist], set()
+    while stack:
+        thing = stack.pop()
+        if id(thing) in seen:
+            continue
+        seen.add(id(thing))
+        if isinstance(thing, Variable):
+            used.update(thing.lookups[:1] if thing.lookups else ())
+            continue
+        made.update(_names_made(thing))
+        stack.extend(_parts(thing))
+    return sorted(used - made - MERGE_FIELDS.keys() - TEMPLATE_NAMES)
+
+
+def _names_made(node) -> set[str]:
+    if isinstance(node, ForNode):
+        return set(node.loopvars)
+    if isinstance(node, WithNode):
+        return set(node.extra_context)
+    # {% cycle … as x %}, {% firstof … as x %}, {% now … as x %}, {% widthratio … as x %}
+    return {value for value in (getattr(node, "asvar", None), getattr(node, "variable_name", None))
+            if isinstance(value, str)}
+
+
+def _unknown_message(source: str, unknown: list[str]) -> str:
+    names = ", ".join(f"{{{{ {name} }}}}{_line_of(source, name)}" for name in unknown)
+    fields = ", ".join(MERGE_FIELDS)
+    one = len(unknown) == 1
+    return (f"{names} {'is not a merge field' if one else 'are not merge fields'}, so "
+            f"{'it' if one else 'they'} would come out empty. The fields you can use: "
+            f"{fields}.")
+
+
+def _line_of(source: str, name: str) -> str:
+    word = re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
+    for number, line in enumerate(source.splitlines(), start=1):
+        if "{" in line and word.search(line):
+            return f" (line {number})"
+    return ""
 
 
 class StepForm(forms.ModelForm):
