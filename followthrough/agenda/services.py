@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar as cal
 import datetime as dt
+import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -31,6 +32,7 @@ from followthrough.touchpoints import lifecycle
 from followthrough.touchpoints import services as touch_services
 from followthrough.touchpoints.models import Origin, Reason, Status, Touchpoint
 from followthrough.touchpoints.planning import SNOOZED, customer_calendar, replan_after
+from followthrough.touchpoints.views import render_touch
 
 NO_ANSWER = f"{SNOOZED}: no answer, trying again"
 TEXT_MAX = 300
@@ -114,9 +116,26 @@ def assign(touchpoint: Touchpoint, username: str) -> Touchpoint:
 
 # Approve before send.
 
+# "[one or two lines]": what a template leaves for a person to write. Brackets on one line
+# with something inside; a draft holding one is not ready to go.
+PLACEHOLDER = re.compile(r"\[[^\[\]\n]*[^\[\]\s][^\[\]\n]*\]")
+
+
+def placeholder_problem(subject: str, body: str) -> dict[str, str]:
+    """{field: what to fill in}, quoting the first line that still holds a [placeholder]."""
+    for field, text in (("subject", subject or ""), ("body", body or "")):
+        for number, line in enumerate(text.splitlines(), start=1):
+            if PLACEHOLDER.search(line):
+                where = "the subject" if field == "subject" else f"line {number}"
+                return {field: f"Fill in {where} before approving: “{line.strip()}”. "
+                               "Replace the words in [brackets] with your own."}
+    return {}
+
+
 def approve(touchpoint: Touchpoint, subject: str | None = None,
             body: str | None = None) -> Touchpoint:
-    """A draft goes out as planned; with subject/body, the edited text is what is sent."""
+    """A draft goes out as planned; with subject/body, the edited text is what is sent.
+    A draft still holding a [placeholder] is refused, naming the line to fill in."""
     changes = {}
     if body is not None:
         subject, body = (subject or "").strip(), body.strip()
@@ -133,6 +152,11 @@ def approve(touchpoint: Touchpoint, subject: str | None = None,
         if unfair:
             raise ValidationError(unfair)
         changes.update(rendered_subject=subject, rendered_body=body)
+    else:
+        subject, body, _ = render_touch(touchpoint)
+    unfinished = placeholder_problem(subject, body)
+    if unfinished:
+        raise ValidationError(unfinished)
     if lifecycle.transition(touchpoint, Status.PLANNED, from_=Status.DRAFT, **changes) != 1:
         raise ValidationError({"status": "This message isn't waiting for approval any more."})
     touchpoint.refresh_from_db()

@@ -35,15 +35,21 @@ from followthrough.tenants.access import business_required, get_scoped_or_404
 from followthrough.tenants.models import Membership
 from followthrough.tenants.views import in_business_zone, render
 from followthrough.tokens import new_public_id
+from followthrough.touchpoints import lifecycle
 from followthrough.touchpoints.models import Origin, Reason, Status, Touchpoint
 from followthrough.touchpoints.views import (
+    ROW_ROUTES,
     UPCOMING_DAYS,
     _card,
     _problem_text,
+    card_urls,
     end_of_today,
     get_touchpoint_or_404,
+    histories,
     late_loggable,
     render_touch,
+    result_context,
+    urls_for,
     when_from_form,
 )
 
@@ -59,7 +65,7 @@ def _personal(request, until, who):
     rows = (
         Touchpoint.objects.filter(business=request.business, status=Status.PLANNED,
                                   channel__in=kinds.PERSONAL, due_at__lt=until)
-        .select_related("customer", "engagement", "step", "assigned_to")
+        .select_related("customer", "engagement", "step")
         .order_by("-priority", "due_at", "id")
     )
     if who == "mine":
@@ -90,23 +96,39 @@ def _members(business):
             .select_related("user").order_by("user__username")]
 
 
-def _cards(request, touches, now):
+def _by_customer(rows, first_only=False) -> dict:
+    found = {}
+    for row in rows:
+        if first_only:
+            found.setdefault(row.customer_id, row)
+        else:
+            found.setdefault(row.customer_id, []).append(row)
+    return found
+
+
+def _cards(request, touches, now, promises=None):
+    """Each touch with what the person needs to know, in a fixed number of queries however
+    many touches: one each for promises, members, feedback, incidents and history."""
     touches = list(touches)
+    if not touches:
+        return []
+    business = request.business
     customer_ids = {t.customer_id for t in touches}
-    promises = {}
-    for promise in Promise.objects.filter(business=request.business, status=Promise.OPEN,
-                                          customer_id__in=customer_ids):
-        promises.setdefault(promise.customer_id, []).append(promise)
-    members = _members(request.business)
-    feedback = {}
-    for response in SurveyResponse.objects.filter(business=request.business,
-                                                  customer_id__in=customer_ids):
-        feedback.setdefault(response.customer_id, response)  # newest first
-    incidents = {i.customer_id: i for i in Incident.objects.filter(
-        business=request.business, customer_id__in=customer_ids, resolved_at__isnull=True)}
+    if promises is None:
+        promises = _by_customer(Promise.objects.filter(
+            business=business, status=Promise.OPEN, customer_id__in=customer_ids))
+    members = _members(business)
+    feedback = _by_customer(SurveyResponse.objects.filter(
+        business=business, customer_id__in=customer_ids), first_only=True)  # newest first
+    incidents = _by_customer(Incident.objects.filter(
+        business=business, customer_id__in=customer_ids, resolved_at__isnull=True),
+        first_only=True)
+    history = histories(customer_ids)
+    urls = card_urls()
     cards = []
     for touch in touches:
-        card = _card(touch, now)
+        touch.business = business  # the script's merge fields need it; no query per card
+        card = _card(touch, now, history.get(touch.customer_id, []), urls)
         card["promises"] = promises.get(touch.customer_id, [])
         card["members"] = members
         card["feedback"] = feedback.get(touch.customer_id)
@@ -117,6 +139,74 @@ def _cards(request, touches, now):
     return cards
 
 
+# Today, from the top: recovery calls, late promises, today's personal touches, a short
+# queue of drafts to approve, then the rest, collapsed and paged (docs/agenda.md).
+PERSONAL_PAGE = 8
+APPROVE_DAYS = 7
+APPROVALS_SHOWN = 10
+REST_PAGE = 10
+
+
+def _page(request, name: str) -> int:
+    try:
+        return max(1, min(int(request.GET.get(name, "1")), 10_000))
+    except ValueError:
+        return 1
+
+
+def _first(queryset, page: int, size: int) -> tuple[list, int]:
+    """One page of rows and the total; counted only when the page is full or not the first."""
+    rows = list(queryset[(page - 1) * size:page * size])
+    if page == 1 and len(rows) < size:
+        return rows, len(rows)
+    return rows, queryset.count()
+
+
+def _pager(name: str, page: int, size: int, total: int, who: str) -> dict:
+    """Links to the neighbouring pages of one list, keeping the person's other choices."""
+    def link(number):
+        return f"?{name}={number}" + ("&who=everyone" if who == "everyone" else "")
+
+    last = max(1, -(-total // size))
+    return {"page": page, "last": last, "total": total,
+            "first_shown": min(total, (page - 1) * size + 1), "last_shown": min(total, page * size),
+            "previous": link(page - 1) if page > 1 else "",
+            "next": link(page + 1) if page < last else ""}
+
+
+def _promises_for_today(business, local_today, customer_ids):
+    """Open promises that are late, due by tomorrow, or about a customer on a card: one
+    query, split three ways."""
+    rows = list(Promise.objects.filter(business=business, status=Promise.OPEN).filter(
+        Q(due_on__lte=local_today + dt.timedelta(days=1)) | Q(customer_id__in=customer_ids)
+    ).select_related("customer"))
+    late = [p for p in rows if p.due_on < local_today]
+    soon = [p for p in rows if local_today <= p.due_on <= local_today + dt.timedelta(days=1)]
+    return late, soon, _by_customer(p for p in rows if p.customer_id in customer_ids)
+
+
+def _drafts(business, now):
+    """The approval queue: drafts due within APPROVE_DAYS, one line each."""
+    rows = (Touchpoint.objects.filter(business=business, status=Status.DRAFT,
+                                      due_at__lt=now + dt.timedelta(days=APPROVE_DAYS))
+            .select_related("customer").only("public_id", "name", "channel", "due_at",
+                                             "customer__name", "customer__public_id")
+            .order_by("due_at", "id"))
+    return _first(rows, 1, APPROVALS_SHOWN)
+
+
+def _upcoming(business, now, page):
+    """What goes out by itself in the coming days: counted, and listed only when asked
+    for (page is None: not asked)."""
+    rows = (Touchpoint.objects.filter(business=business, status=Status.PLANNED,
+                                      channel__in=kinds.AUTOMATED,
+                                      due_at__lt=now + dt.timedelta(days=UPCOMING_DAYS))
+            .select_related("customer").order_by("due_at", "id"))
+    if page is None:
+        return [], rows.count()
+    return _first(rows, page, REST_PAGE)
+
+
 @business_required
 @in_business_zone
 @require_GET
@@ -124,33 +214,43 @@ def today(request):
     business = request.business
     now = timezone.now()
     who = _who(request)
-    personal = _personal(request, end_of_today(business, now), who)
-    drafts = (
-        Touchpoint.objects.filter(business=business, status=Status.DRAFT)
-        .select_related("customer", "engagement", "step").order_by("due_at", "id")[:50]
-    )
-    upcoming = (
-        Touchpoint.objects.filter(business=business, status=Status.PLANNED,
-                                  channel__in=kinds.AUTOMATED,
-                                  due_at__lt=now + dt.timedelta(days=UPCOMING_DAYS))
-        .select_related("customer", "engagement").order_by("due_at", "id")[:100]
-    )
     local_today = services.local_today(business, now)
-    open_promises = Promise.objects.filter(business=business, status=Promise.OPEN)
+    touches = list(_personal(request, end_of_today(business, now), who))
+    recovery = [t for t in touches if t.origin == Origin.INCIDENT_RECOVERY]
+    others = [t for t in touches if t.origin != Origin.INCIDENT_RECOVERY]
+    page = _page(request, "page")
+    shown = others[(page - 1) * PERSONAL_PAGE:page * PERSONAL_PAGE]
+    late, soon, promises = _promises_for_today(
+        business, local_today, {t.customer_id for t in recovery + shown})
+    cards = _cards(request, recovery + shown, now, promises)
+    drafts, draft_count = _drafts(business, now)
+    approve_urls = card_urls(("touch_approve",))
+    for touch in drafts:
+        touch.approve_url = urls_for(approve_urls, touch)["approve"]
+    rest_page = _page(request, "rest")
+    upcoming, upcoming_count = _upcoming(business, now,
+                                         rest_page if "rest" in request.GET else None)
+    row_urls = card_urls(ROW_ROUTES)
+    for touch in upcoming:
+        touch.urls = urls_for(row_urls, touch)
     context = {
         "who": who,
-        "cards": _cards(request, personal, now),
-        "drafts": [{"touch": t, "text": render_touch(t)} for t in drafts],
-        "overdue_promises": list(open_promises.filter(due_on__lt=local_today)
-                                 .select_related("customer")),
-        "soon_promises": list(open_promises.filter(
-            due_on__gte=local_today, due_on__lte=local_today + dt.timedelta(days=1)
-        ).select_related("customer")),
+        "recovery_cards": cards[:len(recovery)],
+        "cards": cards[len(recovery):],
+        "personal_count": len(others),
+        "personal_pager": _pager("page", page, PERSONAL_PAGE, len(others), who),
+        "drafts": drafts, "draft_count": draft_count, "approve_days": APPROVE_DAYS,
+        "overdue_promises": late,
+        "soon_promises": soon,
         "opportunities": list(Opportunity.objects.filter(business=business,
                                                          status=Opportunity.OPEN)
                               .select_related("customer")[:20]),
-        "upcoming": list(upcoming),
+        "upcoming": upcoming, "upcoming_count": upcoming_count,
+        "upcoming_pager": _pager("rest", rest_page, REST_PAGE, upcoming_count, who),
+        "rest_open": "rest" in request.GET,
         "missed": _missed(request, now, who),
+        "recent": lifecycle.recent_change(request.user, business, now),
+        "undo_seconds": int(lifecycle.undo_window().total_seconds()),
         "upcoming_days": UPCOMING_DAYS,
         "now": now,
         "local_today": local_today,
@@ -205,10 +305,10 @@ def _do_then_back(request, action):
     return redirect(_back(request))
 
 
-def _answer(request, touchpoint, text, problem=False):
+def _answer(request, touchpoint, text, problem=False, undo=None):
     if request.htmx:
         return render(request, "touchpoints/_touch_result.html",
-                      {"touch": touchpoint, "text": text, "problem": problem})
+                      result_context(touchpoint, text, problem, undo))
     (messages.error if problem else messages.success)(request, text)
     return redirect(_back(request))
 
@@ -220,6 +320,7 @@ def touch_outcome(request, public_id):
     touchpoint = get_touchpoint_or_404(request, public_id)
     if not (touchpoint.is_open or late_loggable(touchpoint)):
         return _answer(request, touchpoint, "That one was already taken care of.", True)
+    before = lifecycle.snapshot(touchpoint)
     try:
         touchpoint, text = services.record_outcome(
             touchpoint, request.user, request.POST.get("outcome", ""),
@@ -227,7 +328,9 @@ def touch_outcome(request, public_id):
         )
     except ValidationError as exc:
         return _answer(request, touchpoint, _problem_text(exc), True)
-    return _answer(request, touchpoint, text)
+    # Reached and not possible end the touch, and can be taken back; no answer moves it.
+    undo = lifecycle.remember(request.user, before, touchpoint)
+    return _answer(request, touchpoint, text, undo=undo)
 
 
 @business_required
@@ -282,22 +385,22 @@ def touch_approve(request, public_id):
     """Approve a draft as it is, or edit it first (the form), or skip it."""
     touchpoint = get_touchpoint_or_404(request, public_id)
     subject, body, problem = render_touch(touchpoint)
-    if request.method == "POST" and request.POST.get("action") == "skip":
+    action = request.POST.get("action") if request.method == "POST" else None
+    before = lifecycle.snapshot(touchpoint)
+    if action in ("skip", "approve"):
         try:
-            services.skip_draft(touchpoint, request.user, request.POST.get("outcome_note", ""))
+            if action == "skip":
+                services.skip_draft(touchpoint, request.user,
+                                    request.POST.get("outcome_note", ""))
+            else:
+                services.approve(touchpoint)
         except ValidationError as exc:
             messages.error(request, _problem_text(exc))
-            return redirect("today")
-        messages.success(request, f"Skipped: {touchpoint.name} won't be sent.")
-        return redirect("today")
-    if request.method == "POST" and request.POST.get("action") == "approve":
-        try:
-            services.approve(touchpoint)
-        except ValidationError as exc:
-            messages.error(request, _problem_text(exc))
-            return redirect("today")
-        messages.success(request, f"Approved: {touchpoint.name} goes to "
-                                  f"{touchpoint.customer.name} as planned.")
+            return redirect("touch_approve", touchpoint.public_id)
+        lifecycle.remember(request.user, before, touchpoint)
+        messages.success(request, f"Skipped: {touchpoint.name} won't be sent." if action == "skip"
+                         else f"Approved: {touchpoint.name} goes to {touchpoint.customer.name} "
+                              "as planned.")
         return redirect("today")
     form = ApproveForm(request.POST or None, initial={"subject": subject, "body": body})
     if request.method == "POST" and form.is_valid():
@@ -306,11 +409,14 @@ def touch_approve(request, public_id):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            lifecycle.remember(request.user, before, touchpoint)
             messages.success(request, f"Approved with your changes: {touchpoint.name} goes to "
                                       f"{touchpoint.customer.name} as planned.")
             return redirect("today")
+    unfinished = services.placeholder_problem(subject, body) if request.method == "GET" else {}
     return render(request, "agenda/approve.html",
-                  {"touch": touchpoint, "form": form, "problem": problem}, nav="today")
+                  {"touch": touchpoint, "form": form, "problem": problem,
+                   "unfinished": " ".join(unfinished.values())}, nav="today")
 
 
 # Promises.

@@ -5,18 +5,23 @@ not allow raises IllegalTransition, never a silent no-op. Status changes are con
 updates (the worker may claim a row between our read and our write), so each one names the
 status it expects to find.
 
-Who makes each move is in docs/architecture.md ("The touchpoint lifecycle").
+Who makes each move is in docs/architecture.md ("The touchpoint lifecycle"). A person's
+own Done, Skip or Approve can be undone for a few seconds by the narrow UNDO table at the
+end (docs/agenda.md, "Undo"), never by ALLOWED.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from followthrough.tenants import audit
 from followthrough.touchpoints.models import Origin, Reason, Status, Touchpoint
 
 S = Status
@@ -208,3 +213,137 @@ def planner_reason(item) -> str:
     if item.status == S.MISSED:
         return Reason.CATCH_UP_MISSED
     return words_reason(item.moved_reason)
+
+
+# Undo -------------------------------------------------------------------------------------
+
+# A person may take back their own Done, Skip or Approve for a few seconds: the row returns
+# to the status it had. These moves are NOT in ALLOWED, where done and a person's skip are
+# final for everyone else (the planner, the worker); only undo() makes them, and only
+#   - for the row's latest transition (its updated_at is still the one recorded),
+#   - by the member who made it,
+#   - within settings.UNDO_SECONDS of it (the server's clock decides, not the browser).
+# after → the statuses it may return to.
+UNDO: dict[str, frozenset[str]] = {
+    S.DONE: frozenset({S.PLANNED, S.MISSED}),
+    S.SKIPPED: frozenset({S.PLANNED, S.DRAFT}),
+    S.PLANNED: frozenset({S.DRAFT}),  # an approval
+}
+UNDO_SECONDS = 10
+# What a person's change sets and its undo puts back. Never text a customer or a person
+# wrote: the record is in the audit log, which outlives an erasure.
+UNDO_FIELDS = ("due_at", "completed_at", "reason_code", "moved_reason", "assigned_to_id")
+UNDO_ACTIONS = {S.DONE: "touchpoint.done", S.SKIPPED: "touchpoint.skip",
+                S.PLANNED: "touchpoint.approve"}
+UNDONE = "touchpoint.undo"
+SUMMARIES = {"touchpoint.done": "Marked a touch done", "touchpoint.skip": "Skipped a touch",
+             "touchpoint.approve": "Approved a message", UNDONE: "Undid a change to a touch"}
+
+
+def undo_window() -> dt.timedelta:
+    return dt.timedelta(seconds=getattr(settings, "UNDO_SECONDS", UNDO_SECONDS))
+
+
+def snapshot(touchpoint: Touchpoint) -> dict:
+    """The row as the person saw it, before their change: pass it to remember()."""
+    return {"status": touchpoint.status,
+            **{name: getattr(touchpoint, name) for name in UNDO_FIELDS}}
+
+
+def remember(user, before: dict, touchpoint: Touchpoint):
+    """Record a person's change (audit log), so they can undo it for a short while.
+    `touchpoint` is the row as saved by the change."""
+    after = touchpoint.status
+    if before["status"] not in UNDO.get(after, ()):
+        return None
+    values = {name: _json(before[name]) for name in UNDO_FIELDS}
+    action = UNDO_ACTIONS[after]
+    return audit.record(user, touchpoint.business, action, target=touchpoint,
+                        changes={"status": [before["status"], after], "undo": values,
+                                 "at": touchpoint.updated_at.isoformat()},
+                        summary=SUMMARIES[action])
+
+
+def undoable(touchpoint: Touchpoint, user, now: dt.datetime | None = None):
+    """The record of `user`'s latest change of this row, if it may still be undone."""
+    entry = _latest_change(touchpoint)
+    if entry is None or entry.action == UNDONE or entry.actor_id != getattr(user, "pk", None):
+        return None
+    before, after = entry.changes["status"]
+    at = dt.datetime.fromisoformat(entry.changes["at"])
+    fresh = (now or timezone.now()) - at <= undo_window()
+    if not fresh or touchpoint.status != after or touchpoint.updated_at != at:
+        return None
+    return entry if before in UNDO.get(after, ()) else None
+
+
+def undo(touchpoint: Touchpoint, user, now: dt.datetime | None = None) -> Touchpoint:
+    """Put the row back as it was before `user`'s latest change, within the window.
+    Refused (ValidationError on `undo`) when it is too late, not theirs, or the row has
+    changed since (the worker claimed an approved message: it is on its way)."""
+    now = now or timezone.now()
+    touchpoint.refresh_from_db()
+    entry = undoable(touchpoint, user, now)
+    if entry is None:
+        raise ValidationError({"undo": _why_not(touchpoint, user, now)})
+    before, after = entry.changes["status"]
+    at = dt.datetime.fromisoformat(entry.changes["at"])
+    values = {name: _value(name, entry.changes["undo"][name]) for name in UNDO_FIELDS}
+    with transaction.atomic():
+        changed = Touchpoint.objects.filter(pk=touchpoint.pk, status=after, updated_at=at).update(
+            status=before, updated_at=now, **values)
+        if changed != 1:
+            raise ValidationError({"undo": "It changed meanwhile, so it can't be undone."})
+        audit.record(user, touchpoint.business, UNDONE, target=touchpoint,
+                     changes={"status": [after, before]}, summary=SUMMARIES[UNDONE])
+    touchpoint.refresh_from_db()
+    return touchpoint
+
+
+def recent_change(user, business, now: dt.datetime | None = None):
+    """`user`'s latest change on this business's touches that may still be undone, as
+    (touchpoint, audit entry), or None: Today offers it after a full-page action."""
+    from followthrough.tenants.models import AuditEntry
+
+    now = now or timezone.now()
+    entry = (AuditEntry.objects.filter(business=business, actor=user,
+                                       action__in=list(UNDO_ACTIONS.values()),
+                                       at__gte=now - undo_window())
+             .order_by("-at", "-id").first())
+    if entry is None:
+        return None
+    row = (Touchpoint.objects.filter(business=business, public_id=entry.target_id)
+           .select_related("customer").first())
+    return (row, entry) if row is not None and undoable(row, user, now) else None
+
+
+def _latest_change(touchpoint: Touchpoint):
+    from followthrough.tenants.models import AuditEntry
+
+    return (AuditEntry.objects.filter(business_id=touchpoint.business_id,
+                                      target_type="touchpoint", target_id=touchpoint.public_id,
+                                      action__in=[*UNDO_ACTIONS.values(), UNDONE])
+            .order_by("-at", "-id").first())
+
+
+def _why_not(touchpoint: Touchpoint, user, now: dt.datetime) -> str:
+    entry = _latest_change(touchpoint)
+    if entry is None or entry.action == UNDONE:
+        return "There is nothing to undo here."
+    if entry.actor_id != getattr(user, "pk", None):
+        return "Only the person who made this change can undo it."
+    if touchpoint.updated_at != dt.datetime.fromisoformat(entry.changes["at"]):
+        return (f"It is already {_label(touchpoint.status)}, so it can't be undone."
+                if touchpoint.status == S.SENDING or touchpoint.status == S.SENT
+                else "It changed meanwhile, so it can't be undone.")
+    return "Too late to undo: that was more than a few seconds ago."
+
+
+def _json(value):
+    return value.isoformat() if isinstance(value, dt.datetime) else value
+
+
+def _value(name: str, value):
+    if name in ("due_at", "completed_at") and value is not None:
+        return dt.datetime.fromisoformat(value)
+    return value

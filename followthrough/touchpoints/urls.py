@@ -10,6 +10,7 @@ urlpatterns = [
     path("touches/<str:public_id>/skip/", views.touch_skip, name="touch_skip"),
     path("touches/<str:public_id>/snooze/", views.touch_snooze, name="touch_snooze"),
     path("touches/<str:public_id>/cancel/", views.touch_cancel, name="touch_cancel"),
+    path("touches/<str:public_id>/undo/", views.touch_undo, name="touch_undo"),
     path("touches/<str:public_id>/preview/", views.touch_preview, name="touch_preview"),
     # These pages drive the engagement lifecycle, so they live here, but their paths stay
     # under /customers/ where people look for them.

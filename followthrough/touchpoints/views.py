@@ -7,7 +7,11 @@ import logging
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Window
+from django.db.models.functions import RowNumber
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -15,9 +19,10 @@ from followthrough.channels import kinds
 from followthrough.channels.rendering import TemplateProblem, plain, render_subject, render_text
 from followthrough.tenants.access import business_required, get_scoped_or_404
 from followthrough.tenants.views import in_business_zone, render
-from followthrough.touchpoints import services
+from followthrough.touchpoints import lifecycle, services
 from followthrough.touchpoints.merge import merge_context
 from followthrough.touchpoints.models import Status, Touchpoint
+from followthrough.touchpoints.planning import replan_after
 
 log = logging.getLogger(__name__)
 
@@ -67,34 +72,85 @@ def _render_touch(touchpoint):
         return step.subject, step.body, TEMPLATE_SHOWN
 
 
-def _history(touchpoint, limit=HISTORY_LENGTH):
-    return list(
-        Touchpoint.objects.filter(customer_id=touchpoint.customer_id, status__in=Status.FINISHED)
-        .exclude(pk=touchpoint.pk)
-        .order_by("-due_at")[:limit]
+def histories(customer_ids, limit=HISTORY_LENGTH) -> dict[int, list]:
+    """The last `limit` finished touches of each customer, newest first: one query however
+    many customers (a window function ranks each customer's rows)."""
+    rows = (
+        Touchpoint.objects.filter(customer_id__in=set(customer_ids),
+                                  status__in=Status.FINISHED)
+        .annotate(rank=Window(RowNumber(), partition_by=[F("customer_id")],
+                              order_by=[F("due_at").desc(), F("id").desc()]))
+        .filter(rank__lte=limit)
+        .only("customer_id", "due_at", "name", "status", "outcome_note")
+        .order_by("customer_id", "rank")
     )
+    found: dict[int, list] = {}
+    for row in rows:
+        found.setdefault(row.customer_id, []).append(row)
+    return found
 
 
-def _card(touchpoint, now):
+# The routes a touch's card posts to. Reversed once per page, not once per card: reversing
+# was the largest cost of a long Today.
+CARD_ROUTES = ("touch_done", "touch_outcome", "touch_snooze", "touch_skip", "touch_else",
+               "touch_assign", "touch_book", "touch_approve", "touch_cancel", "touch_preview",
+               "customer_detail", "engagement_detail")
+_SLOT = "PUBLICIDSLOT"
+
+
+# A line of "Going out soon" needs fewer (and no engagement).
+ROW_ROUTES = ("touch_preview", "touch_cancel", "customer_detail")
+
+
+def card_urls(routes=CARD_ROUTES) -> dict[str, str]:
+    """Each route's path with a slot for the public id; see `urls_for`."""
+    return {name: reverse(name, args=[_SLOT]) for name in routes}
+
+
+def urls_for(patterns: dict[str, str], touchpoint) -> dict[str, str]:
+    """The touch's links, keyed by route without its "touch_" prefix or "_detail" suffix
+    (done, outcome, …, customer, engagement)."""
+    def public_id(name):
+        if name == "customer_detail":
+            return touchpoint.customer.public_id
+        if name == "engagement_detail":
+            return touchpoint.engagement.public_id
+        return touchpoint.public_id
+
+    return {name.removeprefix("touch_").removesuffix("_detail"):
+            path.replace(_SLOT, public_id(name)) for name, path in patterns.items()}
+
+
+def _card(touchpoint, now, history=None, urls=None):
     subject, script, problem = render_touch(touchpoint)
+    if history is None:
+        history = histories([touchpoint.customer_id]).get(touchpoint.customer_id, [])
     return {
         "touch": touchpoint,
         "script": script,
         "script_problem": problem,
-        "history": _history(touchpoint),
+        "history": history,
         "overdue": touchpoint.due_at < now,
         "due_today": timezone.localdate(touchpoint.due_at) == timezone.localdate(now),
         "channel_label": kinds.LABELS.get(touchpoint.channel, touchpoint.channel),
+        "urls": urls_for(urls or card_urls(), touchpoint),
     }
 
 
-def _after_action(request, touchpoint, done_text):
+def _after_action(request, touchpoint, done_text, undo=None):
+    """The answer to an action: on Today (htmx) the card becomes a line saying what
+    happened, with Undo while `undo` (the recorded change) may still be taken back."""
     if request.htmx:
-        return render(
-            request, "touchpoints/_touch_result.html", {"touch": touchpoint, "text": done_text}
-        )
+        return render(request, "touchpoints/_touch_result.html", result_context(
+            touchpoint, done_text, undo=undo))
     messages.success(request, done_text)
     return redirect("today")
+
+
+def result_context(touchpoint, text, problem=False, undo=None) -> dict:
+    return {"touch": touchpoint, "text": text, "problem": problem,
+            "undo_url": reverse("touch_undo", args=[touchpoint.public_id]) if undo else "",
+            "undo_seconds": int(lifecycle.undo_window().total_seconds())}
 
 
 def _refuse(request, touchpoint, text):
@@ -116,24 +172,29 @@ def _problem_text(exc):
 ALREADY_DONE = "That one was already taken care of."
 
 
-def _act(request, touchpoint, action, done_text, closed_text=ALREADY_DONE, **fields):
+def _act(request, touchpoint, action, done_text, closed_text=ALREADY_DONE, undoable=False,
+         **fields):
     """Runs `action()` on an open touch and answers with `done_text`, filled in with the
-    touch's {name}, the customer's name ({who}) and `fields`; or refuses, saying why not."""
+    touch's {name}, the customer's name ({who}) and `fields`; or refuses, saying why not.
+    An `undoable` action is recorded so the person can take it back for a few seconds."""
     if not touchpoint.is_open:
         return _refuse(request, touchpoint, closed_text)
+    before = lifecycle.snapshot(touchpoint)
     try:
         action()
     except (ValidationError, ValueError) as exc:
         return _refuse(request, touchpoint, _problem_text(exc))
+    undo = lifecycle.remember(request.user, before, touchpoint) if undoable else None
     text = done_text.format(name=touchpoint.name, who=touchpoint.customer.name, **fields)
-    return _after_action(request, touchpoint, text)
+    return _after_action(request, touchpoint, text, undo)
 
 
 def _close_touch(request, public_id, action, done_text):
     """Done or skip: `action(touchpoint, user, note)` with the note from the form."""
     touchpoint = get_touchpoint_or_404(request, public_id)
     note = request.POST.get("outcome_note", "").strip()
-    return _act(request, touchpoint, lambda: action(touchpoint, request.user, note), done_text)
+    return _act(request, touchpoint, lambda: action(touchpoint, request.user, note), done_text,
+                undoable=True)
 
 
 WHEN_MAX = 40
@@ -170,6 +231,7 @@ def touch_done(request, public_id):
     if not late_loggable(touchpoint):
         return _close_touch(request, public_id, services.complete_touch,
                             "Nice work: {name} with {who} is done.")
+    before = lifecycle.snapshot(touchpoint)
     try:
         when = when_from_form(request)
         services.complete_touch(touchpoint, request.user,
@@ -177,7 +239,8 @@ def touch_done(request, public_id):
     except ValidationError as exc:
         return _refuse(request, touchpoint, _problem_text(exc))
     text = f"Logged late: {touchpoint.name} with {touchpoint.customer.name} is done."
-    return _after_action(request, touchpoint, text)
+    return _after_action(request, touchpoint, text,
+                         lifecycle.remember(request.user, before, touchpoint))
 
 
 @business_required
@@ -222,6 +285,40 @@ def touch_cancel(request, public_id):
                 lambda: services.cancel_touch(touchpoint, request.user, reason),
                 "Cancelled: {name} won't be sent to {who}.",
                 closed_text="That message isn't waiting to go out any more.")
+
+
+@business_required
+@in_business_zone
+@require_POST
+def touch_undo(request, public_id):
+    """Take back your own Done, Skip or Approve, within a few seconds of it."""
+    touchpoint = get_touchpoint_or_404(request, public_id)
+    try:
+        with transaction.atomic():
+            lifecycle.undo(touchpoint, request.user)
+            # A repeat's next occurrence, made when this one ended, goes again; what the
+            # contact budget moved because of it moves back.
+            transaction.on_commit(lambda: replan_after(touchpoint))
+    except ValidationError as exc:
+        return _refuse(request, touchpoint, _problem_text(exc))
+    text = f"Undone: {touchpoint.name} with {touchpoint.customer.name} is " + (
+        "waiting for your approval again." if touchpoint.status == Status.DRAFT
+        else "back on your list.")
+    if request.htmx and touchpoint.status in (Status.PLANNED, Status.MISSED) \
+            and not touchpoint.is_automated:
+        touchpoint.business = request.business
+        return render(request, "touchpoints/_touch_card.html",
+                      {"card": _card(touchpoint, timezone.now()), "undone": text})
+    if request.htmx:
+        return render(request, "touchpoints/_touch_result.html",
+                      result_context(touchpoint, text))
+    messages.success(request, text)
+    return redirect(request.POST.get("next") if request.POST.get("next") in NEXT_PAGES
+                    else "today")
+
+
+# Where a full-page form may send the person back to.
+NEXT_PAGES = ("/today/", "/week/", "/")
 
 
 @business_required

@@ -131,7 +131,7 @@ def test_it_keeps_a_draft_a_draft_when_replanning(approval_engagement):
 
 def test_it_shows_drafts_on_today_and_approves_them(owner_client, approval_engagement):
     draft = approval_engagement.touchpoints.get(channel=kinds.EMAIL)
-    assert "How is it going, Jamie?" in owner_client.get("/today/").text
+    assert f"/touches/{draft.public_id}/approve/" in owner_client.get("/today/").text
     owner_client.post(f"/touches/{draft.public_id}/approve/", {"action": "approve"})
     draft.refresh_from_db()
     assert draft.status == Status.PLANNED

@@ -117,7 +117,7 @@ def test_it_shows_an_empty_state_when_nothing_is_due(owner_client):
 
 def test_it_lists_upcoming_automated_messages(owner_client, touch, email_step):
     message = touch(step=email_step, due_at=timezone.now() + dt.timedelta(days=3))
-    text = owner_client.get("/today/").text
+    text = owner_client.get("/today/?rest=1").text
     assert f"/touches/{message.public_id}/preview/" in text
     assert f"/touches/{message.public_id}/cancel/" in text
 
