@@ -85,12 +85,17 @@ class Table:
 
 @dataclass
 class RowError:
+    """A problem with one cell. `kept`: the row was imported all the same, without that
+    value (a phone number we cannot use, say); otherwise the whole row was left out."""
+
     row: int
     column: str
     reason: str
+    kept: bool = False
 
     def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "reason": self.reason}
+        return {"row": self.row, "column": self.column, "reason": self.reason,
+                "kept": self.kept}
 
 
 @dataclass
@@ -101,6 +106,19 @@ class Result:
     unchanged: int = 0
     engagements: int = 0
     errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def left_out(self) -> int:
+        """Rows left out, however many problems each had."""
+        return rows_left_out(self.errors)
+
+    @property
+    def kept_with_problems(self) -> int:
+        return len({error.row for error in self.errors if error.kept})
+
+
+def rows_left_out(errors: list[RowError]) -> int:
+    return len({error.row for error in errors if not error.kept})
 
 
 # Reading ------------------------------------------------------------------------------------
@@ -390,6 +408,10 @@ class RowReader:
         spec = self.columns.get(target)
         return cells[spec[1]].strip() if spec and spec[1] < len(cells) else ""
 
+    def value(self, cells: list[str], target: str) -> str:
+        """A cell holding a date, an amount or an id: without a spreadsheet's text marker."""
+        return unmark(self.cell(cells, target))
+
     def column(self, target: str) -> str:
         spec = self.columns.get(target)
         return spec[0] if spec else target
@@ -408,47 +430,37 @@ class RowReader:
         def fail(target: str, reason: str) -> None:
             errors.append(RowError(number, self.column(target), reason))
 
-        email = cells[self.i_email].strip()
+        def drop(target: str, reason: str) -> None:
+            errors.append(RowError(number, self.column(target), reason, kept=True))
+
+        email = unmark(cells[self.i_email].strip())
         if email:
-            if "," in email or ";" in email:
-                email = SEPARATORS.split(email)[0].strip()
-            local, _, domain = email.rpartition("@")
-            email = f"{local}@{domain.lower()}" if local else email
-            if not FAST_EMAIL.fullmatch(email):
-                try:
-                    validate_email(email)
-                except ValidationError:
-                    fail("email", f"{email!r} is not an email address.")
+            email = self.email(email, drop)
+        phone = unmark(cells[self.i_phone].strip())
+        if phone:
+            phone = self.phone(phone, drop)
         name = cells[self.i_name].strip()
         if not name:
             first, last = cells[self.i_first].strip(), cells[self.i_last].strip()
-            name = f"{first} {last}".strip() or cells[self.i_company].strip() or email
+            name = (f"{first} {last}".strip() or cells[self.i_company].strip() or email
+                    or phone)
             if not name:
-                fail("name", "The row has no name and no email.")
-        phone = cells[self.i_phone].strip()
-        if phone:
-            phone = self.phone(phone, fail)
+                fail("name", "Nothing identifies this customer: no name, no company, and no "
+                             "usable email or phone number.")
         address = ""
         if self.has_address:
             ix = self.ix
             city = " ".join(p for p in (cells[ix["city"]].strip(), cells[ix["region"]].strip(),
-                                        cells[ix["postcode"]].strip()) if p)
+                                        unmark(cells[ix["postcode"]].strip())) if p)
             address = "\n".join(p for p in (cells[ix["address1"]].strip(),
                                              cells[ix["address2"]].strip(), city,
                                              cells[ix["country"]].strip()) if p)
-        external_id = cells[self.i_external_id].strip() or None
+        external_id = unmark(cells[self.i_external_id].strip()) or None
         tags = cells[self.i_tags].strip()
         notes = cells[self.i_notes].strip()
-        # Same checks, same order as MAX_LENGTHS: name, email, external_id, tags, notes,
-        # address.
-        for target, value, key in (("name", name, "name"), ("email", email, "email"),
-                                   ("external_id", external_id, "external_id"),
-                                   ("tags", tags, "tags"), ("notes", notes, "notes"),
-                                   ("address1", address, "postal_address")):
-            if value and len(value) > MAX_LENGTHS[key]:
-                fail(target, f"Longer than {MAX_LENGTHS[key]} characters.")
         values = {"external_id": external_id, "email": email, "name": name, "phone": phone,
                   "postal_address": address, "tags": tags, "notes": notes}
+        self.check_lengths(values, fail, drop)
         if self.has_consent:
             values["_consent"] = {
                 kinds.EMAIL: _yes_no(cells[self.ix["email_marketing"]]),
@@ -458,7 +470,39 @@ class RowReader:
             values["_consent"] = NO_CONSENT
         if self.kind == ImportJob.SALES:
             values["_sale"] = self.sale(cells, fail, values)
-        return (None if errors else values), errors
+        left_out = any(not error.kept for error in errors)
+        return (None if left_out else values), errors
+
+    def email(self, email: str, drop) -> str:
+        """The first address of the cell, or "" (with a warning) when it is not one."""
+        if "," in email or ";" in email:
+            email = SEPARATORS.split(email)[0].strip()
+        local, _, domain = email.rpartition("@")
+        email = f"{local}@{domain.lower()}" if local else email
+        if not FAST_EMAIL.fullmatch(email):
+            try:
+                validate_email(email)
+            except ValidationError:
+                drop("email", f"{email!r} is not an email address; imported without it.")
+                return ""
+        return email
+
+    # Too long to keep: the identifying fields leave the row out, the optional ones are
+    # left empty. Same order as MAX_LENGTHS.
+    LENGTH_CHECKS = (("name", "name", False), ("email", "email", False),
+                     ("external_id", "external_id", False), ("tags", "tags", True),
+                     ("notes", "notes", True), ("address1", "postal_address", True))
+
+    def check_lengths(self, values: dict, fail, drop) -> None:
+        for target, key, optional in self.LENGTH_CHECKS:
+            value = values[key]
+            if value and len(value) > MAX_LENGTHS[key]:
+                if optional:
+                    values[key] = ""
+                    drop(target, f"Longer than {MAX_LENGTHS[key]} characters; imported "
+                                 "without it.")
+                else:
+                    fail(target, f"Longer than {MAX_LENGTHS[key]} characters.")
 
     def clean(self, cells: list[str]) -> list[str]:
         """Control characters out (CR, LF, NUL, ESC…): they break email headers, CSV cells
@@ -467,14 +511,15 @@ class RowReader:
         return [clean_text(cell) if i == multiline else clean_line(cell)
                 for i, cell in enumerate(cells)]
 
-    def phone(self, raw: str, fail) -> str:
+    def phone(self, raw: str, drop) -> str:
         # Numbers repeat in real lists (households, a company's switchboard): check each once.
         if raw in self.phones:
             cleaned = self.phones[raw]
         else:
             cleaned = self.phones[raw] = self._phone(raw)
         if cleaned is None:
-            fail("phone", f"{raw!r} is not a phone number we can text. {PHONE_HINT}")
+            drop("phone", f"{raw!r} is not a phone number we can use; imported without it. "
+                          f"{PHONE_HINT}")
             return ""
         return cleaned
 
@@ -493,15 +538,15 @@ class RowReader:
     def sale(self, cells: list[str], fail, values: dict) -> dict:
         sale = {"description": get_text(self, cells, "description"),
                 "kind": get_text(self, cells, "kind")}
-        won = self.cell(cells, "won_at")
+        won = self.value(cells, "won_at")
         sale["won_at"] = self.when(won, "won_at", fail) if won else None
         if not won:
             fail("won_at", "A sale needs its date.")
-        delivered = self.cell(cells, "delivered_at")
+        delivered = self.value(cells, "delivered_at")
         sale["delivered_at"] = self.when(delivered, "delivered_at", fail) if delivered else None
         if sale["won_at"] and sale["delivered_at"] and sale["delivered_at"] < sale["won_at"]:
             fail("delivered_at", "Delivered before it was sold.")
-        raw_value = self.cell(cells, "value")
+        raw_value = self.value(cells, "value")
         sale["value"] = None
         if raw_value:
             cleaned = re.sub(r"[^\d.\-]", "", raw_value.replace(",", ""))
@@ -511,17 +556,17 @@ class RowReader:
                     raise InvalidOperation
             except (InvalidOperation, ValueError):
                 fail("value", f"{raw_value!r} is not an amount.")
-        slug = self.cell(cells, "playbook")
+        slug = self.value(cells, "playbook")
         playbook = self.playbooks.get(slug) if slug else self.playbook
         if slug and playbook is None:
             fail("playbook", f"No playbook with the slug {slug!r}.")
         elif playbook is None:
             fail("playbook", "Choose the playbook these sales follow.")
         sale["playbook"] = playbook
-        order_id = self.cell(cells, "order_id")
+        order_id = self.value(cells, "order_id")
         if not order_id:
             basis = "\x1f".join([values.get("external_id") or "", values["email"],
-                                 values["name"], self.cell(cells, "won_at"),
+                                 values["name"], self.value(cells, "won_at"),
                                  sale["description"], raw_value])
             order_id = "import:" + hashlib.sha256(basis.encode()).hexdigest()[:24]
         sale["external_id"] = order_id
@@ -532,6 +577,15 @@ class RowReader:
         if parsed is None:
             fail(target, f"{raw!r} is not a date; use 2025-03-01 or 2025-03-01 14:30.")
         return parsed
+
+
+def unmark(cell: str) -> str:
+    """Without the leading apostrophe that spreadsheet exports (Shopify's among them) put
+    before phone numbers, ZIP codes and ids to keep them as text. Only a lone marker goes:
+    "''quoted" and a bare "'" stay as they are."""
+    if cell[:1] == "'" and cell[1:2] not in ("", "'"):
+        return cell[1:].lstrip()
+    return cell
 
 
 def get_text(reader: RowReader, cells: list[str], target: str) -> str:
@@ -629,7 +683,8 @@ def preview(business, table: Table, mapping: dict, kind: str,
     valid, errors, sample = check(business, table, mapping, kind, playbook)
     zone = business.zone
     return {
-        "valid": valid, "error_count": len(errors),
+        "valid": valid, "error_count": rows_left_out(errors),
+        "kept_count": len({error.row for error in errors if error.kept}),
         "errors": [error.as_dict() for error in errors[:PREVIEW_ERRORS]],
         "sample": [{
             "row": s["row"], "name": s["name"], "email": s["email"], "phone": s["phone"],
@@ -979,14 +1034,14 @@ def run_job(job_id: int) -> None:
         def progress(done: int, result: Result) -> None:
             ImportJob.objects.filter(pk=job.pk).update(
                 processed=done, created=result.created, updated=result.updated,
-                engagements=result.engagements, error_count=len(result.errors))
+                engagements=result.engagements, error_count=result.left_out)
 
         result = import_table(job.business, table, job.mapping, job.kind, job.playbook,
                               source=f"import of {job.filename}", progress=progress)
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.DONE, processed=result.total, total=result.total,
             created=result.created, updated=result.updated, engagements=result.engagements,
-            error_count=len(result.errors),
+            error_count=result.left_out, kept_count=result.kept_with_problems,
             errors=[e.as_dict() for e in result.errors[:500]], finished_at=timezone.now(),
             data=b"",
         )

@@ -48,7 +48,8 @@ class ImportJob(models.Model):
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
     engagements = models.PositiveIntegerField(default=0)
-    error_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)  # rows left out
+    kept_count = models.PositiveIntegerField(default=0)  # rows imported without a bad value
     errors = models.JSONField(default=list)
     message = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,

@@ -140,7 +140,7 @@ def import_detail(request, public_id):
     return render(request, "integrations/import_detail.html", {
         "job": job, "headers": job.headers, "rows": rows, "valid": found.get("valid", 0),
         "errors": found.get("errors", []), "error_count": found.get("error_count", 0),
-        "sample": found.get("sample", []),
+        "kept_count": found.get("kept_count", 0), "sample": found.get("sample", []),
         "format_label": FORMAT_LABELS.get(job.detected_format, "Generic spreadsheet"),
         "playbooks": _playbooks(request.business),
     }, nav="settings")

@@ -16,8 +16,9 @@ def test_it_imports_from_the_command_line(business, tmp_path):
 
     text = out.getvalue()
     assert "Jobber clients export" in text
-    assert "1 customers added" in text and "1 problems" in text
-    assert Customer.objects.get(business=business).external_id == "7"
+    assert "2 customers added" in text and "0 rows left out" in text
+    assert "1 imported without a value" in text
+    assert Customer.objects.get(business=business, name="Bob").email == ""
 
 
 def test_it_names_an_unknown_business(db, tmp_path):

@@ -185,7 +185,7 @@ def test_it_leaves_out_a_row_with_an_overlong_cell_and_imports_the_rest(business
     assert result.created == 1
     assert [e.as_dict() for e in result.errors] == [
         {"row": 3, "column": "Notes", "reason": "This cell holds 21 characters; the limit "
-                                                 "is 20."}]
+                                                 "is 20.", "kept": False}]
 
 
 def test_it_says_which_field_is_over_the_size_limit(owner_client, business, settings):

@@ -82,9 +82,52 @@ def test_it_reports_each_bad_row_and_imports_the_rest(business):
     data = b"Name,Email,Phone\nAda,ada@example.com,\nBob,not-an-email,\n,,\nCy,cy@example.com,12\n"
     result = import_file(business, data)
 
-    assert result.created == 1
-    assert [(e.row, e.column) for e in result.errors] == [(3, "Email"), (4, "Name"), (5, "Phone")]
+    assert result.created == 3
+    assert [(e.row, e.column, e.kept) for e in result.errors] == [
+        (3, "Email", True), (4, "Name", False), (5, "Phone", True)]
     assert "not an email" in result.errors[0].reason
+
+
+def test_it_keeps_a_customer_whose_phone_number_is_unusable(business):
+    result = import_file(business, b"Name,Email,Phone\nAda,ada@example.com,not a number\n")
+
+    customer = Customer.objects.get(business=business)
+    assert (customer.email, customer.phone) == ("ada@example.com", "")
+    assert (result.left_out, result.kept_with_problems) == (0, 1)
+    assert "imported without it" in result.errors[0].reason
+
+
+def test_it_leaves_out_only_a_row_that_nothing_identifies(business):
+    result = import_file(business, b"Name,Email,Phone,Notes\n,,,just a note\n,,+442079460999,\n")
+
+    assert list(Customer.objects.values_list("name", "phone")) == [
+        ("+442079460999", "+442079460999")]
+    assert [(e.row, e.column) for e in result.errors] == [(2, "Name")]
+    assert "Nothing identifies this customer" in result.errors[0].reason
+
+
+def test_it_counts_rows_left_out_not_problems(business):
+    data = (b"Name,Email,Won,Value\n,,,x\n,,,y\nAda,ada@example.com,,\n")
+    result = import_file(business, data, kind="sales")
+
+    assert len(result.errors) > result.left_out == 3
+
+
+def test_it_strips_a_spreadsheets_text_marker_from_phones_zip_codes_and_ids(business):
+    data = (b"Customer ID,Name,Email,Phone,Zip,City\n"
+            b"'8812,Lucia,lucia@example.com,'+34612345678,'28013,Madrid\n")
+    result = import_file(business, data)
+
+    customer = Customer.objects.get(business=business)
+    assert result.errors == []
+    assert (customer.external_id, customer.phone) == ("8812", "+34612345678")
+    assert "Madrid 28013" in customer.postal_address and "'" not in customer.postal_address
+
+
+def test_it_keeps_an_apostrophe_that_is_part_of_the_text(business):
+    import_file(business, b"Name,Email\n'Tis Bakery,tis@example.com\n")
+
+    assert Customer.objects.get(business=business).name == "'Tis Bakery"
 
 
 def test_it_reads_xlsx(business):

@@ -66,11 +66,14 @@ class Command(BaseCommand):
                    f"{result.unchanged} unchanged")
         if kind == ImportJob.SALES:
             summary += f", {result.engagements} sales added"
-        console.print(summary + f", {len(result.errors)} problems.", highlight=False)
+        console.print(summary + f", {result.left_out} rows left out, "
+                      f"{result.kept_with_problems} imported without a value.", highlight=False,
+                      soft_wrap=True)
         if result.errors:
-            problems = RichTable("Row", "Column", "Problem")
+            problems = RichTable("Row", "Column", "Problem", "What we did")
             for error in result.errors[:50]:
-                problems.add_row(str(error.row), error.column, error.reason)
+                problems.add_row(str(error.row), error.column, error.reason,
+                                 "imported without it" if error.kept else "row left out")
             console.print(problems)
             if len(result.errors) > 50:
                 console.print(f"…and {len(result.errors) - 50} more.")
