@@ -14,6 +14,7 @@ CUSTOMER_SUBSCRIBED = "customer.subscribed"
 CUSTOMER_UNSUBSCRIBED = "customer.unsubscribed"
 PROMISE_OVERDUE = "promise.overdue"
 ENGAGEMENT_CREATED = "engagement.created"
+DIGEST_READY = "digest.ready"
 
 # Receivers get business (a tenants.Business), name (one of the names above) and payloads:
 # a list of one or more events of that kind, each a JSON-serialisable dict that uses public

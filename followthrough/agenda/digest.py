@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from followthrough import events
 from followthrough.agenda import services
 from followthrough.agenda.models import Preference, Promise
 from followthrough.channels import kinds
@@ -74,8 +75,22 @@ def send_due_digests(now: dt.datetime | None = None) -> int:
                 or context["drafts"] or context["feedback"]):
             continue  # nothing to say: no email
         _send(business, user, context)
+        _publish_ready(business, membership, context)
         sent += 1
     return sent
+
+
+def _publish_ready(business, membership, context: dict) -> None:
+    """`digest.ready` for webhooks and team chat: the counts, never a customer's name."""
+    counts = {"touches": len(context["touches"]), "overdue": len(context["overdue"]),
+              "due_soon": len(context["due_soon"]), "drafts": context["drafts"],
+              "feedback": len(context["feedback"])}
+    text = (f"{business.name}: today's digest for {membership.user.get_full_name() or 'the team'}"
+            f": {counts['touches']} personal touches, {counts['overdue']} promises overdue, "
+            f"{counts['due_soon']} due soon, {counts['drafts']} drafts to approve.")
+    events.publish(business, events.DIGEST_READY, {
+        "member": membership.public_id, "day": context["day"].isoformat(), **counts,
+        "text": text})
 
 
 # A digest that could not go at its time (the worker was down) still goes within this

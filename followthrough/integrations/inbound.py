@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from followthrough import vocabulary as v
 from followthrough.customers import services as customer_services
 from followthrough.customers.models import Customer, Engagement
 from followthrough.integrations.imports import parse_when
@@ -138,7 +139,7 @@ def _cents(value, field: str) -> Decimal | None:
     return (Decimal(value) / 100).quantize(Decimal("0.01"))
 
 
-def from_generic(document: dict, business) -> dict:
+def from_generic(document: dict, business, topic: str = "") -> dict:
     unknown = sorted(set(document) - GENERIC_FIELDS)
     if unknown:
         raise Refused(422, unknown[0], "Unknown field.")
@@ -163,7 +164,7 @@ def from_generic(document: dict, business) -> dict:
     }
 
 
-def from_stripe(document: dict, business) -> dict | None:
+def from_stripe(document: dict, business, topic: str = "") -> dict | None:
     if document.get("type") != "checkout.session.completed":
         return None
     session = _object(_object(document.get("data"), "data").get("object"), "data.object")
@@ -200,7 +201,11 @@ def _line_items(value) -> list[str]:
             for item in value if isinstance(item, dict)]
 
 
-def from_shopify(document: dict, business) -> dict:
+def from_shopify(document: dict, business, topic: str = "") -> dict:
+    """An order (orders/create, orders/paid, orders/updated, orders/fulfilled), or a
+    fulfilment of one (fulfillments/create, fulfillments/update)."""
+    if _is_fulfilment(document, topic):
+        return _shopify_fulfilment(document, business)
     order_id = _ident(document.get("id"), "id")
     if not order_id:
         raise Refused(422, "id", "The order has no id.")
@@ -223,10 +228,48 @@ def from_shopify(document: dict, business) -> dict:
         "customer": {k: v for k, v in person.items() if v},
         "external_id": f"shopify:{order_id}"[:100],
         "won_at": _when(document.get("created_at"), "created_at", business) or timezone.now(),
-        "delivered_at": None, "kind": "Order",
+        "delivered_at": _shopify_fulfilled_at(document, business), "kind": "Order",
         "description": (", ".join(items) or _string(document.get("name"), "name", 300))[:300],
         "value": _money(document.get("total_price"), "total_price"),
     }
+
+
+def _is_fulfilment(document: dict, topic: str) -> bool:
+    if topic:
+        return topic.startswith("fulfillments/")
+    # Without the topic header, a fulfilment is the object that points at its order.
+    return "order_id" in document and "financial_status" not in document
+
+
+def _shopify_fulfilled_at(order: dict, business) -> dt.datetime | None:
+    """When a fulfilled order was handed over: its last fulfilment, else its last update.
+    For a shop, fulfilled is delivered: the goods have left, and the after-sales steps
+    (the walk-through call, the tips email) start from there."""
+    if order.get("fulfillment_status") != "fulfilled":
+        return None
+    fulfilments = order.get("fulfillments")
+    if fulfilments is not None and not isinstance(fulfilments, list):
+        raise Refused(400, "fulfillments", "Expected a list.")
+    times = [_when(f.get("created_at"), "fulfillments.created_at", business)
+             for f in fulfilments or () if isinstance(f, dict)]
+    times = [at for at in times if at]
+    return max(times, default=None) or _when(order.get("updated_at"), "updated_at",
+                                             business) or timezone.now()
+
+
+def _shopify_fulfilment(document: dict, business) -> dict | None:
+    """A fulfilment marks its order delivered once it succeeded (and, where the carrier
+    reports it, once the parcel arrived). It names no customer, so it only ever updates an
+    order we already have."""
+    order_id = _ident(document.get("order_id"), "order_id")
+    if not order_id:
+        raise Refused(422, "order_id", "The fulfilment names no order.")
+    if document.get("status") not in (None, "success"):
+        return None
+    at = (_when(document.get("updated_at"), "updated_at", business)
+          if document.get("shipment_status") == "delivered" else None)
+    at = at or _when(document.get("created_at"), "created_at", business) or timezone.now()
+    return {"external_id": f"shopify:{order_id}"[:100], "delivered_at": at, "update_only": True}
 
 
 def _when(value, field: str, business, required: bool = False):
@@ -282,12 +325,16 @@ def _customer(business, person: dict) -> Customer:
         raise Refused(422, f"customer.{field}", messages[0]) from None
 
 
-def record_sale(source: InboundSource, sale: dict) -> tuple[Engagement, bool]:
+def record_sale(source: InboundSource, sale: dict) -> tuple[Engagement | None, str]:
+    """The sale, and what happened: "created", "delivered" (an order we had is now
+    delivered), "duplicate", or "unknown" (a delivery for an order we never had)."""
     business = source.business
     existing = Engagement.objects.filter(business=business,
                                          external_id=sale["external_id"]).first()
     if existing is not None:
-        return existing, False
+        return existing, _record_delivery(existing, sale.get("delivered_at"))
+    if sale.get("update_only"):
+        return None, "unknown"
     playbook = source.playbook
     if playbook is None or not playbook.is_active:
         raise Refused(422, "playbook", "This webhook has no active playbook; choose one in "
@@ -310,15 +357,31 @@ def record_sale(source: InboundSource, sale: dict) -> tuple[Engagement, bool]:
         if existing is None:
             raise Refused(409, "external_id", "A request for the same sale is in flight; "
                           "send it again.") from None
-        return existing, False
-    return engagement, True
+        return existing, "duplicate"
+    return engagement, "created"
 
 
-def _adapt(source: InboundSource, document: dict) -> dict | None:
+def _record_delivery(engagement: Engagement, delivered_at: dt.datetime | None) -> str:
+    """A sale we already have, sent again with its delivery: record it once (the replan
+    plans the after-sales steps). Anything else about it is a replay."""
+    if delivered_at is None or engagement.delivered_at is not None:
+        return "duplicate"
+    if engagement.cancelled_at is not None:
+        return "duplicate"
+    try:
+        touchpoint_services.record_event(engagement, v.DELIVERED, max(delivered_at,
+                                                                      engagement.won_at))
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise Refused(422, field, messages[0]) from None
+    return "delivered"
+
+
+def _adapt(source: InboundSource, document: dict, topic: str) -> dict | None:
     """The provider's payload as a sale. The adapters check every field they read; a shape
     they did not foresee still answers 400, never 500."""
     try:
-        return ADAPTERS[source.provider](document, source.business)
+        return ADAPTERS[source.provider](document, source.business, topic)
     except Refused:
         raise
     except (AttributeError, TypeError, KeyError, ValueError, ArithmeticError):
@@ -353,14 +416,17 @@ def receive(request, token):
             raise Refused(400, "body", "The body is not valid JSON.") from None
         if not isinstance(document, dict):
             raise Refused(400, "body", "The body must be a JSON object.")
-        sale = _adapt(source, document)
+        topic = clean_line(request.headers.get("X-Shopify-Topic", ""))[:60]
+        sale = _adapt(source, document, topic)
         if sale is None:
             return JsonResponse({"status": "ignored"}, status=200)
-        engagement, created = record_sale(source, sale)
+        engagement, outcome = record_sale(source, sale)
     except Refused as exc:
         return _error(exc.status, exc.field, exc.message)
     InboundSource.objects.filter(pk=source.pk).update(last_received_at=timezone.now())
-    return JsonResponse({"status": "created" if created else "duplicate",
-                         "engagement": engagement.public_id,
+    if engagement is None:
+        return JsonResponse({"status": "ignored", "detail": "No sale with this order id; "
+                             "the order itself creates it."}, status=200)
+    return JsonResponse({"status": outcome, "engagement": engagement.public_id,
                          "customer": engagement.customer.public_id},
-                        status=201 if created else 200)
+                        status=201 if outcome == "created" else 200)

@@ -33,7 +33,7 @@ from followthrough.integrations.models import WebhookDelivery, WebhookEndpoint
 
 log = logging.getLogger("followthrough.integrations")
 
-DIGEST_READY = "digest.ready"
+DIGEST_READY = events.DIGEST_READY
 MAX_BACKOFF = dt.timedelta(hours=6)
 BATCH = 100
 

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from followthrough import events
 from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.customers.models import Customer, Engagement
@@ -45,7 +46,22 @@ def create_engagement(
     with transaction.atomic():
         engagement.save()
         plan_engagement(engagement)
+        events.publish(business, events.ENGAGEMENT_CREATED, engagement_payload(engagement))
     return engagement
+
+
+def engagement_payload(engagement: Engagement) -> dict:
+    """What an `engagement.created` webhook carries: public ids and dates, never the text."""
+    def when(at):
+        return at.isoformat() if at else None
+
+    return {
+        "engagement": engagement.public_id, "customer": engagement.customer.public_id,
+        "playbook": engagement.playbook.public_id if engagement.playbook else None,
+        "kind": engagement.kind, "external_id": engagement.external_id,
+        "won_at": when(engagement.won_at), "started_at": when(engagement.started_at),
+        "delivered_at": when(engagement.delivered_at),
+    }
 
 
 def record_event(engagement: Engagement, event: str, at: dt.datetime | None) -> Engagement:
