@@ -5,7 +5,6 @@ import datetime as dt
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -14,6 +13,7 @@ from followthrough import events
 from followthrough.agenda import services
 from followthrough.agenda.models import Preference, Promise
 from followthrough.channels import kinds
+from followthrough.channels.mailqueue import queue_mail
 from followthrough.feedback.models import SurveyResponse
 from followthrough.tenants.models import Membership
 from followthrough.touchpoints.models import Status, Touchpoint
@@ -104,13 +104,10 @@ def _in_window(local: dt.datetime, at: dt.time) -> bool:
 
 
 def _send(business, user, context) -> None:
+    """Queue the digest: the worker's mail queue sends it, with retries if the mail server
+    is down. The day is claimed first, so a digest is never queued twice."""
     subject = f"Your day at {business.name}: {len(context['touches'])} personal " \
               f"touch{'es' if len(context['touches']) != 1 else ''}"
     with timezone.override(business.zone):
         text = render_to_string("agenda/messages/digest.txt", context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email])
-    try:
-        message.send()
-    except Exception:
-        # The day is already claimed; a lost digest is better than two.
-        log.warning("Could not send the digest to user %s", user.pk, exc_info=True)
+    queue_mail(subject, text, [user.email], kind="digest", business=business)

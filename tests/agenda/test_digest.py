@@ -8,6 +8,8 @@ from django.core.management import call_command
 
 from followthrough.agenda.digest import send_due_digests
 from followthrough.agenda.models import Preference
+from followthrough.channels.mailqueue import deliver_due
+from followthrough.channels.models import QueuedMail
 
 NY = ZoneInfo("America/New_York")
 
@@ -20,6 +22,7 @@ def test_it_sends_the_digest_at_half_past_seven(business, owner, touch):
     touch(due_at=at(10))
     assert send_due_digests(at(7, 29)) == 0
     assert send_due_digests(at(7, 31)) == 1
+    deliver_due()  # the worker's mail queue sends it
     assert "Thank-you call with Jamie Rivera" in mail.outbox[0].body
     assert mail.outbox[0].to == [owner.email]
 
@@ -45,7 +48,15 @@ def test_it_lists_overdue_promises(business, owner, customer):
     Promise.objects.create(business=business, customer=customer, what="Send the manual",
                            due_on=dt.date(2025, 6, 8))
     send_due_digests(at(7, 40))
+    deliver_due()
     assert "Send the manual" in mail.outbox[0].body
+
+
+def test_it_queues_the_digest_so_a_mail_server_outage_only_delays_it(business, owner, touch):
+    touch(due_at=at(10))
+    send_due_digests(at(7, 31))
+    assert QueuedMail.objects.get().kind == "digest"
+    assert mail.outbox == []
 
 
 def test_it_runs_from_the_command(business, owner):
