@@ -278,3 +278,35 @@ def resolve_incident(incident: Incident, note: str, now=None) -> Incident:
             "incident": incident.public_id, "customer": customer.public_id,
         })
     return incident
+
+
+def reopen_incident(incident: Incident, resolved_at, now=None) -> Incident:
+    """Take back a resolve made at `resolved_at` (the owner's Undo): the incident is open
+    again, marketing is held again and the planner holds back the tactless asks again.
+    Refused when it was resolved at another time, or a new incident opened meanwhile."""
+    from django.core.exceptions import ValidationError
+    from django.db import IntegrityError
+
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            reopened = Incident.objects.filter(pk=incident.pk, resolved_at=resolved_at).update(
+                resolved_at=None, resolution_note="")
+            if not reopened:
+                raise ValidationError({"incident": "It changed meanwhile, so the resolve "
+                                                   "can't be undone."})
+            customer = incident.customer
+            Customer.objects.filter(pk=customer.pk).update(marketing_hold=True)
+            lifecycle.transition(
+                Touchpoint.objects.filter(customer=customer, purpose=v.MARKETING),
+                Status.PAUSED, from_=Status.PLANNED, reason_code=Reason.INCIDENT_OPEN,
+                updated_at=now)
+            events.publish(customer.business, events.INCIDENT_OPENED, {
+                "incident": incident.public_id, "customer": customer.public_id,
+                "reason": incident.reason,
+            })
+    except IntegrityError:  # one open incident per customer: a new one opened meanwhile
+        raise ValidationError({"incident": f"{incident.customer.name} has a newer open "
+                                           "incident; follow up on that one."}) from None
+    incident.resolved_at, incident.resolution_note = None, ""
+    return incident

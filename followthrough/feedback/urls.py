@@ -8,6 +8,7 @@ urlpatterns = [
     path("feedback/incidents/", views.incident_list, name="incident_list"),
     path("feedback/incidents/<str:public_id>/resolve/", views.incident_resolve,
          name="incident_resolve"),
+    path("feedback/incidents/<str:public_id>/undo/", views.incident_undo, name="incident_undo"),
     path("feedback/testimonials/", views.testimonial_list, name="testimonial_list"),
     path("feedback/testimonials.html", views.testimonial_export_html,
          name="testimonial_export_html"),

@@ -5,12 +5,15 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from followthrough import csvsafe
 from followthrough.customers.models import Customer
@@ -20,7 +23,9 @@ from followthrough.feedback.models import Incident, Quote, ReviewClick, SurveyRe
 from followthrough.playbooks.models import Playbook
 from followthrough.tenants import audit
 from followthrough.tenants.access import business_required, get_scoped_or_404, owner_required
+from followthrough.tenants.models import AuditEntry
 from followthrough.tenants.views import in_business_zone, render
+from followthrough.touchpoints import lifecycle
 
 SCORES = {"promoters": (9, 10), "passives": (7, 8), "detractors": (0, 6)}
 PERIODS = {"7": 7, "30": 30, "90": 90, "365": 365}
@@ -68,17 +73,43 @@ def incident_list(request):
     resolved = [i for i in incidents if i.resolved_at]
     average = (sum((i.time_to_resolve for i in resolved), dt.timedelta()) / len(resolved)
                if resolved else None)
+    just_resolved = next((i for i in resolved[:20] if _undoable(request, i)), None)
     return render(request, "feedback/incident_list.html", {
         "open": [i for i in incidents if i.is_open], "resolved": resolved[:100],
-        "average": average, "form": ResolveForm(),
+        "average": average, "form": ResolveForm(), "just_resolved": just_resolved,
+        "undo_seconds": int(lifecycle.undo_window().total_seconds()),
     }, nav="feedback")
 
 
+def _incident(request, public_id):
+    return get_scoped_or_404(Incident.objects.select_related("customer"),
+                             request.business, public_id=public_id)
+
+
+# Resolve can be taken back for a few seconds, like Done on Today: by the person who
+# resolved it, within lifecycle.undo_window() of the resolve recorded in the audit log.
+RESOLVED, REOPENED = "incident.resolve", "incident.reopen"
+
+
+def _undoable(request, incident, now=None):
+    """The audit record of this person's resolve of `incident`, while it may be undone."""
+    if incident.resolved_at is None or \
+            (now or timezone.now()) - incident.resolved_at > lifecycle.undo_window():
+        return None
+    entry = (AuditEntry.objects.filter(business=request.business, target_type="incident",
+                                       target_id=incident.public_id,
+                                       action__in=(RESOLVED, REOPENED))
+             .order_by("-at", "-id").first())
+    if entry is None or entry.action != RESOLVED or entry.actor_id != request.user.pk:
+        return None
+    return entry if entry.changes.get("at") == incident.resolved_at.isoformat() else None
+
+
 @business_required
+@in_business_zone
 @require_POST
 def incident_resolve(request, public_id):
-    incident = get_scoped_or_404(Incident.objects.select_related("customer"),
-                                 request.business, public_id=public_id)
+    incident = _incident(request, public_id)
     form = ResolveForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Resolution note: say in a line what you did to put it right.")
@@ -86,7 +117,41 @@ def incident_resolve(request, public_id):
         messages.error(request, "That incident was already resolved.")
     else:
         services.resolve_incident(incident, form.cleaned_data["note"])
-        messages.success(request, f"Resolved. {incident.customer.name}'s messages carry on.")
+        audit.record(request, request.business, RESOLVED, target=incident,
+                     changes={"at": incident.resolved_at.isoformat()},
+                     summary="Resolved an incident")
+        text = f"Resolved. {incident.customer.name}'s messages carry on."
+        if request.htmx:
+            return render(request, "feedback/_incident_resolved.html",
+                          {"incident": incident, "text": text, "undo": True,
+                           "undo_seconds": int(lifecycle.undo_window().total_seconds())})
+        messages.success(request, text)
+    if request.htmx:  # the message is for the whole page, not in place of the incident
+        return HttpResponseClientRedirect(reverse("incident_list"))
+    return redirect("incident_list")
+
+
+@business_required
+@in_business_zone
+@require_POST
+def incident_undo(request, public_id):
+    """Undo a resolve: the incident opens again, through the feedback service."""
+    incident = _incident(request, public_id)
+    try:
+        if _undoable(request, incident) is None:
+            raise ValidationError({"incident": "Too late to undo, or not yours to undo: "
+                                               "only the person who resolved it, right after."})
+        services.reopen_incident(incident, incident.resolved_at)
+    except ValidationError as exc:
+        text, problem = " ".join(exc.messages), True
+    else:
+        audit.record(request, request.business, REOPENED, target=incident,
+                     summary="Undid resolving an incident")
+        text, problem = f"Undone: {incident.customer.name}'s incident is open again.", False
+    if request.htmx:
+        return render(request, "feedback/_incident_resolved.html",
+                      {"incident": incident, "text": text, "problem": problem})
+    (messages.error if problem else messages.success)(request, text)
     return redirect("incident_list")
 
 
