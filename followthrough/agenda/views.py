@@ -141,7 +141,7 @@ def _cards(request, touches, now, promises=None):
 
 # Today, from the top: recovery calls, late promises, today's personal touches, a short
 # queue of drafts to approve, then the rest, collapsed and paged (docs/agenda.md).
-PERSONAL_PAGE = 8
+PERSONAL_PAGE = 6
 APPROVE_DAYS = 7
 APPROVALS_SHOWN = 10
 REST_PAGE = 10
