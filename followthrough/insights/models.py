@@ -87,4 +87,6 @@ class EngagementRollup(models.Model):
                                         "planned_check_in", "planned_feedback",
                                         "planned_thank_you", "planned_social_invite",
                                         "planned_subscribe_invite"],
-                                name="insights_engagement_rollup")]
+                                name="insights_engagement_rollup"),
+                   # A changed customer's rows are replaced by customer.
+                   models.Index(fields=["customer_id"], name="insights_engagement_customer")]

@@ -132,8 +132,10 @@ def _recompute(business, ids: list[int]) -> int:
     count = 0
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
-        CustomerRollup.objects.filter(business_id=business.pk, customer_id__in=chunk).delete()
-        EngagementRollup.objects.filter(business_id=business.pk, customer_id__in=chunk).delete()
+        # By customer only (the ids are this business's): with the business too, SQLite
+        # walks the business's whole rollup index instead of seeking each customer.
+        CustomerRollup.objects.filter(customer_id__in=chunk).delete()
+        EngagementRollup.objects.filter(customer_id__in=chunk).delete()
         inputs = m.health_inputs(business, chunk)
         CustomerRollup.objects.bulk_create(_customer_rows(business, inputs.values()))
         EngagementRollup.objects.bulk_create(_engagement_rows(business, chunk))
