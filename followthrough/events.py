@@ -15,6 +15,7 @@ CUSTOMER_UNSUBSCRIBED = "customer.unsubscribed"
 PROMISE_OVERDUE = "promise.overdue"
 ENGAGEMENT_CREATED = "engagement.created"
 DIGEST_READY = "digest.ready"
+INBOUND_RECEIVED = "inbound.received"
 
 # Receivers get business (a tenants.Business), name (one of the names above) and payloads:
 # a list of one or more events of that kind, each a JSON-serialisable dict that uses public

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "followthrough.customers",
     "followthrough.touchpoints",
     "followthrough.feedback",
+    "followthrough.conversations",
     "followthrough.agenda",
     "followthrough.insights",
     "followthrough.api",

@@ -1,5 +1,6 @@
 """The morning digest: one email per person per business-local day, at their chosen time,
-with today's personal touches, promises due or overdue, and drafts waiting for approval."""
+with today's personal touches, promises due or overdue, drafts waiting for approval, and
+what customers wrote since yesterday (conversations)."""
 
 import datetime as dt
 import logging
@@ -14,6 +15,7 @@ from followthrough.agenda import services
 from followthrough.agenda.models import Preference, Promise
 from followthrough.channels import kinds
 from followthrough.channels.mailqueue import queue_mail
+from followthrough.conversations.models import Message
 from followthrough.feedback.models import SurveyResponse
 from followthrough.tenants.models import Membership
 from followthrough.touchpoints.models import Status, Touchpoint
@@ -41,7 +43,21 @@ def digest_context(business, user, now: dt.datetime) -> dict:
         "feedback": list(SurveyResponse.objects.filter(
             business=business, created_at__gte=now - dt.timedelta(days=1)
         ).select_related("customer")[:20]),
+        **_replies(business, now),
         "site_url": settings.SITE_URL,
+    }
+
+
+def _replies(business, now: dt.datetime) -> dict:
+    """What customers wrote since yesterday (automatic answers left out), and how many
+    messages from unknown senders wait on the Unmatched page."""
+    inbound = Message.objects.filter(business=business, direction=Message.IN,
+                                     automatic=Message.NOT_AUTOMATIC)
+    return {
+        "replies": list(inbound.filter(received_at__gte=now - dt.timedelta(days=1))
+                        .exclude(customer=None).select_related("customer")
+                        .order_by("-received_at", "-id")[:20]),
+        "unmatched": inbound.filter(customer=None).count(),
     }
 
 
@@ -72,7 +88,8 @@ def send_due_digests(now: dt.datetime | None = None) -> int:
             continue
         context = digest_context(business, user, now)
         if not (context["touches"] or context["overdue"] or context["due_soon"]
-                or context["drafts"] or context["feedback"]):
+                or context["drafts"] or context["feedback"] or context["replies"]
+                or context["unmatched"]):
             continue  # nothing to say: no email
         _send(business, user, context)
         _publish_ready(business, membership, context)

@@ -4,19 +4,22 @@ Inbound texts arrive at one install-wide URL (the TWILIO_FROM number is install-
 are checked against Twilio's X-Twilio-Signature. STOP and its synonyms withdraw SMS consent
 for every customer with that number, for every purpose; START restores it. Each keyword
 gets exactly one confirmation text, as the TwiML answer to the message itself, and only
-when it changed something, so a repeated STOP is not answered twice."""
+when it changed something, so a repeated STOP is not answered twice. Every other text is
+kept as an inbound message of the customer's conversation (conversations/services.py); a
+text without From or Body is refused with a 400 that says which."""
 
 import math
 from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpResponse, HttpResponseForbidden
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from followthrough import vocabulary as v
 from followthrough.channels import kinds
+from followthrough.conversations import services as conversations
 from followthrough.customers import consent
 from followthrough.customers.models import ConsentEvent, Customer
 from followthrough.customers.services import normalise_phone
@@ -91,19 +94,30 @@ def set_sms_consent(phone: str, granted: bool, source: str, proof: str) -> int:
 def inbound(request):
     if not _valid_signature(request):
         return HttpResponseForbidden("Invalid X-Twilio-Signature.")
+    sender, body = request.POST.get("From", "").strip(), request.POST.get("Body")
+    if not sender or body is None:
+        return HttpResponseBadRequest("A text needs From and Body: this one lacks "
+                                      f"{'From' if not sender else 'Body'}.")
     try:
-        phone = normalise_phone(request.POST.get("From", ""))
-    except Exception:  # a number we cannot read is nobody we know
-        return _twiml()
-    word = " ".join(request.POST.get("Body", "").upper().split()).strip(".! ")
+        phone = normalise_phone(sender)
+    except Exception:  # a sender we cannot read (a short code, a name) is nobody we know
+        phone = ""
+    word = " ".join(body.upper().split()).strip(".! ")
     sid = request.POST.get("MessageSid", "")[:64]
-    if word in STOP_WORDS:
+    if phone and word in STOP_WORDS:
         if set_sms_consent(phone, False, "sms STOP", f"Texted {word!r}, message {sid}"):
             return _twiml(STOPPED_REPLY)
-    elif word in START_WORDS:
+    elif phone and word in START_WORDS:
         if set_sms_consent(phone, True, "sms START", f"Texted {word!r}, message {sid}"):
             return _twiml(STARTED_REPLY)
+    else:
+        conversations.receive_text(sender, phone, body, sid, request.POST.get("To", ""),
+                                   _count(request.POST.get("NumMedia", "")))
     return _twiml()
+
+
+def _count(value: str) -> int:
+    return int(value) if value.isdigit() else 0
 
 
 @csrf_exempt  # Twilio posts without cookies; X-Twilio-Signature is the check.

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from followthrough.api import views as api_views
+from followthrough.conversations import views as conversations
 from followthrough.integrations import inbound, sms, views, webhook_auth
 
 urlpatterns = [
@@ -25,5 +26,10 @@ urlpatterns = [
          name="sms_inbound"),
     path("integrations/sms/status", webhook_auth.gate(sms.status, webhook_auth.sms_problem),
          name="sms_status"),
-    path("integrations/anymail/", include((webhook_auth.tracking_patterns(), "anymail"))),
+    path("integrations/anymail/", include((webhook_auth.tracking_patterns()
+                                           + webhook_auth.inbound_patterns(), "anymail"))),
+    path("customers/<str:public_id>/reply", conversations.customer_reply,
+         name="customer_reply"),
+    path("conversations/unmatched/", conversations.unmatched, name="unmatched"),
+    path("conversations/unmatched/attach", conversations.attach, name="unmatched_attach"),
 ]

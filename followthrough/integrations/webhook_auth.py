@@ -4,11 +4,13 @@ An endpoint that cannot check who is calling must not exist, because what it rec
 (a bounce, a STOP) stops mail to a customer. An endpoint that is off answers 404 as if it
 were not mounted (the check runs per request, so it follows the settings), and start-up
 logs each one that is off and the setting that would turn it on (IntegrationsConfig.ready).
-Only the tracking webhooks of the providers below are routed at all: anymail's inbound-mail
-endpoints and its other providers have nothing here to feed.
+Only the tracking and inbound-mail webhooks of the providers below are routed at all;
+anymail's other providers have nothing here to feed.
 
 - Email bounce and complaint webhooks (django-anymail's `<provider>/tracking/`): the
   providers Followthrough configures, each with the secret anymail checks for it.
+- Inbound email (anymail's `<provider>/inbound/`, customers' replies: conversations app):
+  the same providers and the same secret as their tracking webhook.
 - Twilio's inbound and status callbacks: TWILIO_AUTH_TOKEN, which signs every request.
 - Sales webhooks (/integrations/inbound/<token>) carry a per-source secret and are always
   mounted; a source without a secret refuses every request (inbound.py)."""
@@ -108,4 +110,22 @@ def tracking_patterns() -> list:
                 and provider in TRACKING_AUTH:
             view = gate(pattern.callback, functools.partial(tracking_problem, provider))
             routes.append(path(f"{provider}/tracking/", view, name=pattern.name))
+    return routes
+
+
+def inbound_patterns() -> list:
+    """anymail's inbound-mail routes for the providers above (those it has one for), each
+    behind its provider's gate and answering refusals with a 4xx and the reason."""
+    from anymail import urls as anymail_urls
+    from django.urls import URLPattern
+
+    from followthrough.conversations.email_in import refusing
+
+    routes = []
+    for pattern in anymail_urls.urlpatterns:
+        provider = (pattern.name or "").removesuffix("_inbound_webhook")
+        if pattern.name and pattern.name.endswith("_inbound_webhook") \
+                and provider in TRACKING_AUTH:
+            view = gate(refusing(pattern.callback), functools.partial(tracking_problem, provider))
+            routes.append(URLPattern(pattern.pattern, view, pattern.default_args, pattern.name))
     return routes

@@ -57,7 +57,7 @@ def test_it_routes_no_endpoint_we_have_no_use_for(client, settings, db):
     settings.ANYMAIL = {"WEBHOOK_SECRET": "hook:secret"}
     auth = "Basic " + base64.b64encode(b"hook:secret").decode()
     for url in ("/integrations/anymail/mandrill/tracking/",
-                "/integrations/anymail/postmark/inbound/",
+                "/integrations/anymail/mailersend/inbound/",
                 "/integrations/anymail/unisender_go/tracking/"):
         assert post(client, url, {}, Authorization=auth).status_code == 404, url
 

@@ -1,0 +1,83 @@
+"""The owner's side of a conversation: replying from the customer's page, and the
+Unmatched page, where a message from an unknown sender is attached to its customer."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from followthrough.conversations import services
+from followthrough.conversations.forms import AttachForm, ReplyForm
+from followthrough.conversations.models import Message
+from followthrough.customers.views import get_customer_or_404
+from followthrough.tenants.access import business_required, get_scoped_or_404
+from followthrough.tenants.views import in_business_zone, render
+
+UNMATCHED_PAGE = 100
+
+
+def _inbound(business):
+    return Message.objects.filter(business=business, direction=Message.IN)
+
+
+def _first_error(error: ValidationError) -> str:
+    if hasattr(error, "message_dict"):
+        return " ".join(" ".join(texts) for texts in error.message_dict.values())
+    return " ".join(error.messages)
+
+
+@business_required
+@require_POST
+def customer_reply(request, public_id):
+    customer = get_customer_or_404(request, public_id)
+    back = reverse("customer_detail", args=[customer.public_id]) + "#conversation"
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label or 'Reply'}: {' '.join(errors)}")
+        return redirect(back)
+    data = form.cleaned_data
+    answering = None
+    if data["answering"]:
+        answering = get_scoped_or_404(_inbound(request.business).filter(customer=customer),
+                                      request.business, public_id=data["answering"])
+    try:
+        services.reply(request.business, customer, data["channel"], data["body"],
+                       data["subject"], answering=answering, user=request.user)
+    except ValidationError as error:
+        messages.error(request, _first_error(error))
+        return redirect(back)
+    messages.success(request, "Your reply is queued: it goes out with the worker's next "
+                              "pass, when their consent and your quiet hours allow.")
+    return redirect(back)
+
+
+@business_required
+@in_business_zone
+@require_GET
+def unmatched(request):
+    rows = (_inbound(request.business).filter(customer=None)
+            .order_by("-received_at", "-id")[:UNMATCHED_PAGE])
+    return render(request, "conversations/unmatched.html", {"rows": rows},
+                  nav="customers")
+
+
+@business_required
+@require_POST
+def attach(request):
+    form = AttachForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say whose message it is: their name, email or phone.")
+        return redirect("unmatched")
+    message = get_scoped_or_404(_inbound(request.business).filter(customer=None),
+                                request.business, public_id=form.cleaned_data["message"])
+    try:
+        customer = services.find_customer(request.business, form.cleaned_data["customer"])
+        services.attach(message, customer)
+    except ValidationError as error:
+        messages.error(request, _first_error(error))
+        return redirect("unmatched")
+    messages.success(request, f"The message is now in {customer.name}'s conversation.")
+    return redirect("unmatched")

@@ -1,0 +1,47 @@
+"""The morning digest lists what customers wrote since yesterday and the messages waiting
+to be matched; automatic answers are left out."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.core import mail
+
+from followthrough.agenda.digest import send_due_digests
+from followthrough.conversations.models import Message
+
+NY = ZoneInfo("America/New_York")
+MORNING = dt.datetime(2026, 6, 10, 7, 40, tzinfo=NY)
+
+
+def message(business, customer, body, hours_ago=3, **fields):
+    return Message.objects.create(business=business, customer=customer, direction="in",
+                                  channel="sms", body=body,
+                                  received_at=MORNING - dt.timedelta(hours=hours_ago), **fields)
+
+
+def test_it_lists_new_replies_in_the_digest(business, owner, ada):
+    message(business, ada, "Can you come\non Friday?")
+    message(business, ada, "Still leaking", complaint_rule="the problem is still there")
+
+    assert send_due_digests(MORNING) == 1
+
+    body = mail.outbox[0].body
+    assert "Customers who wrote to you since yesterday:" in body
+    assert 'Ada Lovelace (text): "Can you come on Friday?"' in body
+    assert "Ada Lovelace (text), reads as a complaint" in body
+
+
+def test_it_leaves_out_automatic_answers_and_old_replies(business, owner, ada):
+    message(business, ada, "I'm away", automatic=Message.AUTO_REPLY)
+    message(business, ada, "Last week's thanks", hours_ago=30)
+
+    assert send_due_digests(MORNING) == 0  # nothing else to say: no email
+
+
+def test_it_counts_unmatched_messages(business, owner):
+    message(business, None, "Who is this?")
+
+    send_due_digests(MORNING)
+
+    assert "1 message from unknown senders to attach" in mail.outbox[0].body
+    assert "/conversations/unmatched/" in mail.outbox[0].body
