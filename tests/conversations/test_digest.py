@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from django.core import mail
 
 from followthrough.agenda.digest import send_due_digests
+from followthrough.channels.mailqueue import deliver_due
 from followthrough.conversations.models import Message
 
 NY = ZoneInfo("America/New_York")
@@ -24,6 +25,7 @@ def test_it_lists_new_replies_in_the_digest(business, owner, ada):
     message(business, ada, "Still leaking", complaint_rule="the problem is still there")
 
     assert send_due_digests(MORNING) == 1
+    deliver_due()  # the worker's mail queue sends it
 
     body = mail.outbox[0].body
     assert "Customers who wrote to you since yesterday:" in body
@@ -42,6 +44,7 @@ def test_it_counts_unmatched_messages(business, owner):
     message(business, None, "Who is this?")
 
     send_due_digests(MORNING)
+    deliver_due()
 
     assert "1 message from unknown senders to attach" in mail.outbox[0].body
     assert "/conversations/unmatched/" in mail.outbox[0].body
