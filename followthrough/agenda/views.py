@@ -6,7 +6,7 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -142,7 +142,7 @@ def _cards(request, touches, now, promises=None):
 # Today, from the top: recovery calls, late promises, today's personal touches, a short
 # queue of drafts to approve, then the rest, collapsed and paged (docs/agenda.md).
 PERSONAL_PAGE = 6
-APPROVE_DAYS = 7
+APPROVE_DAYS = UPCOMING_DAYS  # one query counts the drafts and what goes out
 APPROVALS_SHOWN = 10
 REST_PAGE = 10
 
@@ -152,14 +152,6 @@ def _page(request, name: str) -> int:
         return max(1, min(int(request.GET.get(name, "1")), 10_000))
     except ValueError:
         return 1
-
-
-def _first(queryset, page: int, size: int) -> tuple[list, int]:
-    """One page of rows and the total; counted only when the page is full or not the first."""
-    rows = list(queryset[(page - 1) * size:page * size])
-    if page == 1 and len(rows) < size:
-        return rows, len(rows)
-    return rows, queryset.count()
 
 
 def _pager(name: str, page: int, size: int, total: int, who: str) -> dict:
@@ -185,26 +177,36 @@ def _promises_for_today(business, local_today, customer_ids):
     return late, soon, _by_customer(p for p in rows if p.customer_id in customer_ids)
 
 
-def _drafts(business, now):
-    """The approval queue: drafts due within APPROVE_DAYS, one line each."""
+def _counts(business, now) -> dict[str, int]:
+    """Drafts to approve and messages going out in the coming days: one query."""
+    return (Touchpoint.objects.filter(business=business, status__in=(Status.DRAFT, Status.PLANNED),
+                                      due_at__lt=now + dt.timedelta(days=APPROVE_DAYS))
+            .aggregate(drafts=Count("id", filter=Q(status=Status.DRAFT)),
+                       upcoming=Count("id", filter=Q(status=Status.PLANNED,
+                                                     channel__in=kinds.AUTOMATED))))
+
+
+def _drafts(business, now, count):
+    """The approval queue: the first drafts due within APPROVE_DAYS, one line each."""
+    if not count:
+        return []
     rows = (Touchpoint.objects.filter(business=business, status=Status.DRAFT,
                                       due_at__lt=now + dt.timedelta(days=APPROVE_DAYS))
             .select_related("customer").only("public_id", "name", "channel", "due_at",
                                              "customer__name", "customer__public_id")
             .order_by("due_at", "id"))
-    return _first(rows, 1, APPROVALS_SHOWN)
+    return list(rows[:APPROVALS_SHOWN])
 
 
-def _upcoming(business, now, page):
-    """What goes out by itself in the coming days: counted, and listed only when asked
-    for (page is None: not asked)."""
+def _upcoming(business, now, page, count):
+    """What goes out by itself in the coming days, listed only when asked for."""
+    if page is None or not count:
+        return []
     rows = (Touchpoint.objects.filter(business=business, status=Status.PLANNED,
                                       channel__in=kinds.AUTOMATED,
                                       due_at__lt=now + dt.timedelta(days=UPCOMING_DAYS))
             .select_related("customer").order_by("due_at", "id"))
-    if page is None:
-        return [], rows.count()
-    return _first(rows, page, REST_PAGE)
+    return list(rows[(page - 1) * REST_PAGE:page * REST_PAGE])
 
 
 @business_required
@@ -223,13 +225,15 @@ def today(request):
     late, soon, promises = _promises_for_today(
         business, local_today, {t.customer_id for t in recovery + shown})
     cards = _cards(request, recovery + shown, now, promises)
-    drafts, draft_count = _drafts(business, now)
+    counts = _counts(business, now)
+    drafts, draft_count = _drafts(business, now, counts["drafts"]), counts["drafts"]
     approve_urls = card_urls(("touch_approve",))
     for touch in drafts:
         touch.approve_url = urls_for(approve_urls, touch)["approve"]
     rest_page = _page(request, "rest")
-    upcoming, upcoming_count = _upcoming(business, now,
-                                         rest_page if "rest" in request.GET else None)
+    upcoming_count = counts["upcoming"]
+    upcoming = _upcoming(business, now, rest_page if "rest" in request.GET else None,
+                         upcoming_count)
     row_urls = card_urls(ROW_ROUTES)
     for touch in upcoming:
         touch.urls = urls_for(row_urls, touch)

@@ -3,6 +3,7 @@ a touch with its context. The Today and week pages themselves live in agenda, wh
 also show promises and feedback."""
 
 import datetime as dt
+import functools
 import logging
 
 from django.contrib import messages
@@ -11,12 +12,13 @@ from django.db import transaction
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from followthrough.channels import kinds
 from followthrough.channels.rendering import TemplateProblem, plain, render_subject, render_text
+from followthrough.customers.templatetags.customer_tags import phone_display
 from followthrough.tenants.access import business_required, get_scoped_or_404
 from followthrough.tenants.views import in_business_zone, render
 from followthrough.touchpoints import lifecycle, services
@@ -103,14 +105,20 @@ ROW_ROUTES = ("touch_preview", "touch_cancel", "customer_detail")
 
 
 def card_urls(routes=CARD_ROUTES) -> dict[str, str]:
-    """Each route's path with a slot for the public id; see `urls_for`."""
-    return {name: reverse(name, args=[_SLOT]) for name in routes}
+    """Each route's path with a slot for the public id; see `urls_for`. Reversed once per
+    process (and script prefix and URLconf), not once per page."""
+    return _card_urls(routes, get_script_prefix(), get_urlconf())
+
+
+@functools.lru_cache(maxsize=64)
+def _card_urls(routes, prefix, urlconf) -> dict[str, str]:
+    return {name: reverse(name, args=[_SLOT], urlconf=urlconf) for name in routes}
 
 
 def urls_for(patterns: dict[str, str], touchpoint) -> dict[str, str]:
     """The touch's links, keyed by route without its "touch_" prefix or "_detail" suffix
     (done, outcome, …, customer, engagement)."""
-    def public_id(name):
+    def public_id(name: str) -> str:
         if name == "customer_detail":
             return touchpoint.customer.public_id
         if name == "engagement_detail":
@@ -119,6 +127,12 @@ def urls_for(patterns: dict[str, str], touchpoint) -> dict[str, str]:
 
     return {name.removeprefix("touch_").removesuffix("_detail"):
             path.replace(_SLOT, public_id(name)) for name, path in patterns.items()}
+
+
+@functools.lru_cache(maxsize=4096)
+def shown_phone(e164: str) -> str:
+    """The phone number as people read it; parsing is slow enough to remember."""
+    return phone_display(e164)
 
 
 def _card(touchpoint, now, history=None, urls=None):
@@ -134,6 +148,7 @@ def _card(touchpoint, now, history=None, urls=None):
         "due_today": timezone.localdate(touchpoint.due_at) == timezone.localdate(now),
         "channel_label": kinds.LABELS.get(touchpoint.channel, touchpoint.channel),
         "urls": urls_for(urls or card_urls(), touchpoint),
+        "phone": shown_phone(touchpoint.customer.phone) if touchpoint.customer.phone else "",
     }
 
 
