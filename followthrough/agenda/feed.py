@@ -1,6 +1,10 @@
 """The calendar feed: /cal/<token>.ics, one per person, with their personal touches,
 visits, maintenance appointments and promises as events, because Google Calendar ignores
-iCalendar task components."""
+iCalendar task components.
+
+RFC 5545 gives a VEVENT only TENTATIVE, CONFIRMED or CANCELLED (COMPLETED belongs to
+VTODO), so a kept or broken promise stays CONFIRMED, with its outcome in the summary:
+it happened, and CANCELLED would make calendar apps strike it out or hide it."""
 
 import datetime as dt
 import re
@@ -10,8 +14,9 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event
 
+from followthrough import vocabulary as v
 from followthrough.agenda.models import Preference, Promise
 from followthrough.channels import kinds
 from followthrough.tenants.models import Membership
@@ -21,6 +26,8 @@ CANCELLED_KEPT = dt.timedelta(days=30)
 PAST_KEPT = dt.timedelta(days=30)
 DURATIONS = {kinds.VISIT: dt.timedelta(hours=1), kinds.CARD: dt.timedelta(minutes=15)}
 SHOWN = (Status.PLANNED, Status.DONE, Status.SKIPPED, Status.CANCELLED)
+CALL_REMINDER = dt.timedelta(minutes=15)
+PROMISE_OUTCOMES = {Promise.KEPT: "Kept", Promise.BROKEN: "Broken"}
 
 
 # icalendar escapes \\ ; , and \n in text values, but passes a lone CR and other control
@@ -63,7 +70,19 @@ def touch_event(touch: Touchpoint) -> Event:
     event.add("sequence", sequence(touch.updated_at))
     event.add("status", "CANCELLED" if touch.status in (Status.CANCELLED, Status.SKIPPED)
               else "CONFIRMED")
+    if touch.stage in v.STAGE_NAMES:
+        event.add("categories", [v.STAGE_NAMES[touch.stage]])
+    if touch.channel == kinds.CALL and touch.status == Status.PLANNED:
+        event.add_component(call_alarm(touch))
     return event
+
+
+def call_alarm(touch: Touchpoint) -> Alarm:
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("trigger", -CALL_REMINDER)
+    alarm.add("description", ical_text(f"Call {touch.customer.name} in 15 minutes"))
+    return alarm
 
 
 def promise_event(promise: Promise) -> Event:
@@ -72,10 +91,13 @@ def promise_event(promise: Promise) -> Event:
     event.add("dtstamp", (promise.resolved_at or promise.created_at).astimezone(dt.UTC))
     event.add("dtstart", promise.due_on)  # an all-day event on the promised date
     event.add("dtend", promise.due_on + dt.timedelta(days=1))
-    event.add("summary", ical_text(f"Promise to {promise.customer.name}: {promise.what}"))
+    outcome = PROMISE_OUTCOMES.get(promise.status)
+    summary = f"Promise to {promise.customer.name}: {promise.what}"
+    event.add("summary", ical_text(f"{outcome}: {summary}" if outcome else summary))
+    event.add("categories", ["Promise"])
     event.add("url", f"{settings.SITE_URL}/promises/")
     event.add("sequence", sequence(promise.resolved_at or promise.created_at))
-    event.add("status", "CANCELLED" if promise.status != Promise.OPEN else "CONFIRMED")
+    event.add("status", "CONFIRMED")
     return event
 
 

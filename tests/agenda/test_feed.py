@@ -49,7 +49,8 @@ def test_it_uses_events_not_tasks(client, business, owner, touch):
     body = fetch(client, feed_token(business, owner))
     components = set(re.findall(rb"^BEGIN:(\w+)", body, flags=re.M))
     assert b"VEVENT" in components
-    assert components <= {b"VCALENDAR", b"VEVENT", b"VTIMEZONE", b"STANDARD", b"DAYLIGHT"}
+    assert components <= {b"VCALENDAR", b"VEVENT", b"VALARM", b"VTIMEZONE", b"STANDARD",
+                          b"DAYLIGHT"}
 
 
 def test_it_keeps_the_uid_and_raises_the_sequence_on_change(client, business, owner, touch):

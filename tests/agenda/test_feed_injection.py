@@ -43,5 +43,18 @@ def test_it_keeps_hostile_text_inside_its_property(feed, business, touch):
     assert len(vobject.readOne(body.decode()).vevent_list) == 1
 
 
+def test_it_keeps_hostile_text_inside_the_call_alarm(feed, touch):
+    row = touch(channel=kinds.CALL, due_at=timezone.now() + dt.timedelta(days=2))
+    Customer.objects.filter(pk=row.customer_id).update(name=HOSTILE)
+    body = feed()
+    lines = re.split(rb"\r\n|\r|\n", body)
+    assert lines.count(b"BEGIN:VALARM") == 1 and lines.count(b"BEGIN:VEVENT") == 1
+    assert not any(line.startswith((b"X-EVIL", b"UID:evil", b"ATTACH")) for line in lines)
+    (event,) = Calendar.from_ical(body).walk("VEVENT")
+    (alarm,) = event.walk("VALARM")
+    assert "BEGIN:VEVENT" in str(alarm["description"])
+    assert len(vobject.readOne(body.decode()).vevent_list) == 1
+
+
 def test_it_turns_every_line_break_into_one_the_format_escapes():
     assert ical_text("a\rb\r\nc\u2028d\x85e\x0bf\tg\x00h") == "a\nb\nc\nd\ne\nf gh"
