@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from followthrough.env import ConfigError, env_bool, env_int, env_list, env_str
+from followthrough.env import ConfigError, env_bool, env_cache, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -104,6 +104,9 @@ def _database_config() -> dict:
 
 
 DATABASES = {"default": _database_config()}
+# API rate limits and the Insights figures count in this cache. Local memory is per process:
+# with several web processes set CACHE_URL to a Redis (docs/operations.md).
+CACHES = {"default": env_cache("CACHE_URL")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # A web address typed without a scheme means https, as it will from Django 6.
 FORMS_URLFIELD_ASSUME_HTTPS = True
