@@ -9,6 +9,7 @@ class IntegrationsConfig(AppConfig):
     def ready(self) -> None:
         from followthrough.integrations import (  # noqa: F401 - receivers
             email_events,
+            imports,
             outbound,
             webhook_auth,
         )
@@ -19,4 +20,8 @@ class IntegrationsConfig(AppConfig):
         def deliver(sender, **kwargs):
             outbound.deliver_due()
 
+        def run_imports(sender, **kwargs):
+            imports.run_due_jobs()
+
         pass_finished.connect(deliver, dispatch_uid="integrations.deliver_webhooks", weak=False)
+        pass_finished.connect(run_imports, dispatch_uid="integrations.run_imports", weak=False)

@@ -17,7 +17,6 @@ import io
 import itertools
 import logging
 import re
-import threading
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -31,10 +30,10 @@ from django.db import (
     IntegrityError,
     InterfaceError,
     OperationalError,
-    close_old_connections,
     connection,
     transaction,
 )
+from django.db.models import Q
 from django.utils import timezone
 
 from followthrough import vocabulary as v
@@ -1018,9 +1017,64 @@ def _failure(exc: Exception, saved: bool) -> str:
     return "Something went wrong while reading the file; nothing was saved. Try again."
 
 
+# Running: the worker owns import jobs ----------------------------------------------------
+#
+# The web request only marks a job (reading or queued); the worker takes it after its pass,
+# with a lease it renews after every chunk. A worker that dies mid-import leaves the lease to
+# run out: the next pass takes the job again and imports the file from the top, which writes
+# nothing twice (customers match by id or email, sales by order id). After
+# MAX_IMPORT_ATTEMPTS interruptions the job fails with a message that says so.
+
+IMPORT_LEASE = dt.timedelta(minutes=2)
+MAX_IMPORT_ATTEMPTS = 3
+INTERRUPTED = ("The import was interrupted {n} times and stopped. The rows imported so far "
+               "are saved; import the file again to finish: nothing is duplicated.")
+
+
+def run_due_jobs(now: dt.datetime | None = None) -> int:
+    """The worker's share, after each pass: take the oldest waiting job (or one whose
+    worker died) and run it. One job a pass, so the worker's sending is not held up long
+    and several workers spread the jobs between them. Returns how many it ran."""
+    now = now or timezone.now()
+    job_id = _claim(now)
+    if job_id is None:
+        return 0
+    run_job(job_id)
+    return 1
+
+
+def _waiting(now: dt.datetime) -> Q:
+    fresh = Q(status__in=[ImportJob.READING, ImportJob.QUEUED], lease_until__isnull=True)
+    orphaned = Q(status__in=[ImportJob.READING, ImportJob.QUEUED, ImportJob.RUNNING],
+                 lease_until__lt=now)
+    return fresh | orphaned
+
+
+def _claim(now: dt.datetime) -> int | None:
+    candidates = (ImportJob.objects.filter(_waiting(now)).order_by("created_at", "id")
+                  .values_list("pk", "status", "attempts")[:5])
+    for pk, status, attempts in candidates:
+        if attempts >= MAX_IMPORT_ATTEMPTS:
+            _give_up(pk, status, attempts, now)
+            continue
+        # An interrupted import starts again from the top; the lease is what makes it ours.
+        claimed = ImportJob.objects.filter(_waiting(now), pk=pk, attempts=attempts).update(
+            status=ImportJob.QUEUED if status == ImportJob.RUNNING else status,
+            lease_until=now + IMPORT_LEASE, attempts=attempts + 1)
+        if claimed:
+            return pk
+    return None
+
+
+def _give_up(pk: int, status: str, attempts: int, now: dt.datetime) -> None:
+    ImportJob.objects.filter(_waiting(now), pk=pk, status=status).update(
+        status=ImportJob.FAILED, message=INTERRUPTED.format(n=attempts)[:300],
+        finished_at=now, lease_until=None, data=b"")
+
+
 def run_job(job_id: int) -> None:
     """Read a job's file (status reading), or import a queued job, updating its progress
-    after every chunk."""
+    and renewing its lease after every chunk."""
     job = ImportJob.objects.select_related("business", "playbook").get(pk=job_id)
     if job.status == ImportJob.READING:
         read_job(job)
@@ -1028,57 +1082,48 @@ def run_job(job_id: int) -> None:
     if job.status != ImportJob.QUEUED:
         return
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.RUNNING)
+    before = (job.created, job.updated, job.engagements) if job.attempts > 1 else (0, 0, 0)
     try:
         table = read_table(bytes(job.data), job.filename)
 
         def progress(done: int, result: Result) -> None:
             ImportJob.objects.filter(pk=job.pk).update(
-                processed=done, created=result.created, updated=result.updated,
-                engagements=result.engagements, error_count=result.left_out)
+                processed=done, **_totals(before, result), error_count=result.left_out,
+                lease_until=timezone.now() + IMPORT_LEASE)
 
         result = import_table(job.business, table, job.mapping, job.kind, job.playbook,
                               source=f"import of {job.filename}", progress=progress)
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportJob.DONE, processed=result.total, total=result.total,
-            created=result.created, updated=result.updated, engagements=result.engagements,
-            error_count=result.left_out, kept_count=result.kept_with_problems,
+            **_totals(before, result), error_count=result.left_out,
+            kept_count=result.kept_with_problems,
             errors=[e.as_dict() for e in result.errors[:500]], finished_at=timezone.now(),
-            data=b"",
+            data=b"", lease_until=None,
         )
     except Exception as exc:
         log.exception("import %s failed", job.public_id)
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.FAILED,
                                                    message=_failure(exc, saved=True)[:300],
-                                                   finished_at=timezone.now())
+                                                   finished_at=timezone.now(), lease_until=None)
 
 
-def _run_in_thread(job_id: int) -> None:
-    try:
-        run_job(job_id)
-    finally:
-        close_old_connections()
-        connection.close()
+def _totals(before: tuple[int, int, int], result: Result) -> dict:
+    """Counts across attempts: rows an interrupted attempt wrote are found unchanged by the
+    next one, so its counts are added to what that one saved."""
+    created, updated, engagements = before
+    return {"created": created + result.created, "updated": updated + result.updated,
+            "engagements": engagements + result.engagements}
 
 
 def start_reading(job: ImportJob) -> None:
-    """Read and check the file on a background thread once the job is committed; the
-    job's page polls until the preview is stored."""
+    """Mark the job for reading; the worker reads and checks the file after its next pass,
+    and the job's page polls until the preview is stored."""
     ImportJob.objects.filter(pk=job.pk, status__in=[ImportJob.MAPPING, ImportJob.READING]
-                             ).update(status=ImportJob.READING)
+                             ).update(status=ImportJob.READING, lease_until=None, attempts=0)
     job.status = ImportJob.READING
-    transaction.on_commit(lambda: runner(job.pk))
 
 
 def start(job: ImportJob) -> None:
-    """Queue the job and run it on a background thread once the queueing commits."""
-    ImportJob.objects.filter(pk=job.pk, status=ImportJob.MAPPING).update(status=ImportJob.QUEUED)
-    transaction.on_commit(lambda: runner(job.pk))
-
-
-def _thread_runner(job_id: int) -> None:
-    threading.Thread(target=_run_in_thread, args=(job_id,), daemon=True,
-                     name=f"import-{job_id}").start()
-
-
-# Tests swap this for run_job to import inline.
-runner = _thread_runner
+    """Queue the job for the worker."""
+    ImportJob.objects.filter(pk=job.pk, status=ImportJob.MAPPING).update(
+        status=ImportJob.QUEUED, lease_until=None, attempts=0)

@@ -52,6 +52,9 @@ class ImportJob(models.Model):
     kept_count = models.PositiveIntegerField(default=0)  # rows imported without a bad value
     errors = models.JSONField(default=list)
     message = models.CharField(max_length=300, blank=True)
+    # The worker that reads or imports the file holds it until then (see imports.py).
+    lease_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

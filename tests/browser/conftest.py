@@ -37,3 +37,32 @@ def browser():
 def artifacts():
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def import_worker():
+    """The worker's import share (imports.run_due_jobs, which `followthrough worker` runs
+    after every pass) on a thread of this process, beside the live server. Only that share:
+    the in-memory test database locks whole tables, and the full loop's heartbeats would
+    collide with the pages' writes."""
+    import threading
+
+    from django.db import connections
+
+    from followthrough.integrations import imports
+
+    stop = threading.Event()
+
+    def loop():
+        try:
+            while not stop.is_set():
+                if not imports.run_due_jobs():
+                    stop.wait(0.2)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=loop, name="test-import-worker", daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join(timeout=30)

@@ -22,7 +22,8 @@ def check(page, artifacts, label):
     page.screenshot(path=str(artifacts / f"integrations-{label}.png"), full_page=True)
 
 
-def test_it_imports_a_file_with_a_progress_bar(live_server, browser, artifacts, business,
+def test_it_imports_a_file_with_a_progress_bar(live_server, import_worker, browser, artifacts,
+                                               business,
                                                tmp_path):
     install_builtin_playbooks(business)
     owner = make_member(business, "phone-owner@riverside.example", Membership.OWNER)

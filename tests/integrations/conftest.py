@@ -10,10 +10,19 @@ def playbooks(business):
 
 @pytest.fixture
 def inline_imports(monkeypatch):
-    """Run queued imports on the calling thread instead of a background one."""
+    """The worker takes a job the moment it is marked: run_due_jobs() once the request that
+    started or re-read an import commits, as the worker's next pass would."""
+    from django.db import transaction
+
     from followthrough.integrations import imports
 
-    monkeypatch.setattr(imports, "runner", imports.run_job)
+    for name in ("start", "start_reading"):
+        original = getattr(imports, name)
+
+        def marked(job, original=original):
+            original(job)
+            transaction.on_commit(imports.run_due_jobs)
+        monkeypatch.setattr(imports, name, marked)
 
 
 @pytest.fixture
