@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -102,6 +104,27 @@ def normalise_phone(raw: str) -> str:
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(f"This is not a valid phone number. {PHONE_HINT}")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# What a text cannot reach: a landline, and the numbers that only ring or charge. A number
+# the plan cannot tell (FIXED_LINE_OR_MOBILE, as most of North America's are) may be texted.
+NOT_TEXTABLE = frozenset({
+    phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.PREMIUM_RATE,
+    phonenumbers.PhoneNumberType.SHARED_COST, phonenumbers.PhoneNumberType.VOICEMAIL,
+    phonenumbers.PhoneNumberType.UAN,
+})
+
+
+@lru_cache(maxsize=4096)
+def can_text(phone: str) -> bool:
+    """Whether a stored (E.164) number can take a text. A landline is kept for calls."""
+    if not phone:
+        return False
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(number) not in NOT_TEXTABLE
 
 
 def _too_long(customer: Customer) -> dict:

@@ -11,6 +11,7 @@ from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.customers.consent import may_contact_many
 from followthrough.customers.models import Engagement
+from followthrough.customers.services import can_text
 from followthrough.playbooks.planner import outside_quiet_hours
 from followthrough.touchpoints.delivery import settle
 from followthrough.touchpoints.models import Reason, Touchpoint
@@ -18,6 +19,7 @@ from followthrough.touchpoints.planning import business_calendar
 
 ON_HOLD = "Paused while an unhappy customer is won back."
 UNSUBSCRIBED = "unsubscribed"
+LANDLINE = "The number is a landline: it takes calls, not texts."
 QUIET_HOURS = "quiet hours"
 
 
@@ -62,6 +64,8 @@ def recheck(row: Touchpoint, now: dt.datetime, may_contact_row: bool,
         return settle(row, "paused", Reason.INCIDENT_OPEN, note=ON_HOLD)
     if row.channel == kinds.SMS and not row.customer.phone:
         return settle(row, "failed", Reason.NO_ADDRESS, error="The customer has no phone number.")
+    if row.channel == kinds.SMS and not can_text(row.customer.phone):
+        return settle(row, "skipped", Reason.NO_ADDRESS, note=LANDLINE)
     if row.channel == kinds.EMAIL and not row.customer.email:
         return settle(row, "failed", Reason.NO_ADDRESS,
                       error="The customer has no email address.")

@@ -1,6 +1,8 @@
 import phonenumbers
 from django import template
 
+from followthrough.customers.services import can_text
+
 register = template.Library()
 
 
@@ -12,3 +14,9 @@ def phone_display(e164: str) -> str:
     except phonenumbers.NumberParseException:
         return e164
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+@register.filter
+def landline(e164: str) -> bool:
+    """A number kept for calls only: texts are not sent to it."""
+    return bool(e164) and not can_text(e164)
