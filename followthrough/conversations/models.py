@@ -44,7 +44,8 @@ class Message(models.Model):
                                  editable=False)
     direction = models.CharField(max_length=3, choices=DIRECTIONS)
     channel = models.CharField(max_length=10, choices=CHANNELS)
-    sender = models.CharField(max_length=254, blank=True)
+    # "address" in the name: privacy's erasure clears fields named like personal data.
+    from_address = models.CharField(max_length=254, blank=True)
     recipient = models.CharField(max_length=254, blank=True)
     subject = models.CharField(max_length=300, blank=True)
     body = models.TextField(blank=True)
@@ -58,7 +59,7 @@ class Message(models.Model):
                                  default=NOT_AUTOMATIC)
     matched_by = models.CharField(max_length=8, choices=MATCHES, blank=True)
     # The reading (reading.py): which rule called it a complaint, or "".
-    complaint_rule = models.CharField(max_length=120, blank=True)
+    complaint_reason = models.CharField(max_length=120, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -77,7 +78,7 @@ class Message(models.Model):
         return f"{self.get_direction_display()} by {self.channel} at {self.received_at}"
 
     def save(self, *args, **kwargs):
-        clean_fields(self, lines=("sender", "recipient", "subject", "message_id",
+        clean_fields(self, lines=("from_address", "recipient", "subject", "message_id",
                                   "in_reply_to", "references"), texts=("body",))
         super().save(*args, **kwargs)
 
@@ -92,7 +93,7 @@ class Message(models.Model):
 
     @property
     def is_complaint(self) -> bool:
-        return bool(self.complaint_rule)
+        return bool(self.complaint_reason)
 
 
 class SentMessage(models.Model):

@@ -110,7 +110,7 @@ def _build(incoming: Incoming, match: Match) -> Message:
     message = Message(
         business=match.business, customer=match.customer, engagement=match.engagement,
         touchpoint=match.touchpoint, matched_by=match.by, direction=Message.IN,
-        channel=incoming.channel, sender=clean_line(incoming.sender or "")[:254],
+        channel=incoming.channel, from_address=clean_line(incoming.sender or "")[:254],
         recipient=clean_line(", ".join(incoming.recipients))[:254],
         subject=clean_line(incoming.subject or "")[:300], body=body, truncated=truncated,
         message_id=clean_line(incoming.message_id or "")[:300],
@@ -119,7 +119,7 @@ def _build(incoming: Incoming, match: Match) -> Message:
         received_at=incoming.received_at, automatic=incoming.automatic,
     )
     if not message.is_automatic:
-        message.complaint_rule = reading.read(body).why[:120]
+        message.complaint_reason = reading.read(body).why[:120]
     return message
 
 
@@ -230,7 +230,8 @@ def reply(business, customer: Customer, channel: str, body: str, subject: str = 
         message = Message.objects.create(
             business=business, customer=customer, engagement=engagement,
             touchpoint=touchpoint, direction=Message.OUT, channel=channel,
-            sender=business.sender_email if channel == kinds.EMAIL else settings.TWILIO_FROM,
+            from_address=(business.sender_email if channel == kinds.EMAIL
+                          else settings.TWILIO_FROM),
             recipient=customer.email if channel == kinds.EMAIL else customer.phone,
             subject=touchpoint.rendered_subject, body=body, received_at=now)
         answered(customer, now)

@@ -22,7 +22,7 @@ def message(business, customer, body, hours_ago=3, **fields):
 
 def test_it_lists_new_replies_in_the_digest(business, owner, ada):
     message(business, ada, "Can you come\non Friday?")
-    message(business, ada, "Still leaking", complaint_rule="the problem is still there")
+    message(business, ada, "Still leaking", complaint_reason="the problem is still there")
 
     assert send_due_digests(MORNING) == 1
     deliver_due()  # the worker's mail queue sends it

@@ -57,7 +57,7 @@ def test_it_opens_an_incident_for_a_reply_that_reads_as_a_complaint(ada, job):
 
     incident = Incident.objects.get(customer=ada)
     assert incident.reason == Incident.COMPLAINT and "slow again" in incident.summary
-    assert "problem is back" in message.complaint_rule
+    assert "problem is back" in message.complaint_reason
     assert not reply_touches(ada).exists()  # the recovery call is the touch
     assert Touchpoint.objects.filter(customer=ada, origin="incident_recovery").exists()
 
@@ -104,7 +104,7 @@ def test_it_does_nothing_for_an_automatic_answer(ada, job, kind,
     with django_capture_on_commit_callbacks(execute=True):
         message = receive(ada, "Out of office. For a refund call the desk.", automatic=kind)
 
-    assert message.automatic == kind and not message.complaint_rule
+    assert message.automatic == kind and not message.complaint_reason
     assert not reply_touches(ada).exists() and not Incident.objects.exists()
     assert not WebhookDelivery.objects.exists()
 

@@ -98,12 +98,12 @@ def test_it_files_an_unknown_number_as_unmatched(client, twilio, business):
 
     message = Message.objects.get()
     assert message.business == business and message.customer is None
-    assert message.sender == "+12125550199"
+    assert message.from_address == "+12125550199"
 
 
 def test_it_keeps_a_text_from_a_sender_that_is_not_a_number(client, twilio, business):
     text(client, sender="ACME", body="Your code is 1234")
-    assert Message.objects.get().sender == "ACME"
+    assert Message.objects.get().from_address == "ACME"
 
 
 def test_it_refuses_a_text_without_a_sender_with_a_reason(client, twilio, business):
