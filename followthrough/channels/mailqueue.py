@@ -74,6 +74,32 @@ def queue_mail(subject: str, body: str, to: list[str], *, kind: str, business=No
     return row
 
 
+# "Send me a test": at most this many per business in the window, so the button cannot
+# be turned into a way of mailing someone again and again.
+TEST_LIMIT = 10
+TEST_WINDOW = dt.timedelta(minutes=10)
+TEST_PREFIX = "[Test] "
+
+
+class TooManyTests(Exception):
+    pass
+
+
+def queue_test(business, to: str, subject: str, text: str, html: str = "") -> QueuedMail:
+    """Queue a test of a message for `to` (the signed-in person's own address), marked as a
+    test in its subject and in the X-Followthrough-Test header. It goes the way all mail
+    from a page goes: the worker sends it on its next pass. Raises TooManyTests past
+    TEST_LIMIT in TEST_WINDOW for the business."""
+    since = timezone.now() - TEST_WINDOW
+    if QueuedMail.objects.filter(business=business, kind=TEST_KIND,
+                                 created_at__gte=since).count() >= TEST_LIMIT:
+        raise TooManyTests(f"{TEST_LIMIT} tests in {TEST_WINDOW.seconds // 60} minutes")
+    subject = subject.removeprefix(TEST_PREFIX)
+    return queue_mail(TEST_PREFIX + subject, text, [to], kind=TEST_KIND, business=business,
+                      from_email=business.from_email, html=html,
+                      headers={TEST_HEADER: "yes"})
+
+
 def _due(now: dt.datetime) -> Q:
     return (Q(status=QueuedMail.QUEUED, next_attempt_at__lte=now)
             | Q(status=QueuedMail.SENDING, lease_until__lt=now))

@@ -1,11 +1,14 @@
 """The demo outbox: the mail this install would have sent, shown as the customer sees it."""
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
+from followthrough.channels import mailqueue
 from followthrough.channels.models import OutboxMessage
 from followthrough.tenants.access import business_required
 from followthrough.tenants.views import in_business_zone, render
@@ -76,3 +79,34 @@ def outbox_message_html(request, public_id):
     response["Content-Security-Policy"] = EMAIL_CSP
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def send_test(request, subject: str, text: str, html: str = "") -> bool:
+    """Queue a test for the signed-in person's own address, saying what happened; the one
+    way "Send me a test" works, here and on a playbook step. True when queued."""
+    address = (request.user.email or "").strip()
+    if not address:
+        messages.error(request, "Your account has no email address to send a test to. "
+                                "Add one under Account first.")
+        return False
+    try:
+        mailqueue.queue_test(request.business, address, subject, text, html)
+    except mailqueue.TooManyTests:
+        minutes = mailqueue.TEST_WINDOW.seconds // 60
+        messages.error(request, f"That's {mailqueue.TEST_LIMIT} tests in {minutes} minutes. "
+                                "Please wait a few minutes before sending another.")
+        return False
+    messages.success(request, f"Sent a test to {address}. It goes out with the next batch, "
+                              f"in a minute or so, with “{mailqueue.TEST_PREFIX.strip()}” "
+                              "in its subject.")
+    return True
+
+
+@business_required
+@outbox_enabled
+@require_POST
+def outbox_message_test(request, public_id):
+    """Send this message again, to me, as a test: to see it in a real mail client."""
+    message = get_outbox_message_or_404(request, public_id)
+    send_test(request, message.subject, message.text_body, message.html_body)
+    return redirect("outbox_message", message.public_id)
