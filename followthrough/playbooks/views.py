@@ -1,20 +1,25 @@
+from django.conf import settings
 from django.contrib import messages
 from django.db import IntegrityError
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_http_methods, require_POST
 
 from followthrough import vocabulary as v
 from followthrough.channels import kinds
+from followthrough.channels.layout import Brand, email_html
 from followthrough.channels.rendering import (
     MERGE_FIELDS,
     SAMPLE_CONTEXT,
     TemplateProblem,
     render_subject,
     render_text,
+    text_to_html,
 )
+from followthrough.channels.views import EMAIL_CSP, send_test
 from followthrough.playbooks import services
 from followthrough.playbooks.forms import PlaybookDetailsForm, PlaybookForm, PreviewForm, StepForm
 from followthrough.playbooks.library import install_builtin_playbooks
@@ -39,17 +44,37 @@ def get_step_or_404(request, public_id):
         raise Http404("No step here") from None
 
 
+# The customer's links in a preview or a test: the shape a customer gets (this install's
+# tracked links, e.g. /r/… for reviews, which counts the click and then goes on to the
+# business's review pages), with a sample token in place of the customer's own.
+SAMPLE_LINK_ID = "sample-link"
+
+
+def sample_links() -> dict[str, str]:
+    site, token = settings.SITE_URL, SAMPLE_LINK_ID
+    survey = f"{site}/s/{token}"
+    return {
+        "review_link": f"{site}/r/{token}",
+        "feedback_link": survey,
+        "social_link": f"{site}/social/{token}",
+        "subscribe_link": f"{site}/n/{token}",
+        "score_links": "\n".join(f"{n} {survey}?nps={n}" for n in range(10, -1, -1)),
+        "referral_link": f"{site}/ref/SAMPLE23",
+        "unsubscribe_link": f"{site}/u/{token}",
+        "preferences_link": f"{site}/u/{token}",
+        "site_url": site,
+    }
+
+
 def sample_context(business) -> dict[str, str]:
     """A made-up customer with this business's real details: plain strings only."""
     context = dict(SAMPLE_CONTEXT)
+    context.update(sample_links())
     context.update({
         "business_name": business.name,
         "sender_name": business.sender_name or business.name,
         "business_phone": business.phone or SAMPLE_CONTEXT["business_phone"],
     })
-    if business.website:
-        for key in ("review_link", "social_link", "subscribe_link"):
-            context[key] = business.website
     return context
 
 
@@ -250,9 +275,61 @@ def step_preview(request, public_id):
                                for name, errors in form.errors.items())
     preview = ({"subject": "", "body": "", "problem": problem} if problem
                else render_preview(request.business, subject, body))
-    context = {"step": step, "playbook": step.playbook, "preview": preview}
+    context = {"step": step, "playbook": step.playbook, "preview": preview,
+               "can_send_test": step.channel == kinds.EMAIL}
     template = "playbooks/_preview.html" if request.htmx else "playbooks/step_preview.html"
     return render(request, template, context, nav="playbooks")
+
+
+def _step_email(business, step) -> tuple[dict, str]:
+    """The saved step for the sample customer: its preview, and its email's HTML ("" when
+    it cannot be rendered)."""
+    preview = render_preview(business, step.subject, step.body)
+    html = "" if preview["problem"] else step_email_html(business, step, preview)
+    return preview, html
+
+
+@business_required
+@require_http_methods(["GET", "HEAD"])
+@xframe_options_sameorigin
+def step_preview_email(request, public_id):
+    """The saved step as an email, as the customer's mail client shows it, for the
+    preview's sandboxed frame (with the Outbox's own CSP for email HTML). The page frames
+    it for email steps only."""
+    step = get_step_or_404(request, public_id)
+    _, html = _step_email(request.business, step)
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = EMAIL_CSP
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@business_required
+@require_POST
+def step_send_test(request, public_id):
+    """Send the saved step, as the sample customer would get it, to my own address now
+    (through the mail queue, as all mail from a page goes), marked as a test."""
+    step = get_step_or_404(request, public_id)
+    if step.channel != kinds.EMAIL:
+        messages.error(request, "Only email steps can be sent as a test.")
+    else:
+        preview, html = _step_email(request.business, step)
+        if preview["problem"]:
+            messages.error(request, f"This step can't be sent yet: {preview['problem']}")
+        else:
+            send_test(request, preview["subject"] or step.name, preview["body"], html)
+    return redirect("step_preview", step.public_id)
+
+
+def step_email_html(business, step, preview: dict) -> str:
+    """The email's HTML as the customer would get it: the layout, the brand, and for
+    relationship and marketing mail the postal address and an (sample) unsubscribe link."""
+    listed = step.purpose in (v.RELATIONSHIP, v.MARKETING)
+    return email_html(
+        text_to_html(preview["body"]), Brand.of(business), subject=preview["subject"],
+        text=preview["body"], postal_address=business.postal_address if listed else "",
+        unsubscribe_url=sample_links()["unsubscribe_link"] if listed else "",
+    )
 
 
 @owner_required
