@@ -28,7 +28,7 @@ def test_it_prints_one_page_per_card_with_name_occasion_and_points(owner_client,
     assert len(pages) == 2
     assert "Jamie Rivera" in pages[0]
     assert "A THANK-YOU" in pages[0].upper()
-    assert "Call Jamie about a new water heater." in pages[0]
+    assert "Thank you so much for choosing us for a new water heater." in pages[0]
     assert "Talking points" in pages[0]
     assert "Pepper" in pages[0]
 
