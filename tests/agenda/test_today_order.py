@@ -82,3 +82,13 @@ def test_it_collapses_the_messages_going_out_and_lists_them_on_request(owner_cli
 def test_it_ignores_a_page_number_that_is_not_a_number(owner_client, touch):
     row = touch()
     assert row.public_id in owner_client.get("/today/?page=x&rest=abc").text
+
+
+def test_it_offers_who_does_it_only_to_a_team(owner_client, touch, staff):
+    row = touch()
+    assert f'id="assign-{row.public_id}"' in owner_client.get("/today/").text
+
+
+def test_it_leaves_who_does_it_out_for_a_business_of_one(owner_client, touch):
+    row = touch()
+    assert f'id="assign-{row.public_id}"' not in owner_client.get("/today/").text
