@@ -2,11 +2,13 @@
 rate limit and the Insights invalidation count in that one configured cache, so two server
 processes see the same numbers.
 
-The cross-process tests start real Python processes that share a file-based cache: the
-`redis` package is not installed here, so the Redis round trip itself is not run."""
+The cross-process tests start real Python processes that share the local Redis
+(127.0.0.1:6379, which CI runs as it runs PostgreSQL), each with its own client, under a key
+prefix of their own so that runs never see each other's counts."""
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 import textwrap
@@ -16,6 +18,7 @@ import pytest
 
 from followthrough import env
 from followthrough.env import ConfigError, env_cache
+from tests.conftest import skip_unless_ci
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,8 +27,8 @@ PROCESS = textwrap.dedent("""
     import django
     from django.conf import settings
     settings.CACHES = {"default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": sys.argv[1]}}
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:6379/0", "KEY_PREFIX": sys.argv[1]}}
     django.setup()
     from followthrough.api import auth
     from followthrough.insights import dashboard
@@ -44,11 +47,30 @@ PROCESS = textwrap.dedent("""
 """)
 
 
-def other_process(cache_dir, calls=0, bumps=0) -> dict:
-    """One server process: its own interpreter, Django and cache client."""
+REDIS = "redis://127.0.0.1:6379/0"
+
+
+@pytest.fixture
+def prefix():
+    """A key prefix for this test in the local Redis, removed afterwards."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        skip_unless_ci(f"Redis is not reachable at {REDIS}")
+    name = f"test-{secrets.token_hex(8)}"
+    yield name
+    for key in client.scan_iter(f"{name}:*"):
+        client.delete(key)
+
+
+def other_process(prefix, calls=0, bumps=0) -> dict:
+    """One server process: its own interpreter, Django and Redis client."""
     environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings",
                    "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-c", PROCESS, str(cache_dir), str(calls),
+    done = subprocess.run([sys.executable, "-c", PROCESS, prefix, str(calls),
                            str(bumps)], env=environment, cwd=ROOT, capture_output=True,
                           text=True, timeout=120, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -88,11 +110,21 @@ def test_it_refuses_redis_when_the_package_is_missing(monkeypatch):
         env_cache("CACHE_URL")
 
 
-def test_it_counts_the_api_rate_limit_across_processes(tmp_path):
-    assert other_process(tmp_path, calls=3)["refused"] == 0
-    assert other_process(tmp_path, calls=3)["refused"] == 1  # the 6th call, limit 5
+def test_it_counts_the_api_rate_limit_across_processes(prefix):
+    assert other_process(prefix, calls=3)["refused"] == 0
+    assert other_process(prefix, calls=3)["refused"] == 1  # the 6th call, limit 5
 
 
-def test_it_shows_an_insights_invalidation_to_every_process(tmp_path):
-    other_process(tmp_path, bumps=1)
-    assert other_process(tmp_path, bumps=1)["version"] == 2
+def test_it_shows_an_insights_invalidation_to_every_process(prefix):
+    other_process(prefix, bumps=1)
+    assert other_process(prefix, bumps=1)["version"] == 2
+
+
+def test_it_starts_with_a_redis_cache_url_that_really_connects(monkeypatch, prefix):
+    from django.core.cache.backends.redis import RedisCache
+
+    monkeypatch.setenv("CACHE_URL", REDIS)
+    config = env_cache("CACHE_URL")
+    cache = RedisCache(config["LOCATION"], {"KEY_PREFIX": prefix})
+    cache.set("ping", "pong")
+    assert cache.get("ping") == "pong"
