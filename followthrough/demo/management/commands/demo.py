@@ -1,5 +1,6 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError
 
 from followthrough.demo.loader import DEMO_SLUG, OWNER_EMAIL, load_demo
 
@@ -16,7 +17,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         address = (options["address"] or settings.SITE_URL).rstrip("/")
         login_file = settings.VAR_DIR / "demo-login.txt"
-        result = load_demo()
+        try:
+            result = load_demo()
+        except ImproperlyConfigured as exc:  # a backend that would mail the made-up people
+            raise CommandError(str(exc)) from exc
         if result is not None:
             business, password = result
             login_file.parent.mkdir(parents=True, exist_ok=True)
