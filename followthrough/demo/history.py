@@ -18,6 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from followthrough.agenda.services import approve
+from followthrough.channels.models import OutboxMessage
 from followthrough.channels.rendering import render_subject, render_text
 from followthrough.tokens import new_public_id
 from followthrough.touchpoints import lifecycle
@@ -106,6 +107,12 @@ def send_as_of(touchpoint: Touchpoint, now: dt.datetime, dispatcher: Dispatcher,
         rows = list(Touchpoint.objects.filter(pk=touchpoint.pk, claimed_by=token)
                     .select_related("business", "customer", "engagement", "step"))
         process(rows, token, now, dispatcher, report)
+        for row in rows:
+            if row.status == Status.SENT:
+                # The Outbox lists a message at the time it was kept; in the story that is
+                # its send time, the one the customer's timeline shows too.
+                OutboxMessage.objects.filter(business_slug=row.business.slug,
+                                             message_id=row.message_id).update(created_at=now)
 
 
 def draft_text(touchpoint: Touchpoint) -> tuple[str, str]:

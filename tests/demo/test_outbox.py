@@ -94,3 +94,12 @@ def test_it_refuses_an_email_backend_that_would_really_send(db, settings):
     with pytest.raises(ImproperlyConfigured):
         load_demo()
     assert not Business.objects.filter(slug=DEMO_SLUG).exists()
+
+
+def test_it_lists_each_example_at_the_time_it_was_sent(db, outbox):
+    load_demo(now=late_evening())
+    sent = dict(Touchpoint.objects.filter(status=Status.SENT)
+                .values_list("message_id", "completed_at"))
+    listed = dict(OutboxMessage.objects.filter(message_id__in=sent)
+                  .values_list("message_id", "created_at"))
+    assert listed == sent
