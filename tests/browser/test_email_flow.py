@@ -83,3 +83,30 @@ def test_it_sends_a_step_to_me_as_a_test_and_shows_it_in_the_outbox(live_server,
         visit(page, 390, artifacts, "email-2-outbox-test")
     finally:
         context.close()
+
+
+def test_it_sets_the_email_brand_in_settings_on_a_phone(live_server, browser, artifacts,
+                                                        business):
+    owner = make_member(business, "owner@riverside.example", Membership.OWNER)
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/login/")
+        page.get_by_label("Username").fill(owner.username)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/today/")
+        page.goto(f"{live_server.url}/settings/")
+        page.get_by_label("Logo address").fill("https://riverside.example/logo.png")
+        page.get_by_label("Brand colour").fill("#f5e050")  # too light for white text
+        page.get_by_role("button", name="Save settings").click()
+        page.get_by_text("White text on #f5e050 is hard to read").wait_for(timeout=30_000)
+        visit(page, 390, artifacts, "email-3-brand-refused")
+        page.get_by_label("Brand colour").fill("#0b5d3b")
+        page.get_by_role("button", name="Save settings").click()
+        page.get_by_text("Saved.").wait_for(timeout=30_000)
+        business.refresh_from_db()
+        assert (business.logo_url, business.brand_colour) == (
+            "https://riverside.example/logo.png", "#0b5d3b")
+    finally:
+        context.close()
