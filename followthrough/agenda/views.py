@@ -209,14 +209,9 @@ def _upcoming(business, now, page, count):
     return list(rows[(page - 1) * REST_PAGE:page * REST_PAGE])
 
 
-@business_required
-@in_business_zone
-@require_GET
-def today(request):
+def _touch_sections(request, now, who, local_today) -> dict:
+    """Recovery calls, late promises and one page of today's personal touches, as cards."""
     business = request.business
-    now = timezone.now()
-    who = _who(request)
-    local_today = services.local_today(business, now)
     touches = list(_personal(request, end_of_today(business, now), who))
     recovery = [t for t in touches if t.origin == Origin.INCIDENT_RECOVERY]
     others = [t for t in touches if t.origin != Origin.INCIDENT_RECOVERY]
@@ -225,39 +220,53 @@ def today(request):
     late, soon, promises = _promises_for_today(
         business, local_today, {t.customer_id for t in recovery + shown})
     cards = _cards(request, recovery + shown, now, promises)
+    return {"recovery_cards": cards[:len(recovery)], "cards": cards[len(recovery):],
+            "personal_count": len(others),
+            "personal_pager": _pager("page", page, PERSONAL_PAGE, len(others), who),
+            "overdue_promises": late, "soon_promises": soon}
+
+
+def _queue_and_rest(request, now, who) -> dict:
+    """The approval queue and the rest: counts always, lists short or on request."""
+    business = request.business
     counts = _counts(business, now)
-    drafts, draft_count = _drafts(business, now, counts["drafts"]), counts["drafts"]
+    drafts = _drafts(business, now, counts["drafts"])
     approve_urls = card_urls(("touch_approve",))
     for touch in drafts:
         touch.approve_url = urls_for(approve_urls, touch)["approve"]
     rest_page = _page(request, "rest")
-    upcoming_count = counts["upcoming"]
     upcoming = _upcoming(business, now, rest_page if "rest" in request.GET else None,
-                         upcoming_count)
+                         counts["upcoming"])
     row_urls = card_urls(ROW_ROUTES)
     for touch in upcoming:
         touch.urls = urls_for(row_urls, touch)
-    context = {
-        "who": who,
-        "recovery_cards": cards[:len(recovery)],
-        "cards": cards[len(recovery):],
-        "personal_count": len(others),
-        "personal_pager": _pager("page", page, PERSONAL_PAGE, len(others), who),
-        "drafts": drafts, "draft_count": draft_count, "approve_days": APPROVE_DAYS,
-        "overdue_promises": late,
-        "soon_promises": soon,
+    return {
+        "drafts": drafts, "draft_count": counts["drafts"], "approve_days": APPROVE_DAYS,
+        "upcoming": upcoming, "upcoming_count": counts["upcoming"],
+        "upcoming_pager": _pager("rest", rest_page, REST_PAGE, counts["upcoming"], who),
+        "rest_open": "rest" in request.GET, "upcoming_days": UPCOMING_DAYS,
+        "missed": _missed(request, now, who),
         "opportunities": list(Opportunity.objects.filter(business=business,
                                                          status=Opportunity.OPEN)
                               .select_related("customer")[:20]),
-        "upcoming": upcoming, "upcoming_count": upcoming_count,
-        "upcoming_pager": _pager("rest", rest_page, REST_PAGE, upcoming_count, who),
-        "rest_open": "rest" in request.GET,
-        "missed": _missed(request, now, who),
+    }
+
+
+@business_required
+@in_business_zone
+@require_GET
+def today(request):
+    business = request.business
+    now = timezone.now()
+    who = _who(request)
+    local_today = services.local_today(business, now)
+    context = {
+        "who": who, "now": now, "local_today": local_today,
+        **_touch_sections(request, now, who, local_today),
+        **_queue_and_rest(request, now, who),
+        # After a full-page Done, Skip or Approve: Undo, for a few seconds.
         "recent": lifecycle.recent_change(request.user, business, now),
         "undo_seconds": int(lifecycle.undo_window().total_seconds()),
-        "upcoming_days": UPCOMING_DAYS,
-        "now": now,
-        "local_today": local_today,
     }
     return render(request, "agenda/today.html", context, nav="today")
 
