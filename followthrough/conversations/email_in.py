@@ -27,11 +27,10 @@ from followthrough.text import clean_line
 
 log = logging.getLogger("followthrough.conversations")
 
-MAX_BYTES_DEFAULT = 10 * 1024 * 1024
 
 
 def max_bytes() -> int:
-    return getattr(settings, "INBOUND_EMAIL_MAX_BYTES", MAX_BYTES_DEFAULT)
+    return settings.INBOUND_EMAIL_MAX_BYTES
 
 
 def on_inbound(sender, event, esp_name, **kwargs) -> None:

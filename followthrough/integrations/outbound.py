@@ -136,6 +136,10 @@ def notification_text(delivery: WebhookDelivery) -> str:
         return f"{business}: new feedback from {who}. {data.get('summary', '')}".strip()
     if delivery.event == events.PROMISE_OVERDUE:
         return f"{business}: a promise to {who} is overdue."
+    if delivery.event == events.INBOUND_RECEIVED:
+        if data.get("complaint"):
+            return f":warning: {business}: {who} wrote, and it reads like a complaint."
+        return f"{business}: {who} wrote. Reply from their page in Followthrough."
     return f"{business}: {delivery.event} ({who})."
 
 

@@ -32,6 +32,7 @@ EVENT_CHOICES = [
     (events.CUSTOMER_UNSUBSCRIBED, "Customer unsubscribed"),
     (events.PROMISE_OVERDUE, "Promise overdue"),
     (events.ENGAGEMENT_CREATED, "New sale or job"),
+    (events.INBOUND_RECEIVED, "A customer wrote (a reply by email or text)"),
     (outbound.DIGEST_READY, "Daily digest"),
 ]
 

@@ -13,6 +13,7 @@ from followthrough import events
 from followthrough.agenda import digest
 from followthrough.agenda.services import make_promise, publish_overdue_promises
 from followthrough.channels.mailqueue import deliver_due
+from followthrough.conversations.services import receive_text
 from followthrough.customers.consent import unsubscribe_token
 from followthrough.customers.models import Customer, Engagement
 from followthrough.feedback.newsletter import send_confirmation
@@ -84,6 +85,12 @@ def promise_overdue(job, owner, client):
     publish_overdue_promises(job.business, NOW)
 
 
+def inbound_received(job, owner, client):
+    job.customer.phone = "+12125550123"
+    job.customer.save()
+    receive_text(job.customer.phone, job.customer.phone, "Can you come on Friday?", "SM1")
+
+
 def digest_ready(job, owner, client):
     make_promise(job.business, job.customer, owner, "Call back about the quote", NOW.date())
     morning = dt.datetime.combine(NOW.date(), dt.time(8), tzinfo=job.business.zone)
@@ -100,6 +107,7 @@ TRIGGERS = {
     events.CUSTOMER_UNSUBSCRIBED: customer_unsubscribed,
     events.PROMISE_OVERDUE: promise_overdue,
     events.DIGEST_READY: digest_ready,
+    events.INBOUND_RECEIVED: inbound_received,
 }
 
 
