@@ -89,12 +89,12 @@ def compute(business, p: m.Period, full: bool = False) -> dict:
         "health": rollup.health_summary(business, groups),
         "at_risk": [_risk_row(h) for h in risky],
         "feedback": m.feedback_metrics(business, p),
-        "repeat": m.repeat_purchase(business, p),
-        "next_purchase": m.time_to_next_purchase(business, p),
+        "repeat": rollup.repeat_purchase(business, p),
+        "next_purchase": rollup.time_to_next_purchase(business, p),
         "referrals": m.referrals(business, p),
         "clicks": m.review_clicks(business, p),
         "review_asks_stopped": m.review_asks_stopped(business, p),
-        "maintenance": m.maintenance_jobs(business, p),
+        "maintenance": rollup.maintenance_jobs(business, p),
     }
 
 

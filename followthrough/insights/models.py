@@ -80,6 +80,12 @@ class EngagementRollup(models.Model):
     planned_thank_you = models.PositiveSmallIntegerField(default=0)
     planned_social_invite = models.PositiveSmallIntegerField(default=0)
     planned_subscribe_invite = models.PositiveSmallIntegerField(default=0)
+    # For the business outcomes (metrics.repeat_purchase, time_to_next_purchase): the sale
+    # date of a sale or job that was not cancelled (else None), whether its customer has two
+    # or more such, and the days since the customer's previous one.
+    won_at = models.DateTimeField(null=True)
+    repeat = models.BooleanField(default=False)
+    gap_days = models.FloatField(null=True)
 
     class Meta:
         # Covers the practice delta and the monthly trend.
@@ -89,4 +95,22 @@ class EngagementRollup(models.Model):
                                         "planned_subscribe_invite"],
                                 name="insights_engagement_rollup"),
                    # A changed customer's rows are replaced by customer.
-                   models.Index(fields=["customer_id"], name="insights_engagement_customer")]
+                   models.Index(fields=["customer_id"], name="insights_engagement_customer"),
+                   # Covers the repeat-purchase rate and the time to the next purchase.
+                   models.Index(fields=["business", "won_at", "customer_id", "repeat",
+                                        "gap_days"], name="insights_engagement_rollup_won")]
+
+
+class ReminderRollup(models.Model):
+    """A maintenance reminder sent or done, when, and whether a new sale or job of its
+    customer (not cancelled, not its own) was won within metrics.NEXT_JOB_DAYS after it."""
+
+    touchpoint_id = models.BigIntegerField(primary_key=True)
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField()  # completed, else due
+    became_job = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["business", "at", "became_job"],
+                                name="insights_reminder_rollup")]

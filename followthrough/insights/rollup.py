@@ -22,10 +22,11 @@ that customer, and the SQL ranking below mirrors metrics.evaluate()
 (tests/insights/test_rollup.py checks the two agree)."""
 
 import datetime as dt
+import statistics
 
 from django.db import connection, transaction
 from django.db.models import Case, Count, IntegerField, Max, Min, Q, Sum, Value, When
-from django.db.models.functions import Collate
+from django.db.models.functions import Coalesce, Collate
 from django.utils import timezone
 
 from followthrough.customers.models import Customer, Engagement
@@ -33,6 +34,7 @@ from followthrough.insights import metrics as m
 from followthrough.insights.models import (
     CustomerRollup,
     EngagementRollup,
+    ReminderRollup,
     RollupState,
     StaleCustomer,
 )
@@ -90,6 +92,7 @@ def forget_in_rollup(business, customer_id: int) -> None:
         return
     CustomerRollup.objects.filter(business_id=business.pk, customer_id=customer_id).delete()
     EngagementRollup.objects.filter(business_id=business.pk, customer_id=customer_id).delete()
+    ReminderRollup.objects.filter(business_id=business.pk, customer_id=customer_id).delete()
 
 
 def changed_customers(business, since: dt.datetime) -> set[int]:
@@ -125,6 +128,8 @@ def _rebuild(business) -> int:
     CustomerRollup.objects.bulk_create(_customer_rows(business, inputs.values()),
                                        batch_size=CHUNK)
     EngagementRollup.objects.bulk_create(_engagement_rows(business, None), batch_size=CHUNK)
+    ReminderRollup.objects.filter(business_id=business.pk).delete()
+    ReminderRollup.objects.bulk_create(_reminder_rows(business, None), batch_size=CHUNK)
     return len(inputs)
 
 
@@ -136,9 +141,11 @@ def _recompute(business, ids: list[int]) -> int:
         # walks the business's whole rollup index instead of seeking each customer.
         CustomerRollup.objects.filter(customer_id__in=chunk).delete()
         EngagementRollup.objects.filter(customer_id__in=chunk).delete()
+        ReminderRollup.objects.filter(customer_id__in=chunk).delete()
         inputs = m.health_inputs(business, chunk)
         CustomerRollup.objects.bulk_create(_customer_rows(business, inputs.values()))
         EngagementRollup.objects.bulk_create(_engagement_rows(business, chunk))
+        ReminderRollup.objects.bulk_create(_reminder_rows(business, chunk))
         count += len(inputs)
     return count
 
@@ -166,17 +173,65 @@ def _engagement_rows(business, customer_ids):
                                    .values_list("engagement_id", "element").distinct()
                                    .order_by()):
         planned.setdefault(engagement_id, set()).add(element)
-    for pk, customer_id, delivered, cancelled in (
-        Engagement.objects.filter(business_id=business.pk, **scope)
-        .values_list("pk", "customer_id", "delivered_at", "cancelled_at").order_by()
-    ):
+    rows = list(Engagement.objects.filter(business_id=business.pk, **scope)
+                .values_list("pk", "customer_id", "delivered_at", "cancelled_at", "won_at")
+                .order_by())
+    sales = _sales(rows)
+    for pk, customer_id, delivered, cancelled, won in rows:
         plan = planned.get(pk, ())
+        live = cancelled is None
         yield EngagementRollup(
             engagement_id=pk, business_id=business.pk, customer_id=customer_id,
-            delivered_at=delivered if cancelled is None else None,
+            delivered_at=delivered if live else None,
             happened=happened.get(pk, 0),
             **{name: int(e in plan) for e, name in PLANNED_FIELDS.items()},
+            won_at=won if live else None, repeat=live and len(sales[customer_id]) > 1,
+            gap_days=sales[customer_id].get(pk) if live else None,
         )
+
+
+def _sales(rows) -> dict[int, dict[int, float | None]]:
+    """Customer id → {engagement id: days since the customer's previous sale or job}, over
+    the ones not cancelled, in (won_at, id) order (metrics.time_to_next_purchase)."""
+    by_customer: dict[int, list] = {}
+    for pk, customer_id, _delivered, cancelled, won in rows:
+        by_customer.setdefault(customer_id, [])
+        if cancelled is None:
+            by_customer[customer_id].append((won, pk))
+    out = {}
+    for customer_id, live in by_customer.items():
+        live.sort()
+        gaps = {live[0][1]: None} if live else {}
+        for (before, _), (won, pk) in zip(live, live[1:], strict=False):
+            gaps[pk] = (won - before).total_seconds() / 86400
+        out[customer_id] = gaps
+    return out
+
+
+def _reminder_rows(business, customer_ids):
+    """metrics.maintenance_jobs' reminders, each with whether it became a job."""
+    scope = {} if customer_ids is None else {"customer_id__in": customer_ids}
+    reminders = list(
+        Touchpoint.objects.filter(business_id=business.pk, element=m.v.MAINTENANCE,
+                                  status__in=Status.HAPPENED, **scope)
+        .annotate(at=Coalesce("completed_at", "due_at"))
+        .values_list("pk", "customer_id", "engagement_id", "at").order_by())
+    if not reminders:
+        return
+    won: dict[int, list] = {}
+    customers = {customer_id for _, customer_id, _, _ in reminders}
+    for customer_id, pk, when in (
+        Engagement.objects.filter(business_id=business.pk, cancelled_at__isnull=True,
+                                  customer_id__in=customers)
+        .values_list("customer_id", "pk", "won_at").order_by()
+    ):
+        won.setdefault(customer_id, []).append((pk, when))
+    window = dt.timedelta(days=m.NEXT_JOB_DAYS)
+    for pk, customer_id, engagement_id, at in reminders:
+        job = any(e != engagement_id and at <= when <= at + window
+                  for e, when in won.get(customer_id, ()))
+        yield ReminderRollup(touchpoint_id=pk, business_id=business.pk,
+                             customer_id=customer_id, at=at, became_job=job)
 
 
 # ------------------------------------------------------------ reading: health
@@ -313,3 +368,31 @@ def delta_trend(business, p: m.Period) -> list[dict]:
             "design": len(m.ELEMENTS) - planned if n else None,
         })
     return out
+
+
+# ------------------------------------------------------------ reading: outcomes
+
+def repeat_purchase(business, p: m.Period) -> dict:
+    """metrics.repeat_purchase, from the engagement rollups."""
+    r = (EngagementRollup.objects.filter(p.q("won_at"), business_id=business.pk)
+         .aggregate(customers=Count("customer_id", distinct=True),
+                    repeat=Count("customer_id", distinct=True, filter=Q(repeat=True))))
+    return {"customers": r["customers"], "repeat": r["repeat"],
+            "rate": m._rate(r["repeat"], r["customers"])}
+
+
+def time_to_next_purchase(business, p: m.Period) -> dict:
+    """metrics.time_to_next_purchase, from the engagement rollups."""
+    gaps = list(EngagementRollup.objects.filter(p.q("won_at"), business_id=business.pk,
+                                                gap_days__isnull=False)
+                .values_list("gap_days", flat=True).order_by())
+    return {"pairs": len(gaps),
+            "median_days": round(statistics.median(gaps), 1) if gaps else None}
+
+
+def maintenance_jobs(business, p: m.Period) -> dict:
+    """metrics.maintenance_jobs, from the reminder rollups."""
+    r = (ReminderRollup.objects.filter(p.q("at"), business_id=business.pk)
+         .aggregate(reminders=Count("at"), jobs=Count("at", filter=Q(became_job=True))))
+    return {"reminders": r["reminders"], "jobs": r["jobs"],
+            "rate": m._rate(r["jobs"], r["reminders"])}

@@ -101,12 +101,37 @@ def test_it_gives_the_same_delta_figures_as_the_definitions_for_every_period(bus
         assert rollup.delta_trend(business, p) == m.delta_trend(business, p), key
 
 
+def test_it_gives_the_same_outcome_figures_as_the_definitions_for_every_period(business):
+    a, b, c = customer(business, "A"), customer(business, "B"), customer(business, "C")
+    first = engagement(business, a, won=400)
+    engagement(business, a, won=100)
+    engagement(business, a, won=100)  # the same moment: a gap of 0 days
+    engagement(business, a, won=20, cancelled=10)  # cancelled: never counted
+    service = engagement(business, b, won=300)
+    engagement(business, b, won=250)  # 50 days after the reminder: it became a job
+    engagement(business, c, won=10)
+    touch(first, v.MAINTENANCE, "sent", due=310, completed=300)
+    touch(service, v.MAINTENANCE, "done", due=80)  # its own job never counts
+    touch(service, v.MAINTENANCE, "missed", due=60)  # not sent: not a reminder
+    touch(engagement(business, c, won=200), v.MAINTENANCE, "sent", due=20)
+    rollup.refresh(business)
+    for key in m.PERIODS:
+        p = period(key)
+        assert rollup.repeat_purchase(business, p) == m.repeat_purchase(business, p), key
+        assert (rollup.time_to_next_purchase(business, p)
+                == m.time_to_next_purchase(business, p)), key
+        assert rollup.maintenance_jobs(business, p) == m.maintenance_jobs(business, p), key
+    assert rollup.maintenance_jobs(business, period("all"))["jobs"] == 1
+
+
 def test_it_gives_an_empty_business_the_empty_figures(business):
     rollup.refresh(business)
     groups = rollup.score_groups(business, NOW)
     assert rollup.health_summary(business, groups) == m.health_summary({})
     assert rollup.at_risk(business, NOW, groups, limit=25) == []
     assert rollup.practice_delta(business, period()) == {"average": None, "engagements": 0}
+    assert rollup.maintenance_jobs(business, period()) == m.maintenance_jobs(business, period())
+    assert rollup.repeat_purchase(business, period()) == m.repeat_purchase(business, period())
     assert rollup.delta_trend(business, period()) == m.delta_trend(business, period())
 
 
