@@ -50,3 +50,9 @@ lint: $(TESTTOOLS)
 
 clean:
 	rm -rf $(VENV) var
+
+# Compare two `make bench` runs side by side (default: the last two, bench/results/);
+# flags any figure more than 20% worse. OLD=... NEW=... compare other result files.
+.PHONY: bench-compare
+bench-compare: $(STAMP)
+	$(BIN)/python -m bench.results $(OLD) $(NEW)
