@@ -30,6 +30,10 @@ from followthrough.touchpoints.models import Touchpoint
 
 TTL = 600
 AT_RISK_SHOWN = 25
+# A business this small (one rollup chunk) has its first build done by its first page
+# view, at once; a larger one waits for the worker (rollup.build_pending) and the page
+# shows what is ready, with the build's progress.
+INLINE_BUILD = rollup.CHUNK
 
 
 def version_key(business_id: int) -> str:
@@ -57,6 +61,9 @@ def figures(business, p: m.Period, use_cache: bool = True, full: bool = False) -
     """The page's figures. The page keeps only the AT_RISK_SHOWN lowest health scores, so
     the cached entry stays small however many customers there are; `full` keeps them all
     (the at-risk CSV) in an entry of its own."""
+    building = rollup.progress(business)
+    if building is not None and building["total"] > INLINE_BUILD:
+        return ready_now(business, p, building)  # never cached: it changes every pass
     key = cache_key(business, p, full) if use_cache else None
     if key:
         found = cache.get(key)
@@ -68,33 +75,50 @@ def figures(business, p: m.Period, use_cache: bool = True, full: bool = False) -
     return data
 
 
+def ready_now(business, p: m.Period, building: dict) -> dict:
+    """While the worker builds a large business's rollups: every figure that does not
+    need them, and how far the build is. The rollup figures are left empty."""
+    return {**live_figures(business, p, (None, None)), "building": building,
+            "practice": {"average": None, "engagements": 0}, "trend": [],
+            "health": {"customers": building["total"], "average": None, "at_risk": 0},
+            "at_risk": [], "repeat": None, "next_purchase": None, "maintenance": None}
+
+
 def compute(business, p: m.Period, full: bool = False) -> dict:
     rollup.refresh(business)
     groups = rollup.score_groups(business, p.end)
     risky = rollup.at_risk(business, p.end, groups, None if full else AT_RISK_SHOWN)
+    return {
+        **live_figures(business, p, rollup.feedback_requests(business, p)), "building": None,
+        "practice": rollup.practice_delta(business, p),
+        "trend": rollup.delta_trend(business, p),
+        "health": rollup.health_summary(business, groups),
+        "at_risk": [_risk_row(h) for h in risky],
+        "repeat": rollup.repeat_purchase(business, p),
+        "next_purchase": rollup.time_to_next_purchase(business, p),
+        "maintenance": rollup.maintenance_jobs(business, p),
+    }
+
+
+def live_figures(business, p: m.Period, requests: tuple) -> dict:
+    """The figures read live from indexed queries, which need no rollup (but for the
+    count of feedback requests, `requests`)."""
     design = m.design_delta(business)
     coverage = m.coverage_map(business)
     return {
         "computed_at": p.end,
-        "practice": rollup.practice_delta(business, p),
         "design": design,
         "design_names": [m.ELEMENT_NAMES[e] for e in design],
         "gaps": [{"playbook_id": g["playbook"].public_id, "name": g["playbook"].name,
                   "missing": g["missing"], "missing_names": g["missing_names"]}
                  for g in m.playbook_gaps(business)],
-        "trend": rollup.delta_trend(business, p),
         "coverage": [{"playbook_id": c["playbook"].public_id, "name": c["playbook"].name,
                       "stages": c["stages"]} for c in coverage],
         "outcomes_by_stage": m.stage_outcomes(business, p),
-        "health": rollup.health_summary(business, groups),
-        "at_risk": [_risk_row(h) for h in risky],
-        "feedback": m.feedback_metrics(business, p),
-        "repeat": rollup.repeat_purchase(business, p),
-        "next_purchase": rollup.time_to_next_purchase(business, p),
+        "feedback": m.feedback_metrics(business, p, requests),
         "referrals": m.referrals(business, p),
         "clicks": m.review_clicks(business, p),
         "review_asks_stopped": m.review_asks_stopped(business, p),
-        "maintenance": rollup.maintenance_jobs(business, p),
     }
 
 

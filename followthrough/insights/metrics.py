@@ -530,9 +530,11 @@ def health_summary(health_by_customer: dict[int, Health]) -> dict:
 
 # ------------------------------------------------------------------ feedback
 
-def feedback_metrics(business, p: Period) -> dict | None:
+def feedback_metrics(business, p: Period, requests: tuple | None = None) -> dict | None:
     """NPS, CSAT, response rate, time to resolve incidents and the word-of-mouth estimate,
-    over survey responses received in the period. None when the feedback app is absent."""
+    over survey responses received in the period. None when the feedback app is absent.
+    `requests`, (asked, answered), replaces the count of feedback requests (the page
+    passes the rollups' count; (None, None) while they are being built)."""
     Response = optional_model("feedback", "SurveyResponse")
     Incident = optional_model("feedback", "Incident")
     if Response is None or Incident is None:
@@ -549,12 +551,7 @@ def feedback_metrics(business, p: Period) -> dict | None:
     n = counts["nps_n"]
     passives = n - counts["promoters"] - counts["detractors"]
     nps = round(100 * (counts["promoters"] - counts["detractors"]) / n) if n else None
-    requests = (Touchpoint.objects.filter(business=business, element=v.FEEDBACK,
-                                          status__in=Status.HAPPENED)
-                .annotate(at=Coalesce("completed_at", "due_at")).filter(p.q("at")))
-    asked = requests.count()
-    answered = (Response.objects.filter(business=business, touchpoint__in=requests)
-                .values("touchpoint_id").distinct().count())
+    asked, answered = requests or feedback_requests(business, p, Response)
     resolved = list(Incident.objects.filter(p.q("resolved_at"), business=business)
                     .values_list("opened_at", "resolved_at"))
     hours = [(done - opened).total_seconds() / 3600 for opened, done in resolved]
@@ -572,6 +569,16 @@ def feedback_metrics(business, p: Period) -> dict | None:
                                                   resolved_at__isnull=True).count(),
         "word_of_mouth": word_of_mouth(counts["promoters"], passives, counts["detractors"]),
     }
+
+
+def feedback_requests(business, p: Period, Response) -> tuple[int, int]:
+    """Feedback requests sent or done in the period, and how many were answered."""
+    requests = (Touchpoint.objects.filter(business=business, element=v.FEEDBACK,
+                                          status__in=Status.HAPPENED)
+                .annotate(at=Coalesce("completed_at", "due_at")).filter(p.q("at")))
+    answered = (Response.objects.filter(business=business, touchpoint__in=requests)
+                .values("touchpoint_id").distinct().count())
+    return requests.count(), answered
 
 
 def word_of_mouth(promoters: int, passives: int, detractors: int) -> dict:

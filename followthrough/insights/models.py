@@ -20,6 +20,12 @@ class RollupState(models.Model):
     touchpoints_seen = models.DateTimeField(null=True)
     built_at = models.DateTimeField(null=True)
     refreshed_at = models.DateTimeField(null=True)
+    # A first build in progress (rollup.build_step, run by the worker a chunk at a time):
+    # when it started, the last customer id built, and how many of how many are done.
+    build_started = models.DateTimeField(null=True)
+    build_cursor = models.BigIntegerField(default=0)
+    build_done = models.PositiveIntegerField(default=0)
+    build_total = models.PositiveIntegerField(default=0)
 
 
 class StaleCustomer(models.Model):
@@ -101,16 +107,19 @@ class EngagementRollup(models.Model):
                                         "gap_days"], name="insights_engagement_rollup_won")]
 
 
-class ReminderRollup(models.Model):
-    """A maintenance reminder sent or done, when, and whether a new sale or job of its
-    customer (not cancelled, not its own) was won within metrics.NEXT_JOB_DAYS after it."""
+class TouchRollup(models.Model):
+    """A feedback request or maintenance reminder that was sent or done, and when; for a
+    reminder, whether a new sale or job of its customer (not cancelled, not its own) was
+    won within metrics.NEXT_JOB_DAYS after it. The page counts these instead of walking
+    the touchpoint table, which then needs no index of its own for them."""
 
     touchpoint_id = models.BigIntegerField(primary_key=True)
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    element = models.CharField(max_length=20)  # feedback or maintenance
     at = models.DateTimeField()  # completed, else due
     became_job = models.BooleanField(default=False)
 
     class Meta:
-        indexes = [models.Index(fields=["business", "at", "became_job"],
-                                name="insights_reminder_rollup")]
+        indexes = [models.Index(fields=["business", "element", "at", "became_job"],
+                                name="insights_touch_rollup")]

@@ -5,8 +5,9 @@
 - note the customer as stale, so their rollup (rollup.py) is recomputed then.
 
 Touchpoints need no receiver: the cache key and the rollups already follow their
-updated_at, which bulk updates also move. After each worker pass, businesses whose rollups
-exist are brought up to date, so a page view finds little left to do."""
+updated_at, which bulk updates also move. After each busy worker pass, businesses whose
+rollups exist are brought up to date, so a page view finds little left to do; after every
+pass, a business whose rollups were never built gets the next chunk of its first build."""
 
 import logging
 
@@ -17,6 +18,8 @@ from followthrough.insights.metrics import optional_model
 from followthrough.insights.models import StaleCustomer
 
 log = logging.getLogger("followthrough.insights")
+BUILD_SECONDS = 1.0  # of a first rollup build, after each idle worker pass
+BUSY_CHUNK = 200  # customers of a first build after each busy pass
 
 WATCHED = [
     ("customers", "Customer"), ("customers", "Engagement"), ("playbooks", "Playbook"),
@@ -56,10 +59,15 @@ def changed(sender, instance, **kwargs) -> None:
 
 
 def after_worker_pass(sender, report=None, **kwargs) -> None:
-    from followthrough.insights.rollup import refresh_built
+    """Keep built rollups in step after a busy pass, and advance any first build (about
+    a second of it per pass, busy or idle), so no page view has to build them."""
+    from followthrough.insights.rollup import build_pending, refresh_built
 
     if report is not None and getattr(report, "busy", True):
         refresh_built()
+        build_pending(0, BUSY_CHUNK)  # a small step: sending comes first
+    else:
+        build_pending(BUILD_SECONDS)
 
 
 def connect() -> None:

@@ -23,6 +23,7 @@ that customer, and the SQL ranking below mirrors metrics.evaluate()
 
 import datetime as dt
 import statistics
+import time
 
 from django.db import connection, transaction
 from django.db.models import Case, Count, IntegerField, Max, Min, Q, Sum, Value, When
@@ -34,15 +35,16 @@ from followthrough.insights import metrics as m
 from followthrough.insights.models import (
     CustomerRollup,
     EngagementRollup,
-    ReminderRollup,
     RollupState,
     StaleCustomer,
+    TouchRollup,
 )
 from followthrough.touchpoints.models import Status, Touchpoint
 
 OVERLAP = dt.timedelta(seconds=60)
 CHUNK = 2000
 PLANNED_FIELDS = {e: f"planned_{e}" for e in m.ELEMENTS}
+TOUCH_ELEMENTS = (m.v.FEEDBACK, m.v.MAINTENANCE)
 
 
 # ------------------------------------------------------------------ keeping up
@@ -70,6 +72,66 @@ def refresh(business, now: dt.datetime | None = None, rebuild: bool = False) -> 
     return count
 
 
+def build_step(business, now: dt.datetime | None = None, limit: int | None = None) -> bool:
+    """Build the next `limit` customers of a business's first build; True once it is
+    built. The watermark is the build's start, so rows that change while later chunks
+    are built are read again by the first refresh after it."""
+    now, limit = now or timezone.now(), limit or CHUNK
+    with transaction.atomic():
+        state, _ = (RollupState.objects.select_for_update()
+                    .get_or_create(business_id=business.pk))
+        if state.built_at is not None:
+            return True
+        if state.build_started is None:
+            state.build_started, state.build_cursor, state.build_done = now, 0, 0
+            state.build_total = Customer.objects.filter(business_id=business.pk).count()
+        ids = list(Customer.objects.filter(business_id=business.pk, pk__gt=state.build_cursor)
+                   .order_by("pk").values_list("pk", flat=True)[:limit])
+        if ids:
+            _recompute(business, ids)
+            state.build_cursor, state.build_done = ids[-1], state.build_done + len(ids)
+        if len(ids) < limit:
+            state.built_at = state.refreshed_at = now
+            state.touchpoints_seen = state.build_started - OVERLAP
+            state.build_started = None
+            state.build_total = max(state.build_total, state.build_done)
+        state.save()
+    return state.built_at is not None
+
+
+def build_pending(seconds: float = 1.0, limit: int | None = None) -> int:
+    """Advance the first builds of businesses whose rollups are not built yet: at least
+    one chunk (of `limit` customers, CHUNK by default), then more while `seconds` last
+    (the worker calls this after each pass, so sending never waits long). Returns the
+    number of chunks built."""
+    from followthrough.tenants.models import Business
+
+    deadline, chunks = time.monotonic() + seconds, 0
+    waiting = Business.objects.exclude(
+        pk__in=RollupState.objects.filter(built_at__isnull=False).values("business_id")
+    ).order_by("pk")
+    for business in waiting:
+        done = False
+        while not done and (chunks == 0 or time.monotonic() < deadline):
+            chunks += 1
+            done = build_step(business, limit=limit)
+        if not done:
+            break
+    return chunks
+
+
+def progress(business) -> dict | None:
+    """None when the business's rollups are built; else how far the first build is."""
+    state = RollupState.objects.filter(business_id=business.pk).first()
+    if state is not None and state.built_at is not None:
+        return None
+    total = (state.build_total if state and state.build_started else
+             Customer.objects.filter(business_id=business.pk).count())
+    done = state.build_done if state and state.build_started else 0
+    return {"done": done, "total": total,
+            "percent": 100 * done // total if total else 0}
+
+
 def refresh_built(now: dt.datetime | None = None) -> int:
     """Refresh every business whose rollups exist (never a first build: that is left to
     the first page view or `followthrough insights_rollup`)."""
@@ -92,7 +154,7 @@ def forget_in_rollup(business, customer_id: int) -> None:
         return
     CustomerRollup.objects.filter(business_id=business.pk, customer_id=customer_id).delete()
     EngagementRollup.objects.filter(business_id=business.pk, customer_id=customer_id).delete()
-    ReminderRollup.objects.filter(business_id=business.pk, customer_id=customer_id).delete()
+    TouchRollup.objects.filter(business_id=business.pk, customer_id=customer_id).delete()
 
 
 def changed_customers(business, since: dt.datetime) -> set[int]:
@@ -128,8 +190,8 @@ def _rebuild(business) -> int:
     CustomerRollup.objects.bulk_create(_customer_rows(business, inputs.values()),
                                        batch_size=CHUNK)
     EngagementRollup.objects.bulk_create(_engagement_rows(business, None), batch_size=CHUNK)
-    ReminderRollup.objects.filter(business_id=business.pk).delete()
-    ReminderRollup.objects.bulk_create(_reminder_rows(business, None), batch_size=CHUNK)
+    TouchRollup.objects.filter(business_id=business.pk).delete()
+    TouchRollup.objects.bulk_create(_touch_rows(business, None), batch_size=CHUNK)
     return len(inputs)
 
 
@@ -141,11 +203,11 @@ def _recompute(business, ids: list[int]) -> int:
         # walks the business's whole rollup index instead of seeking each customer.
         CustomerRollup.objects.filter(customer_id__in=chunk).delete()
         EngagementRollup.objects.filter(customer_id__in=chunk).delete()
-        ReminderRollup.objects.filter(customer_id__in=chunk).delete()
+        TouchRollup.objects.filter(customer_id__in=chunk).delete()
         inputs = m.health_inputs(business, chunk)
         CustomerRollup.objects.bulk_create(_customer_rows(business, inputs.values()))
         EngagementRollup.objects.bulk_create(_engagement_rows(business, chunk))
-        ReminderRollup.objects.bulk_create(_reminder_rows(business, chunk))
+        TouchRollup.objects.bulk_create(_touch_rows(business, chunk))
         count += len(inputs)
     return count
 
@@ -208,30 +270,31 @@ def _sales(rows) -> dict[int, dict[int, float | None]]:
     return out
 
 
-def _reminder_rows(business, customer_ids):
-    """metrics.maintenance_jobs' reminders, each with whether it became a job."""
+def _touch_rows(business, customer_ids):
+    """The feedback requests and maintenance reminders sent or done, each reminder with
+    whether it became a job (metrics.feedback_metrics, metrics.maintenance_jobs)."""
     scope = {} if customer_ids is None else {"customer_id__in": customer_ids}
-    reminders = list(
-        Touchpoint.objects.filter(business_id=business.pk, element=m.v.MAINTENANCE,
+    touches = list(
+        Touchpoint.objects.filter(business_id=business.pk, element__in=TOUCH_ELEMENTS,
                                   status__in=Status.HAPPENED, **scope)
         .annotate(at=Coalesce("completed_at", "due_at"))
-        .values_list("pk", "customer_id", "engagement_id", "at").order_by())
-    if not reminders:
-        return
+        .values_list("pk", "customer_id", "engagement_id", "element", "at").order_by())
     won: dict[int, list] = {}
-    customers = {customer_id for _, customer_id, _, _ in reminders}
-    for customer_id, pk, when in (
-        Engagement.objects.filter(business_id=business.pk, cancelled_at__isnull=True,
-                                  customer_id__in=customers)
-        .values_list("customer_id", "pk", "won_at").order_by()
-    ):
-        won.setdefault(customer_id, []).append((pk, when))
+    reminded = {t[1] for t in touches if t[3] == m.v.MAINTENANCE}
+    if reminded:
+        for customer_id, pk, when in (
+            Engagement.objects.filter(business_id=business.pk, cancelled_at__isnull=True,
+                                      customer_id__in=reminded)
+            .values_list("customer_id", "pk", "won_at").order_by()
+        ):
+            won.setdefault(customer_id, []).append((pk, when))
     window = dt.timedelta(days=m.NEXT_JOB_DAYS)
-    for pk, customer_id, engagement_id, at in reminders:
-        job = any(e != engagement_id and at <= when <= at + window
-                  for e, when in won.get(customer_id, ()))
-        yield ReminderRollup(touchpoint_id=pk, business_id=business.pk,
-                             customer_id=customer_id, at=at, became_job=job)
+    for pk, customer_id, engagement_id, element, at in touches:
+        job = element == m.v.MAINTENANCE and any(
+            e != engagement_id and at <= when <= at + window
+            for e, when in won.get(customer_id, ()))
+        yield TouchRollup(touchpoint_id=pk, business_id=business.pk, customer_id=customer_id,
+                          element=element, at=at, became_job=job)
 
 
 # ------------------------------------------------------------ reading: health
@@ -391,8 +454,21 @@ def time_to_next_purchase(business, p: m.Period) -> dict:
 
 
 def maintenance_jobs(business, p: m.Period) -> dict:
-    """metrics.maintenance_jobs, from the reminder rollups."""
-    r = (ReminderRollup.objects.filter(p.q("at"), business_id=business.pk)
+    """metrics.maintenance_jobs, from the touch rollups."""
+    r = (TouchRollup.objects.filter(p.q("at"), business_id=business.pk,
+                                    element=m.v.MAINTENANCE)
          .aggregate(reminders=Count("at"), jobs=Count("at", filter=Q(became_job=True))))
     return {"reminders": r["reminders"], "jobs": r["jobs"],
             "rate": m._rate(r["jobs"], r["reminders"])}
+
+
+def feedback_requests(business, p: m.Period) -> tuple[int, int]:
+    """metrics.feedback_metrics' requests asked in the period and how many were answered,
+    from the touch rollups."""
+    asked = TouchRollup.objects.filter(p.q("at"), business_id=business.pk,
+                                       element=m.v.FEEDBACK)
+    Response = m.optional_model("feedback", "SurveyResponse")
+    answered = (Response.objects.filter(business_id=business.pk,
+                                        touchpoint_id__in=asked.values("touchpoint_id"))
+                .values("touchpoint_id").distinct().count()) if Response else 0
+    return asked.count(), answered

@@ -67,7 +67,8 @@ def feedback_rows(f: dict) -> list[list]:
          f"{f['detractors']} detractors"],
         ["Satisfied (4 or 5 of 5)", dash(f["csat"], "%"), f"{f['csat_answers']} answers"],
         ["Response rate", dash(f["response_rate"], "%"),
-         f"{f['answered']} of {f['requests']} feedback requests answered"],
+         f"{f['answered']} of {f['requests']} feedback requests answered"
+         if f["requests"] is not None else "Worked out once the first build is done"],
         ["Median time to resolve an incident",
          dash(f["median_hours_to_resolve"], " hours"),
          f"{f['resolved_incidents']} resolved; {f['open_incidents']} open now"],
@@ -82,20 +83,26 @@ def feedback_rows(f: dict) -> list[list]:
 def outcome_rows(data: dict) -> list[list]:
     repeat, nxt, ref, mnt = (data["repeat"], data["next_purchase"], data["referrals"],
                              data["maintenance"])
-    rows = [
-        ["Repeat-purchase rate", dash(repeat["rate"], "%"),
-         f"{repeat['repeat']} of {repeat['customers']} customers who bought in the period "
-         "have bought more than once"],
-        ["Median time to the next purchase", dash(nxt["median_days"], " days"),
-         f"{nxt['pairs']} repeat purchases in the period"],
+    rows = []
+    if repeat is not None:  # None while the rollups are being built
+        rows += [
+            ["Repeat-purchase rate", dash(repeat["rate"], "%"),
+             f"{repeat['repeat']} of {repeat['customers']} customers who bought in the "
+             "period have bought more than once"],
+            ["Median time to the next purchase", dash(nxt["median_days"], " days"),
+             f"{nxt['pairs']} repeat purchases in the period"],
+        ]
+    rows += [
         ["Referrals made", ref["made"], "New customers sent by a customer"],
         ["Referrals converted", ref["converted"], dash(ref["rate"], "% of referrals bought")],
     ]
     if data["clicks"] is not None:
         sites = ", ".join(f"{site} {n}" for site, n in data["clicks"]["by_site"].items())
         rows.append(["Review-link clicks", data["clicks"]["clicks"], sites or "No clicks yet"])
-    rows.append(["Maintenance reminders that became jobs", f"{mnt['jobs']} of {mnt['reminders']}",
-                 f"A sale or job won within {m.NEXT_JOB_DAYS} days of the reminder"])
+    if mnt is not None:
+        rows.append(["Maintenance reminders that became jobs",
+                     f"{mnt['jobs']} of {mnt['reminders']}",
+                     f"A sale or job won within {m.NEXT_JOB_DAYS} days of the reminder"])
     return rows
 
 

@@ -6,6 +6,7 @@ from followthrough.insights import views
 # against an outsider with a playbook of another business.
 urlpatterns = [
     path("", views.insights, name="insights"),
+    path("building/", views.build_progress, name="insights_building"),
     path("export/<slug:table>.csv", views.export_csv, name="insights_export"),
     path("playbooks/<str:public_id>/add-element/", views.add_element,
          name="playbook_add_element"),

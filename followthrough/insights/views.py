@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from followthrough import csvsafe
-from followthrough.insights import dashboard, svg, tables
+from followthrough.insights import dashboard, rollup, svg, tables
 from followthrough.insights import metrics as m
 from followthrough.playbooks import services
 from followthrough.playbooks.models import Playbook, Step
@@ -33,7 +33,7 @@ def insights(request):
     all_tables = tables.build(data)
     trend = data["trend"]
     labels = tables.month_labels(data)
-    trend_chart = svg.line_chart(
+    trend_chart = "" if data["building"] else svg.line_chart(
         "delta-trend", "Post-service delta by month",
         "How many of the five post-service elements were missing, month by month: the "
         "practice delta (average per delivered engagement) and the design delta (left out "
@@ -88,6 +88,19 @@ def export_csv(request, table):
     for row in found.rows:
         writer.writerow([_safe_cell(cell) for cell in row])
     return response
+
+
+@business_required
+@require_http_methods(["GET", "HEAD"])
+def build_progress(request):
+    """The progress card the page polls while the worker builds the rollups; once they
+    are built, htmx reloads the whole page."""
+    building = rollup.progress(request.business)
+    if building is None:
+        response = HttpResponse("")
+        response["HX-Refresh"] = "true"
+        return response
+    return render(request, "insights/_building.html", {"building": building})
 
 
 @owner_required

@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Coalesce
 
 from followthrough import vocabulary as v
 from followthrough.channels import kinds
@@ -207,9 +206,8 @@ class Touchpoint(models.Model):
             # detection. Declared here (not as raw SQL in insights) because SQLite rebuilds
             # the table for many field changes and keeps only the indexes Django knows.
             models.Index(fields=["business", "updated_at"], name="touchpoint_business_updated"),
-            # Feedback requests and maintenance reminders by when they happened.
-            models.Index("business", "element", Coalesce("completed_at", "due_at"), "status",
-                         name="touchpoint_business_element_at"),
+            # Feedback requests and maintenance reminders are counted from Insights' own
+            # rollup (insights.TouchRollup), so no index here is paid on every planned row.
         ]
 
     def __str__(self) -> str:

@@ -114,6 +114,11 @@ def test_it_gives_the_same_outcome_figures_as_the_definitions_for_every_period(b
     touch(service, v.MAINTENANCE, "done", due=80)  # its own job never counts
     touch(service, v.MAINTENANCE, "missed", due=60)  # not sent: not a reminder
     touch(engagement(business, c, won=200), v.MAINTENANCE, "sent", due=20)
+    asked = touch(service, v.FEEDBACK, "sent", due=50, completed=40)
+    touch(first, v.FEEDBACK, "done", due=200)
+    touch(first, v.FEEDBACK, "planned", due=-5)  # not sent yet: not asked
+    SurveyResponse.objects.create(business=business, customer=b, engagement=service,
+                                  touchpoint=asked, nps=9, created_at=days_ago(39))
     rollup.refresh(business)
     for key in m.PERIODS:
         p = period(key)
@@ -121,6 +126,9 @@ def test_it_gives_the_same_outcome_figures_as_the_definitions_for_every_period(b
         assert (rollup.time_to_next_purchase(business, p)
                 == m.time_to_next_purchase(business, p)), key
         assert rollup.maintenance_jobs(business, p) == m.maintenance_jobs(business, p), key
+        assert (m.feedback_metrics(business, p, rollup.feedback_requests(business, p))
+                == m.feedback_metrics(business, p)), key
+    assert rollup.feedback_requests(business, period("all")) == (2, 1)
     assert rollup.maintenance_jobs(business, period("all"))["jobs"] == 1
 
 
@@ -201,7 +209,8 @@ def test_it_refreshes_built_rollups_after_a_busy_worker_pass(business, other_bus
                            status="broken")
     pass_finished.send(sender=None, report=PassReport(claimed=1))
     assert CustomerRollup.objects.get(customer=who).promises_broken == 1
-    assert not RollupState.objects.filter(business=other_business).exists()  # never built
+    # A business never built gets its first build from the worker too (test_building.py).
+    assert RollupState.objects.get(business=other_business).built_at is not None
 
 
 def test_it_serves_the_page_figures_from_the_rollups(business):
