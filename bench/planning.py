@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 GOAL = 0.25
+FLOOR_GOAL = 0.8  # issue 17: at least 0.8 of a raw insert of the same rows
 SEED = 20260601
 
 
@@ -53,7 +54,10 @@ def run(scale: int = 100_000) -> dict:
         "project_rows_per_s": round(project_rate),
         "baseline_rows_per_s": round(baseline_rate),
         "ratio": round(project_rate / baseline_rate, 3),
-        "goal": f">= {GOAL}",
+        # The baseline is the floor: the same rows, raw, into an identical table.
+        "distance": round(project_rate / baseline_rate, 3),
+        "goal": f">= {GOAL}; distance to the floor >= {FLOOR_GOAL}",
+        "met": project_rate / baseline_rate >= FLOOR_GOAL,
     }
 
 

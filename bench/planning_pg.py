@@ -115,8 +115,10 @@ def run() -> dict:
         "baseline": f"raw COPY of the same rows: {baseline_seconds:.1f} s, "
                     f"{baseline_rate:,.0f} rows/s",
         "ratio": round(project_rate / baseline_rate, 3),
-        "goal": "none set (reported)",
-        "met": None,
+        # The baseline is the floor: the same rows, by COPY, into an identical table.
+        "distance": round(project_rate / baseline_rate, 3),
+        "goal": "distance to the floor >= 0.8",
+        "met": project_rate / baseline_rate >= 0.8,
     }
 
 
