@@ -119,7 +119,16 @@ def objects(business):
         return WebhookEndpoint.objects.create(business=business, url="https://example.com/h",
                                               events=["incident.opened"]).public_id
 
+    def conversation():
+        from followthrough.conversations.models import Attachment, Message
+        message = Message.objects.create(
+            business=business, customer=customer, direction=Message.IN, channel="email",
+            from_address="jamie@example.com", body="Photo attached", received_at=timezone.now())
+        return Attachment.objects.create(business=business, message=message, filename="a.png",
+                                         content_type="image/png", size=1, data=b"x").public_id
+
     return {
+        "conversation": conversation,
         "apikey": lambda: integration("apikey"),
         "import": lambda: integration("import"),
         "inbound": lambda: integration("inbound"),

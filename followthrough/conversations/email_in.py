@@ -64,6 +64,8 @@ def store(message, received_at):
         references=headers.get("references", ""),
         automatic=automatic.kind(headers, subject, sender, message.get_content_type() +
                                  ";" + headers.get("content-type", "")),
+        attachments=[(part.get_filename() or "", part.get_content_type(),
+                      part.get_content_bytes() or b"") for part in message.attachments],
     )
     return receive(incoming, match_email(sender, recipients, incoming.in_reply_to,
                                          incoming.references))

@@ -96,6 +96,25 @@ class Message(models.Model):
         return bool(self.complaint_reason)
 
 
+class Attachment(models.Model):
+    """A file that came with an inbound email, kept up to the limits in services.py. Served
+    only to signed-in members of the message's business, always as a download."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, null=True,
+                                 related_name="+")
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    public_id = models.CharField(max_length=32, unique=True, default=new_public_id,
+                                 editable=False)
+    filename = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    def save(self, *args, **kwargs):
+        clean_fields(self, lines=("filename", "content_type"))
+        super().save(*args, **kwargs)
+
+
 class SentMessage(models.Model):
     """The Message-ID of an email we sent, and its touchpoint: written when the touchpoint
     is sent (receivers.remember_sent), read when a reply names it in In-Reply-To."""

@@ -21,7 +21,7 @@ from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.conversations import reading
 from followthrough.conversations.matching import Match, latest_engagement, match_text
-from followthrough.conversations.models import BODY_LIMIT, Message
+from followthrough.conversations.models import BODY_LIMIT, Attachment, Message
 from followthrough.customers.models import Customer
 from followthrough.customers.services import normalise_phone
 from followthrough.feedback import services as feedback
@@ -61,6 +61,8 @@ class Incoming:
     in_reply_to: str = ""
     references: str = ""
     automatic: str = ""
+    # (file name, content type, bytes) of each file that came with it.
+    attachments: list[tuple[str, str, bytes]] = field(default_factory=list)
 
 
 def fit(body: str) -> tuple[str, bool]:
@@ -83,6 +85,7 @@ def receive(incoming: Incoming, match: Match, now=None) -> tuple[Message, bool]:
                 message.save(force_insert=True)
         except IntegrityError:  # the same message, stored meanwhile by a concurrent retry
             return _duplicate(match.business, incoming), False
+        _keep_attachments(message, incoming.attachments)
         if message.business_id is None:
             log.warning("inbound %s %s kept, but no business can be told which it is for",
                         message.channel, message.public_id)
@@ -103,6 +106,30 @@ def receive_text(sender: str, phone: str, body: str, sid: str, to: str = "",
     incoming = Incoming(channel=kinds.SMS, sender=phone or sender, body=body,
                         received_at=now, recipients=[to] if to else [], message_id=sid)
     return receive(incoming, match_text(phone, now), now)
+
+
+# What is kept of the files that come with an email; the rest is named in the message.
+ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+ATTACHMENTS_PER_MESSAGE = 10
+
+
+def _keep_attachments(message: Message, files: list[tuple[str, str, bytes]]) -> None:
+    left_out = []
+    for number, (name, content_type, data) in enumerate(files):
+        name = clean_line(name or "")[:200] or f"attachment-{number + 1}"
+        if number >= ATTACHMENTS_PER_MESSAGE or len(data) > ATTACHMENT_MAX_BYTES:
+            left_out.append(name)
+            continue
+        Attachment.objects.create(business_id=message.business_id, message=message,
+                                  filename=name, size=len(data), data=data,
+                                  content_type=clean_line(content_type or "")[:100]
+                                  or "application/octet-stream")
+    if left_out:
+        limit = ATTACHMENT_MAX_BYTES // (1024 * 1024)
+        note = (f"\n\n[Not kept: {', '.join(left_out)}. Files over {limit} MB, or more than "
+                f"{ATTACHMENTS_PER_MESSAGE} in one email, are not kept.]")
+        Message.objects.filter(pk=message.pk).update(body=message.body + note)
+        message.body += note
 
 
 def _build(incoming: Incoming, match: Match) -> Message:

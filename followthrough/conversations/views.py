@@ -3,13 +3,15 @@ Unmatched page, where a message from an unknown sender is attached to its custom
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from followthrough.conversations import services
 from followthrough.conversations.forms import AttachForm, ReplyForm
-from followthrough.conversations.models import Message
+from followthrough.conversations.models import Attachment, Message
 from followthrough.customers.views import get_customer_or_404
 from followthrough.tenants.access import business_required, get_scoped_or_404
 from followthrough.tenants.views import in_business_zone, render
@@ -62,6 +64,26 @@ def unmatched(request):
             .order_by("-received_at", "-id")[:UNMATCHED_PAGE])
     return render(request, "conversations/unmatched.html", {"rows": rows},
                   nav="customers")
+
+
+# Shown in the browser when asked; anything else (HTML, SVG, scripts) is only downloaded.
+SAFE_TO_SHOW = {"image/png", "image/jpeg", "image/gif", "application/pdf", "text/plain"}
+
+
+@business_required
+@require_GET
+def attachment(request, public_id):
+    """A file from a customer's email, for members of its business only (others get 404).
+    Always a download, with its type pinned, so a file cannot run as a page of this site."""
+    found = get_scoped_or_404(Attachment.objects, request.business, public_id=public_id)
+    content_type = found.content_type if found.content_type in SAFE_TO_SHOW \
+        else "application/octet-stream"
+    response = HttpResponse(bytes(found.data), content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, found.filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @business_required

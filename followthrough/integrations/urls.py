@@ -31,5 +31,7 @@ urlpatterns = [
     path("customers/<str:public_id>/reply", conversations.customer_reply,
          name="customer_reply"),
     path("conversations/unmatched/", conversations.unmatched, name="unmatched"),
+    path("conversations/files/<str:public_id>", conversations.attachment,
+         name="conversation_attachment"),
     path("conversations/unmatched/attach", conversations.attach, name="unmatched_attach"),
 ]

@@ -6,6 +6,7 @@ is exported and erased without changes here. Erasure anonymises rather than dele
 rows that feed the counts and the delta stay, their personal text goes, and a hashed
 suppression entry keeps the address from ever being messaged again."""
 
+import base64
 import datetime as dt
 import re
 
@@ -70,6 +71,8 @@ def _value(obj, field):
         return value.isoformat()
     if isinstance(value, int | float | bool | str | list | dict) or value is None:
         return value
+    if isinstance(value, bytes | memoryview):  # a file they sent us: theirs to take away
+        return base64.b64encode(bytes(value)).decode("ascii")
     return str(value)
 
 
@@ -100,6 +103,8 @@ def export_customer(customer: Customer) -> dict:
 def _blank(field):
     if field.null:
         return None
+    if isinstance(field, models.BinaryField):
+        return b""
     return field.get_default() if field.has_default() else ""
 
 
@@ -109,7 +114,7 @@ def _personal_fields(model) -> list:
         if field.is_relation or field.primary_key or field.unique or field.choices:
             continue
         if isinstance(field, models.TextField | models.EmailField | models.JSONField |
-                      models.GenericIPAddressField):
+                      models.GenericIPAddressField | models.BinaryField):
             out.append(field)
         elif isinstance(field, models.CharField) and _PERSONAL.search(field.name):
             out.append(field)
