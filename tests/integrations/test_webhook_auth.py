@@ -53,6 +53,14 @@ def test_it_turns_a_provider_on_with_its_own_signing_key(client, settings, ada):
     assert post(client, POSTMARK, BOUNCE).status_code == 404  # basic auth is still unset
 
 
+@pytest.mark.parametrize("path", ["mailgun/inbound/", "mailgun/inbound_mime/"])
+def test_it_mounts_mailguns_inbound_routes_behind_its_signing_key(client, settings, db, path):
+    settings.ANYMAIL = {"MAILGUN_WEBHOOK_SIGNING_KEY": "key-123"}
+    response = client.post(f"/integrations/anymail/{path}",
+                           {"timestamp": "1", "token": "t", "signature": "forged"})
+    assert response.status_code == 400  # mounted, and anymail refuses the forged signature
+
+
 def test_it_routes_no_endpoint_we_have_no_use_for(client, settings, db):
     settings.ANYMAIL = {"WEBHOOK_SECRET": "hook:secret"}
     auth = "Basic " + base64.b64encode(b"hook:secret").decode()
