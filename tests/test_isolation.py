@@ -66,7 +66,8 @@ PLAIN_ROUTES = sorted((name, route) for route, name, params in routes()
 
 
 def object_kind(name: str) -> str:
-    overrides = {"step_new": "playbook"}
+    overrides = {"step_new": "playbook", **{f"print_{what}": "batch" for what in
+                                            ("page", "cards", "labels", "postcards")}}
     return overrides.get(name, name.split("_")[0])
 
 

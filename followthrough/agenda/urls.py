@@ -1,8 +1,9 @@
-from django.urls import path
+from django.urls import include, path
 
 from followthrough.agenda import feed, outreach, views
 
 urlpatterns = [
+    path("", include("followthrough.agenda.print_views")),
     path("", views.today, name="home"),
     path("today/", views.today, name="today"),
     path("week/", views.week, name="week"),
