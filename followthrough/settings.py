@@ -142,6 +142,8 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+# How long a person may take back their own Done, Skip, Approve or Resolve (lifecycle.UNDO).
+UNDO_SECONDS = env_int("UNDO_SECONDS", 10)
 # Replies posted to the inbound email webhook (conversations/email_in.py): larger is a 413.
 INBOUND_EMAIL_MAX_BYTES = env_int("INBOUND_EMAIL_MAX_BYTES", 10 * 1024 * 1024)
 EMAIL_BACKEND = env_str(

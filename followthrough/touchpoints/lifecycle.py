@@ -229,7 +229,6 @@ UNDO: dict[str, frozenset[str]] = {
     S.SKIPPED: frozenset({S.PLANNED, S.DRAFT}),
     S.PLANNED: frozenset({S.DRAFT}),  # an approval
 }
-UNDO_SECONDS = 10
 # What a person's change sets and its undo puts back. Never text a customer or a person
 # wrote: the record is in the audit log, which outlives an erasure.
 UNDO_FIELDS = ("due_at", "completed_at", "reason_code", "moved_reason", "assigned_to_id")
@@ -241,7 +240,7 @@ SUMMARIES = {"touchpoint.done": "Marked a touch done", "touchpoint.skip": "Skipp
 
 
 def undo_window() -> dt.timedelta:
-    return dt.timedelta(seconds=getattr(settings, "UNDO_SECONDS", UNDO_SECONDS))
+    return dt.timedelta(seconds=settings.UNDO_SECONDS)
 
 
 def snapshot(touchpoint: Touchpoint) -> dict:
