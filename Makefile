@@ -13,8 +13,8 @@ export PORT
 
 .PHONY: demo test test-sqlite test-postgres bench chaos lint clean
 
-# A current pip: the one a new venv comes with (23.2 on Debian 12) takes three times as long
-# to install the same packages here.
+# A current pip: the one a new venv comes with (23.2 on Debian 12) needs half as much CPU
+# again to install the same packages (29 s against 19 s here).
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
