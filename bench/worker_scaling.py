@@ -30,6 +30,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-c", "from followthrough.cli import main; main()"]
 SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+DEFAULT_COUNTS = (1, 2, 4)  # BENCH_SCALING_COUNTS overrides, e.g. "1,8"
 
 # The provider stand-in. A real provider's CPU is not on this machine, so the default sink
 # is a lean asyncio SMTP server (about 0.1 ms of CPU a message) rather than aiosmtpd, which
@@ -201,6 +202,7 @@ def timed_run(env: dict, url: str, workers: int, total: int) -> tuple[float, flo
 
 def run() -> dict:
     total = int(os.environ.get("BENCH_SCALING_MESSAGES", 8000))
+    counts = tuple(int(n) for n in os.environ.get("BENCH_SCALING_COUNTS", "1,2,4").split(","))
     threads = int(os.environ.get("BENCH_SCALING_THREADS", 4))
     name = f"ft_bench_{uuid.uuid4().hex[:10]}"
     url = f"{SERVER}/{name}"
@@ -217,7 +219,7 @@ def run() -> dict:
                                                           SEED.replace("COUNT", str(total))]):
             subprocess.run([*CLI, *args], env=env, cwd=ROOT, check=True)
         rates, end_to_end, peaks = {}, {}, {}
-        for workers in (1, 2, 4):
+        for workers in counts:
             rates[workers], end_to_end[workers], peaks[workers] = timed_run(
                 env, url, workers, total)
     finally:
@@ -225,6 +227,13 @@ def run() -> dict:
         sink.wait()
         with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    if counts != DEFAULT_COUNTS:  # e.g. BENCH_SCALING_COUNTS=1,8 for the capacity check
+        return {"name": "worker_scaling", "messages": total, "send_threads_per_worker": threads,
+                "sink": sink_name,
+                "rates": {n: f"{rates[n]:.0f} messages/s" for n in counts},
+                "ratio": {f"{n}:1": round(rates[n] / rates[1], 2) for n in counts if n != 1}
+                if 1 in counts else None,
+                "peak_rss_mib": {n: round(peaks[n] / 1024, 1) for n in counts}}
     ratio = rates[4] / rates[1]
     return {
         "name": "worker_scaling",
