@@ -15,6 +15,8 @@ the last row is sent. The end-to-end time, start-up included, is reported beside
     BENCH_SCALING_THREADS    WORKER_SEND_THREADS per worker (default 4)
     BENCH_SCALING_SINK       lean (default) or aiosmtpd
     BENCH_SCALING_BATCH      WORKER_BATCH_SIZE (default 100)
+    BENCH_SCALING_COUNTS     how many workers in each run (default 1,2,4; 1,8 checks
+                             docs/scaling.md)
     BENCH_POSTGRES           server URL (default postgres://postgres@127.0.0.1:5432)"""
 
 import os
