@@ -10,6 +10,7 @@ from followthrough.customers.models import Engagement
 from followthrough.demo.loader import DEMO_SLUG, OWNER_EMAIL, load_demo
 from followthrough.feedback.models import Incident
 from followthrough.playbooks.models import Step
+from tests.browser.pages import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -44,11 +45,7 @@ def main_pages() -> dict[str, str]:
 def signed_in(browser, live_server, password, device):
     page = browser.new_context(viewport=VIEWPORTS[device]).new_page()
     page.set_default_timeout(30_000)
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill(OWNER_EMAIL)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/today/")
+    sign_in(page, live_server.url, OWNER_EMAIL, password)
     return page
 
 

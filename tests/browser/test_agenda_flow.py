@@ -11,7 +11,8 @@ from followthrough.channels import kinds
 from followthrough.customers.models import Customer, Engagement
 from followthrough.tenants.models import Membership
 from followthrough.touchpoints.models import Status, Touchpoint
-from tests.conftest import PASSWORD, make_member
+from tests.browser.pages import sign_in
+from tests.conftest import make_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,11 +53,7 @@ def test_it_posts_a_card_batch_and_opens_the_calendar_feed(live_server, browser,
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     try:
-        page.goto(f"{live_server.url}/login/")
-        page.get_by_label("Username").fill(owner.username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/today/")
+        sign_in(page, live_server.url, owner.username)
         assert page.get_by_text("Robin Lee").first.is_visible()
         shot(page, artifacts, "1-today")
 

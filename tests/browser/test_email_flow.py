@@ -14,8 +14,9 @@ from followthrough.channels.rendering import (
 )
 from followthrough.playbooks.library import SERVICE_JOB, install_builtin_playbooks
 from followthrough.tenants.models import Membership
+from tests.browser.pages import sign_in
 from tests.browser.test_sale_flow import assert_no_overflow, visit
-from tests.conftest import PASSWORD, make_member
+from tests.conftest import make_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -62,11 +63,7 @@ def test_it_sends_a_step_to_me_as_a_test_and_shows_it_in_the_outbox(live_server,
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     try:
-        page.goto(f"{live_server.url}/login/")
-        page.get_by_label("Username").fill(owner.username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/today/")
+        sign_in(page, live_server.url, owner.username)
         page.goto(f"{live_server.url}/playbooks/steps/{step.public_id}/preview/")
         preview = page.frame_locator("iframe.mail-frame")
         assert preview.locator("a.score-link").count() == 11
@@ -91,11 +88,7 @@ def test_it_sets_the_email_brand_in_settings_on_a_phone(live_server, browser, ar
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     try:
-        page.goto(f"{live_server.url}/login/")
-        page.get_by_label("Username").fill(owner.username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/today/")
+        sign_in(page, live_server.url, owner.username)
         page.goto(f"{live_server.url}/settings/")
         page.get_by_label("Logo address").fill("https://riverside.example/logo.png")
         page.get_by_label("Brand colour").fill("#f5e050")  # too light for white text

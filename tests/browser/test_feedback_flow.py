@@ -9,8 +9,9 @@ from django.utils import timezone
 from followthrough.customers.models import Customer, Engagement
 from followthrough.tenants.models import Membership
 from followthrough.touchpoints.models import Touchpoint
+from tests.browser.pages import sign_in
 from tests.browser.test_sale_flow import visit
-from tests.conftest import PASSWORD, make_member
+from tests.conftest import make_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -51,11 +52,7 @@ def test_it_turns_a_low_score_into_a_recovery_call_on_today(live_server, browser
 
     owner_side = browser.new_context(viewport=PHONE)
     page = owner_side.new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill(owner.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/today/")
+    sign_in(page, live_server.url, owner.username)
     first = page.locator("article.touch").first
     assert "Recovery call" in first.inner_text()
     assert "Robin Lee" in first.inner_text()

@@ -7,7 +7,8 @@ from django.utils import timezone
 from followthrough import vocabulary as v
 from followthrough.playbooks.library import install_builtin_playbooks
 from followthrough.tenants.models import Membership
-from tests.conftest import PASSWORD, make_member
+from tests.browser.pages import sign_in
+from tests.conftest import make_member
 from tests.insights.factories import customer, engagement, touch
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,11 +37,7 @@ def test_it_shows_insights_on_a_phone_and_a_laptop(live_server, browser, artifac
     viewport = VIEWPORTS[device]
     page = browser.new_context(viewport=viewport).new_page()
     try:
-        page.goto(f"{live_server.url}/login/")
-        page.get_by_label("Username").fill(owner.username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/today/")
+        sign_in(page, live_server.url, owner.username)
         page.get_by_role("navigation", name="Main").get_by_role("link",
                                                                 name="Insights").click()
         page.wait_for_url("**/insights/")

@@ -6,7 +6,8 @@ import pytest
 from followthrough.customers.models import Customer
 from followthrough.playbooks.library import install_builtin_playbooks
 from followthrough.tenants.models import Membership
-from tests.conftest import PASSWORD, make_member
+from tests.browser.pages import sign_in
+from tests.conftest import make_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,11 +33,7 @@ def test_it_imports_a_file_with_a_progress_bar(live_server, import_worker, brows
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     try:
-        page.goto(f"{live_server.url}/login/")
-        page.get_by_label("Username").fill(owner.username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/today/")
+        sign_in(page, live_server.url, owner.username)
 
         page.goto(f"{live_server.url}/integrations/import/")
         check(page, artifacts, "1-upload")

@@ -8,8 +8,9 @@ from django.utils import timezone
 from followthrough.customers.models import Customer, Engagement
 from followthrough.tenants.models import Membership
 from followthrough.touchpoints.models import Touchpoint
+from tests.browser.pages import sign_in
 from tests.browser.test_agenda_flow import PHONE, shot
-from tests.conftest import PASSWORD, make_member
+from tests.conftest import make_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,11 +30,7 @@ def test_it_plans_a_visit_and_shares_news_on_a_phone(live_server, browser, artif
     newcomer(business, "Ada Park", "4 Elm Street\nHudson, NY 12534", tags="landlord")
     newcomer(business, "Ben Ortiz", "9 Oak Road\nCatskill, NY 12414", tags="landlord")
     page = browser.new_context(viewport=PHONE).new_page()
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill(owner.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/today/")
+    sign_in(page, live_server.url, owner.username)
 
     page.get_by_role("link", name="Visits").click()
     shot(page, artifacts, "5-visits")

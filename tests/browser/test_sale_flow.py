@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from followthrough.playbooks.library import install_builtin_playbooks
 from followthrough.tenants.models import Membership
-from tests.conftest import PASSWORD, make_member
+from tests.browser.pages import fill_sign_in, sign_in
+from tests.conftest import make_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,10 +48,7 @@ def test_it_adds_a_job_and_makes_the_thank_you_call(live_server, browser, artifa
     try:
         page.goto(f"{live_server.url}/login/")
         visit(page, width, artifacts, f"{device}-1-login")
-        page.get_by_label("Username").fill(owner.username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/today/")
+        fill_sign_in(page, owner.username)
         visit(page, width, artifacts, f"{device}-2-today-empty")
 
         page.get_by_role("link", name="+ New sale or job").click()
@@ -122,11 +120,7 @@ def test_it_fits_every_page_on_a_phone(live_server, browser, artifacts, shop):
     context = browser.new_context(viewport=VIEWPORTS["phone"])
     page = context.new_page()
     try:
-        page.goto(f"{live_server.url}/login/")
-        page.get_by_label("Username").fill(owner.username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/today/")
+        sign_in(page, live_server.url, owner.username)
         pages = {
             "customers": "/customers/",
             "customer": f"/customers/{customer.public_id}/",

@@ -10,6 +10,7 @@ import pytest
 from followthrough.demo.loader import OWNER_EMAIL, load_demo
 from followthrough.feedback.models import Incident
 from followthrough.touchpoints.models import Origin, Status, Touchpoint
+from tests.browser.pages import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,11 +33,7 @@ def page(live_server, browser):
     context = browser.new_context(viewport=PHONE, device_scale_factor=2)
     page = context.new_page()
     page.set_default_timeout(WAIT)
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill(OWNER_EMAIL)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/today/")
+    sign_in(page, live_server.url, OWNER_EMAIL, password)
     yield page
     context.close()
 

@@ -9,14 +9,17 @@ from followthrough.conversations import services
 from followthrough.conversations.matching import Match
 from followthrough.tenants.models import Membership
 from followthrough.touchpoints.models import Touchpoint
-from tests.browser import conftest as browser_fixtures
+from tests.browser.pages import sign_in
 from tests.browser.test_sale_flow import visit
-from tests.conftest import PASSWORD, make_member
+from tests.conftest import make_member
+from tests.conversations import conftest as conversation_fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
-browser, artifacts = browser_fixtures.browser, browser_fixtures.artifacts
+# The conversation app's own fixtures; the browser comes from this folder's conftest (one
+# Playwright per test session: a second one inside the first's event loop fails).
+ada, job = conversation_fixtures.ada, conversation_fixtures.job
 
 
 def test_it_shows_a_text_and_answers_it_from_a_phone(live_server, browser, artifacts,
@@ -31,11 +34,7 @@ def test_it_shows_a_text_and_answers_it_from_a_phone(live_server, browser, artif
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     try:
-        page.goto(f"{live_server.url}/login/")
-        page.get_by_label("Username").fill(owner.username)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url("**/today/")
+        sign_in(page, live_server.url, owner.username)
         assert "Reply to Ada Lovelace" in page.locator("article.touch").first.inner_text()
 
         page.goto(f"{live_server.url}/customers/{ada.public_id}/#conversation")
