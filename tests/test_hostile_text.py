@@ -72,7 +72,10 @@ def world(business, owner):
     """The business, a customer, a job and its touches, all written with HOSTILE."""
     Business = type(business)
     Business.objects.filter(pk=business.pk).update(
-        name=HOSTILE, sender_name=HOSTILE, postal_address=HOSTILE)
+        name=HOSTILE, sender_name=HOSTILE, postal_address=HOSTILE,
+        # What a URLField refuses in a form but a bulk update or old row may still hold.
+        website='https://riverside.example/"><img src=x onerror=alert(1)>',
+        logo_url='https://riverside.example/logo.png" onload="alert(1)')
     business.refresh_from_db()
     customer = Customer.objects.create(
         business=business, name=HOSTILE, email="jo@example.com", phone="+15185550142",
