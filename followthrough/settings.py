@@ -13,6 +13,9 @@ VAR_DIR = Path(env_str("FOLLOWTHROUGH_VAR_DIR", str(PROJECT_DIR / "var")))
 DEMO_MODE = env_bool("FOLLOWTHROUGH_DEMO", False)
 DEMO_SECRET_KEY = "demo-only-secret-key-never-use-in-production"  # noqa: S105
 SECRET_KEY = env_str("SECRET_KEY", DEMO_SECRET_KEY if DEMO_MODE else "")
+# Old keys, still accepted for sessions, signed links and encrypted secrets (followthrough.crypto)
+# while SECRET_KEY is rotated.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 if not DEMO_MODE and (not SECRET_KEY or SECRET_KEY == DEMO_SECRET_KEY):
     raise ConfigError(
         "SECRET_KEY is missing or is the demo key. Set SECRET_KEY to a long random value "

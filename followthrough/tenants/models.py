@@ -9,6 +9,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from followthrough.crypto import EncryptedTextField
 from followthrough.text import clean_fields, clean_line
 from followthrough.tokens import new_public_id
 
@@ -77,7 +78,8 @@ def from_header(name: str, address: str) -> str:
 
 # Text fields that must stay on one line (they land in headers, CSV cells and logs).
 ONE_LINE_FIELDS = ("name", "timezone", "sender_name", "sender_email", "reply_to_email", "phone",
-                   "website", "business_days", "logo_url", "brand_colour")
+                   "website", "business_days", "logo_url", "brand_colour",
+                   "sms_account_sid", "sms_from_number")
 
 
 class Business(models.Model):
@@ -144,6 +146,11 @@ class Business(models.Model):
         default=0,
         help_text="Clear customers' written feedback older than this many days; 0 keeps it.",
     )
+    # Texts through the business's own Twilio account (docs/operations.md, "Text messages").
+    # The TWILIO_* environment variables, when set, override all three.
+    sms_account_sid = models.CharField(max_length=64, blank=True)
+    sms_auth_token = EncryptedTextField(blank=True)
+    sms_from_number = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
