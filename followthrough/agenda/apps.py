@@ -7,4 +7,4 @@ class AgendaConfig(AppConfig):
     verbose_name = "Agenda"
 
     def ready(self):
-        from followthrough.agenda import receivers  # noqa: F401 - connects to worker_tick
+        from followthrough.agenda import receivers, team  # noqa: F401 - connect their receivers

@@ -4,6 +4,7 @@ batches, maintenance reminders and the calendar feed settings."""
 import datetime as dt
 
 from django.contrib import messages
+from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
@@ -12,7 +13,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from followthrough.agenda import printables, services
+from followthrough.agenda import printables, services, team
 from followthrough.agenda.forms import (
     ApproveForm,
     DigestForm,
@@ -32,7 +33,6 @@ from followthrough.channels import kinds
 from followthrough.customers.models import Customer
 from followthrough.feedback.models import Incident, SurveyResponse
 from followthrough.tenants.access import business_required, get_scoped_or_404
-from followthrough.tenants.models import Membership
 from followthrough.tenants.views import in_business_zone, render
 from followthrough.tokens import new_public_id
 from followthrough.touchpoints import lifecycle
@@ -61,39 +61,53 @@ def _who(request) -> str:
     return "everyone" if request.GET.get("who") == "everyone" else "mine"
 
 
-def _personal(request, until, who):
-    rows = (
-        Touchpoint.objects.filter(business=request.business, status=Status.PLANNED,
-                                  channel__in=kinds.PERSONAL, due_at__lt=until)
-        .select_related("customer", "engagement", "step")
-        .order_by("-priority", "due_at", "id")
-    )
+# The columns a card shows or its script's merge fields read, and nothing more: the full
+# rows of a touch, its customer, job and step cost more to build than the rest of Today.
+CARD_FIELDS = (
+    "business_id", "public_id", "name", "channel", "purpose", "status", "due_at", "origin",
+    "reason_code", "priority", "link_token", "rendered_subject", "rendered_body",
+    "assigned_to_id", "customer__public_id", "customer__name", "customer__email",
+    "customer__phone", "customer__defining_moment", "customer__notes",
+    "customer__referral_code", "engagement__public_id", "engagement__description",
+    "engagement__kind", "step__subject", "step__body",
+)
+
+
+def _mine(rows, request, who):
     if who == "mine":
         # Unassigned touches belong to everyone, so nothing falls between two chairs.
         rows = rows.filter(Q(assigned_to=request.user) | Q(assigned_to__isnull=True))
     return rows
 
 
+def _personal(request, until, who):
+    rows = (
+        Touchpoint.objects.filter(business=request.business, status=Status.PLANNED,
+                                  channel__in=kinds.PERSONAL, due_at__lt=until)
+        .select_related("customer", "engagement", "step").only(*CARD_FIELDS)
+        .order_by("-priority", "due_at", "id")
+    )
+    return _mine(rows, request, who)
+
+
 # Missed personal touches stay on Today this long, so one made but not logged in time
 # can still be logged late, with when it happened.
 MISSED_SHOWN_DAYS = 14
+MISSED_SHOWN = 20
 
 
-def _missed(request, now, who):
-    rows = (
-        Touchpoint.objects.filter(business=request.business, status=Status.MISSED,
-                                  channel__in=kinds.PERSONAL,
-                                  due_at__gte=now - dt.timedelta(days=MISSED_SHOWN_DAYS))
-        .select_related("customer").order_by("-due_at", "-id")
-    )
-    if who == "mine":
-        rows = rows.filter(Q(assigned_to=request.user) | Q(assigned_to__isnull=True))
-    return list(rows[:20])
-
-
-def _members(business):
-    return [m.user for m in Membership.objects.filter(business=business)
-            .select_related("user").order_by("user__username")]
+def _personal_and_missed(request, until, now, who):
+    """Today's open personal touches and the recently missed ones, in one query: (open, missed)."""
+    due = Q(status=Status.PLANNED, due_at__lt=until)
+    missed = Q(status=Status.MISSED, due_at__gte=now - dt.timedelta(days=MISSED_SHOWN_DAYS))
+    rows = list(_mine(
+        Touchpoint.objects.filter(due | missed, business=request.business,
+                                  channel__in=kinds.PERSONAL)
+        .select_related("customer", "engagement", "step").only(*CARD_FIELDS)
+        .order_by("-priority", "due_at", "id"), request, who))
+    late = sorted((t for t in rows if t.status == Status.MISSED),
+                  key=lambda t: (t.due_at, t.id), reverse=True)
+    return [t for t in rows if t.status == Status.PLANNED], late[:MISSED_SHOWN]
 
 
 def _by_customer(rows, first_only=False) -> dict:
@@ -117,11 +131,14 @@ def _cards(request, touches, now, promises=None):
     if promises is None:
         promises = _by_customer(Promise.objects.filter(
             business=business, status=Promise.OPEN, customer_id__in=customer_ids))
-    members = _members(business)
+    members = team.members(business)
     feedback = _by_customer(SurveyResponse.objects.filter(
-        business=business, customer_id__in=customer_ids), first_only=True)  # newest first
+        business=business, customer_id__in=customer_ids)
+        .only("customer_id", "created_at", "nps", "went_well", "improve"),
+        first_only=True)  # newest first
     incidents = _by_customer(Incident.objects.filter(
-        business=business, customer_id__in=customer_ids, resolved_at__isnull=True),
+        business=business, customer_id__in=customer_ids, resolved_at__isnull=True)
+        .only("customer_id", "response_id", "opened_at", "reason", "summary"),
         first_only=True)
     history = histories(customer_ids)
     urls = card_urls()
@@ -166,12 +183,16 @@ def _pager(name: str, page: int, size: int, total: int, who: str) -> dict:
             "next": link(page + 1) if page < last else ""}
 
 
+PROMISE_FIELDS = ("public_id", "customer_id", "what", "due_on", "customer__public_id",
+                  "customer__name")
+
+
 def _promises_for_today(business, local_today, customer_ids):
     """Open promises that are late, due by tomorrow, or about a customer on a card: one
     query, split three ways."""
     rows = list(Promise.objects.filter(business=business, status=Promise.OPEN).filter(
         Q(due_on__lte=local_today + dt.timedelta(days=1)) | Q(customer_id__in=customer_ids)
-    ).select_related("customer"))
+    ).select_related("customer").only(*PROMISE_FIELDS))
     late = [p for p in rows if p.due_on < local_today]
     soon = [p for p in rows if local_today <= p.due_on <= local_today + dt.timedelta(days=1)]
     return late, soon, _by_customer(p for p in rows if p.customer_id in customer_ids)
@@ -212,7 +233,7 @@ def _upcoming(business, now, page, count):
 def _touch_sections(request, now, who, local_today) -> dict:
     """Recovery calls, late promises and one page of today's personal touches, as cards."""
     business = request.business
-    touches = list(_personal(request, end_of_today(business, now), who))
+    touches, missed = _personal_and_missed(request, end_of_today(business, now), now, who)
     recovery = [t for t in touches if t.origin == Origin.INCIDENT_RECOVERY]
     others = [t for t in touches if t.origin != Origin.INCIDENT_RECOVERY]
     page = _page(request, "page")
@@ -223,7 +244,7 @@ def _touch_sections(request, now, who, local_today) -> dict:
     return {"recovery_cards": cards[:len(recovery)], "cards": cards[len(recovery):],
             "personal_count": len(others),
             "personal_pager": _pager("page", page, PERSONAL_PAGE, len(others), who),
-            "overdue_promises": late, "soon_promises": soon}
+            "overdue_promises": late, "soon_promises": soon, "missed": missed}
 
 
 def _queue_and_rest(request, now, who) -> dict:
@@ -245,11 +266,20 @@ def _queue_and_rest(request, now, who) -> dict:
         "upcoming": upcoming, "upcoming_count": counts["upcoming"],
         "upcoming_pager": _pager("rest", rest_page, REST_PAGE, counts["upcoming"], who),
         "rest_open": "rest" in request.GET, "upcoming_days": UPCOMING_DAYS,
-        "missed": _missed(request, now, who),
         "opportunities": list(Opportunity.objects.filter(business=business,
                                                          status=Opportunity.OPEN)
-                              .select_related("customer")[:20]),
+                              .select_related("customer")
+                              .only("text", "customer__public_id", "customer__name")[:20]),
     }
+
+
+def _recent_change(request, now):
+    """After a full-page Done, Skip or Approve: Undo, for a few seconds. Every such action
+    comes back here with a message saying what it did, so without one there is nothing to
+    look up."""
+    if not get_messages(request):
+        return None
+    return lifecycle.recent_change(request.user, request.business, now)
 
 
 @business_required
@@ -264,8 +294,7 @@ def today(request):
         "who": who, "now": now, "local_today": local_today,
         **_touch_sections(request, now, who, local_today),
         **_queue_and_rest(request, now, who),
-        # After a full-page Done, Skip or Approve: Undo, for a few seconds.
-        "recent": lifecycle.recent_change(request.user, business, now),
+        "recent": _recent_change(request, now),
         "undo_seconds": int(lifecycle.undo_window().total_seconds()),
     }
     return render(request, "agenda/today.html", context, nav="today")
