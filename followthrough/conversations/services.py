@@ -23,9 +23,9 @@ from followthrough.conversations import reading
 from followthrough.conversations.matching import Match, latest_engagement, match_text
 from followthrough.conversations.models import BODY_LIMIT, Attachment, Message
 from followthrough.customers.models import Customer
-from followthrough.customers.services import normalise_phone
 from followthrough.feedback import services as feedback
 from followthrough.feedback.models import Incident
+from followthrough.phones import parse_phone
 from followthrough.text import clean_line, clean_text
 from followthrough.tokens import new_public_id
 from followthrough.touchpoints import lifecycle
@@ -299,9 +299,9 @@ def find_customer(business, text: str) -> Customer:
     customers = Customer.objects.filter(business=business)
     if "@" in text:
         found = customers.filter(email__iexact=text)
-    elif text.startswith("+"):
+    elif text[0] in "+(0123456789":
         try:
-            found = customers.filter(phone=normalise_phone(text))
+            found = customers.filter(phone=parse_phone(text, business.phone_region))
         except ValidationError:
             found = customers.none()
     else:

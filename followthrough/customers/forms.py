@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from followthrough import vocabulary as v
 from followthrough.customers.models import Customer
-from followthrough.customers.services import normalise_phone
 from followthrough.customers.signals import customer_referred
+from followthrough.phones import parse_phone, phone_hint
 from followthrough.playbooks.models import Playbook
 from followthrough.text import refuse_controls
 
@@ -87,6 +87,7 @@ class CustomerForm(forms.ModelForm):
         # Only a new customer can arrive through a referral.
         if self.instance._state.adding:
             self.fields["referral_code"] = referral_code_field()
+        self.fields["phone"].help_text = phone_hint(self.instance.business.phone_region)
         refuse_controls(self)
 
     def clean_referral_code(self):
@@ -122,7 +123,7 @@ class CustomerForm(forms.ModelForm):
         return self.cleaned_data["email"].strip().lower()
 
     def clean_phone(self):
-        return normalise_phone(self.cleaned_data["phone"])
+        return parse_phone(self.cleaned_data["phone"], self.instance.business.phone_region)
 
     def clean(self):
         cleaned = super().clean()
@@ -143,8 +144,7 @@ class SaleForm(forms.Form):
     new_email = forms.CharField(label="New customer's email", max_length=254, required=False,
                                 widget=forms.EmailInput(attrs={"autocomplete": "off"}))
     new_phone = forms.CharField(label="New customer's phone", max_length=32, required=False,
-                                widget=forms.TextInput(attrs={"type": "tel"}),
-                                help_text="International format, e.g. +1 518 555 0142.")
+                                widget=forms.TextInput(attrs={"type": "tel"}))
     new_referral_code = referral_code_field("New customer's referral code")
     playbook = forms.ModelChoiceField(
         queryset=Playbook.objects.none(), to_field_name="public_id", label="Playbook",
@@ -170,6 +170,7 @@ class SaleForm(forms.Form):
         )
         if not self.is_bound:
             self.fields["won_at"].initial = now_local_minutes()
+        self.fields["new_phone"].help_text = phone_hint(business.phone_region)
         refuse_controls(self)
 
     def clean_new_name(self):
@@ -182,7 +183,7 @@ class SaleForm(forms.Form):
         return email
 
     def clean_new_phone(self):
-        return normalise_phone(self.cleaned_data["new_phone"])
+        return parse_phone(self.cleaned_data["new_phone"], self.business.phone_region)
 
     def clean_new_referral_code(self):
         code, self.referrer = clean_referral_code(self.business,

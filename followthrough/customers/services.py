@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 
 from followthrough.channels import kinds
 from followthrough.customers.models import Customer
+from followthrough.phones import INTERNATIONAL_HINT, parse_phone
 from followthrough.tenants.models import Business
 
 TEXT_FIELDS = (
@@ -17,7 +18,7 @@ TEXT_FIELDS = (
     "defining_moment", "tags",
 )
 FIELDS = (*TEXT_FIELDS, "external_id")
-PHONE_HINT = "Use international format starting with +, for example +44 20 7946 0958."
+PHONE_HINT = INTERNATIONAL_HINT
 
 
 def upsert_customer(business: Business, data: dict) -> tuple[Customer, bool]:
@@ -26,7 +27,7 @@ def upsert_customer(business: Business, data: dict) -> tuple[Customer, bool]:
     Only the fields present in `data` change on update. Returns (customer, created).
     Raises ValidationError naming the field; nothing is saved unless everything is valid.
     """
-    cleaned = _clean_input(data)
+    cleaned = _clean_input(data, business.phone_region)
     try:
         with transaction.atomic():
             return _upsert(business, cleaned)
@@ -58,7 +59,7 @@ def _existing(business: Business, external_id: str | None) -> Customer | None:
     )
 
 
-def _clean_input(data: dict) -> dict:
+def _clean_input(data: dict, region: str = "") -> dict:
     unknown = sorted(set(data) - set(FIELDS))
     if unknown:
         raise ValidationError({name: "Unknown field." for name in unknown})
@@ -75,7 +76,7 @@ def _clean_input(data: dict) -> dict:
         cleaned["email"] = _normalise_email(cleaned["email"])
     if cleaned.get("phone"):
         try:
-            cleaned["phone"] = normalise_phone(cleaned["phone"])
+            cleaned["phone"] = parse_phone(cleaned["phone"], region)
         except ValidationError as exc:
             errors["phone"] = exc.messages
     if errors:
@@ -89,21 +90,8 @@ def _normalise_email(email: str) -> str:
     return f"{local}{at}{domain.lower()}" if at else email
 
 
-def normalise_phone(raw: str) -> str:
-    """A phone number in E.164, or ValidationError. Only full international numbers are
-    accepted: guessing a country would text the wrong person. Blank stays blank."""
-    raw = (raw or "").strip()
-    if not raw:
-        return ""
-    if not raw.startswith("+"):
-        raise ValidationError(PHONE_HINT)
-    try:
-        number = phonenumbers.parse(raw, None)
-    except phonenumbers.NumberParseException:
-        raise ValidationError(f"This is not a phone number. {PHONE_HINT}") from None
-    if not phonenumbers.is_valid_number(number):
-        raise ValidationError(f"This is not a valid phone number. {PHONE_HINT}")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+# The one phone parser lives in followthrough.phones; these names stay for the callers.
+normalise_phone = parse_phone
 
 
 # What a text cannot reach: a landline, and the numbers that only ring or charge. A number

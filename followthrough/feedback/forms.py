@@ -4,8 +4,8 @@ from typing import NamedTuple
 from django import forms
 from django.utils.safestring import SafeString, mark_safe
 
-from followthrough.customers.services import normalise_phone
 from followthrough.feedback.models import FeedbackSettings, Quote
+from followthrough.phones import parse_phone, phone_hint
 from followthrough.text import ControlFreeForm
 
 ANSWER_LIMIT = 2000
@@ -182,8 +182,7 @@ class ComplaintForm(ControlFreeForm, forms.Form):
 class ReferralForm(ControlFreeForm, forms.Form):
     name = forms.CharField(label="Your name", max_length=150)
     email = forms.EmailField(label="Your email", required=False)
-    phone = forms.CharField(label="Your phone", max_length=32, required=False,
-                            help_text="With the country code, e.g. +1 518 555 0123.")
+    phone = forms.CharField(label="Your phone", max_length=32, required=False)
     message = forms.CharField(label="What can we help with?", max_length=1000, required=False,
                               widget=forms.Textarea(attrs={"rows": 3}))
     # A honeypot: hidden from people (and screen readers) by the page, filled in by bots
@@ -200,8 +199,13 @@ class ReferralForm(ControlFreeForm, forms.Form):
     def visible_fields(self):
         return [f for f in super().visible_fields() if f.name != self.HONEYPOT]
 
+    def __init__(self, *args, region: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.region = region
+        self.fields["phone"].help_text = phone_hint(region)
+
     def clean_phone(self):
-        return normalise_phone(self.cleaned_data["phone"])
+        return parse_phone(self.cleaned_data["phone"], self.region)
 
     def clean(self):
         data = super().clean()

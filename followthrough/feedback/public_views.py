@@ -201,7 +201,7 @@ def referral_landing(request, code):
     if referrer is None:
         return _gone(request)
     shop = referrer.business
-    form = ReferralForm(request.POST or None)
+    form = ReferralForm(request.POST or None, region=shop.phone_region)
     context = {"shop": shop, "referrer": referrer, "form": form}
     if request.method == "POST" and form.filled_by_a_bot:
         # The page a person sees, so the bot learns nothing; nothing is saved.

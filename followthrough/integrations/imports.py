@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 
-import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -40,9 +39,9 @@ from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.customers import consent
 from followthrough.customers.models import ConsentEvent, Customer, Engagement
-from followthrough.customers.services import PHONE_HINT, normalise_phone
 from followthrough.integrations.formats import auto_mapping, detect, targets
 from followthrough.integrations.models import ImportJob
+from followthrough.phones import parse_phone, phone_hint
 from followthrough.playbooks.models import Playbook
 from followthrough.text import clean_line, clean_text, has_controls
 from followthrough.tokens import new_public_ids
@@ -389,7 +388,7 @@ class RowReader:
         # Unmapped targets read the empty cell appended after the last column.
         self.ix = {t: self.columns[t][1] if t in self.columns else self.width
                    for t, _label in targets(ImportJob.SALES)}
-        self.region = _region_of(business.phone)
+        self.region = business.phone_region
         self.playbooks = {p.slug: p for p in Playbook.objects.filter(business=business)}
         self.phones: dict[str, str | None] = {}
         ix = self.ix
@@ -518,21 +517,15 @@ class RowReader:
             cleaned = self.phones[raw] = self._phone(raw)
         if cleaned is None:
             drop("phone", f"{raw!r} is not a phone number we can use; imported without it. "
-                          f"{PHONE_HINT}")
+                          f"{phone_hint(self.region)}")
             return ""
         return cleaned
 
     def _phone(self, raw: str) -> str | None:
-        raw = raw.split(",")[0].strip()
         try:
-            if raw.startswith("+") or not self.region:
-                return normalise_phone(raw)
-            number = phonenumbers.parse(raw, self.region)
-            if phonenumbers.is_valid_number(number):
-                return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        except (ValidationError, phonenumbers.NumberParseException):
-            pass
-        return None
+            return parse_phone(raw.split(",")[0], self.region)
+        except ValidationError:
+            return None
 
     def sale(self, cells: list[str], fail, values: dict) -> dict:
         sale = {"description": get_text(self, cells, "description"),
@@ -610,15 +603,6 @@ def parse_when(raw: str, zone) -> dt.datetime | None:
     if timezone.is_naive(value):
         value = value.replace(tzinfo=zone)
     return value
-
-
-def _region_of(phone: str) -> str | None:
-    try:
-        if phone.startswith("+"):
-            return phonenumbers.region_code_for_number(phonenumbers.parse(phone, None))
-    except phonenumbers.NumberParseException:
-        pass
-    return None
 
 
 def _yes_no(raw: str) -> bool | None:

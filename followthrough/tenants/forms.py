@@ -3,11 +3,13 @@ from urllib.parse import urlsplit
 from django import forms
 from django.contrib.auth import password_validation
 
+from followthrough.phones import parse_phone, phone_hint
+from followthrough.tenants import places
 from followthrough.tenants.models import Business, Membership
 from followthrough.text import refuse_controls
 
 PROFILE_FIELDS = [
-    "name", "timezone", "sender_name", "sender_email", "reply_to_email",
+    "name", "country", "timezone", "sender_name", "sender_email", "reply_to_email",
     "postal_address", "phone", "website",
 ]
 CALENDAR_FIELDS = [
@@ -23,7 +25,40 @@ PRIVACY_FIELDS = ["retention_touchpoint_days", "retention_feedback_days"]
 BRAND_FIELDS = ["logo_url", "brand_colour"]
 
 
+WEEKDAYS = [("1", "Monday"), ("2", "Tuesday"), ("3", "Wednesday"), ("4", "Thursday"),
+            ("5", "Friday"), ("6", "Saturday"), ("7", "Sunday")]
+ZONE_LIST_ID = "time-zone-places"
+
+
+class WeekdaysField(forms.MultipleChoiceField):
+    """Ticked boxes, one value a day; "12345" in one value (the stored form, which older
+    scripts post) still works."""
+
+    def to_python(self, value):
+        days = super().to_python(value)
+        if len(days) == 1 and days[0].isdigit():
+            return list(days[0])
+        return days
+
+
 class BusinessForm(forms.ModelForm):
+    country = forms.ChoiceField(
+        label="Country", required=False,
+        help_text="Phone numbers written without + are read as numbers from here.",
+    )
+    # Typed or picked from a list of places; stored as the IANA name (Europe/London).
+    timezone = forms.CharField(
+        label="Time zone", max_length=80, required=False,
+        widget=forms.TextInput(attrs={"list": ZONE_LIST_ID, "autocomplete": "off",
+                                      "spellcheck": "false"}),
+    )
+    # Stored as digits ("12345", 1 is Monday); shown as seven boxes to tick.
+    business_days = WeekdaysField(
+        label="Business days", choices=WEEKDAYS, widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one business day.",
+                        "invalid_choice": "Tick days from Monday to Sunday."},
+        help_text="The days you make calls and visits.",
+    )
     website = forms.URLField(required=False, assume_scheme="https", max_length=200,
                              label="Website")
     logo_url = forms.URLField(required=False, assume_scheme="https", max_length=500,
@@ -52,7 +87,6 @@ class BusinessForm(forms.ModelForm):
             "logo_url": "Logo address",
             "brand_colour": "Brand colour",
         }
-        help_texts = {"timezone": "An IANA name such as America/New_York or Europe/London."}
         widgets = {
             "business_hours_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "business_hours_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -61,7 +95,7 @@ class BusinessForm(forms.ModelForm):
             "call_window_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "call_window_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "postal_address": forms.Textarea(attrs={"rows": 3}),
-            "business_days": forms.TextInput(attrs={"inputmode": "numeric"}),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
             "brand_colour": forms.TextInput(attrs={"type": "color"}),
         }
 
@@ -94,7 +128,47 @@ class BusinessForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in PRIVACY_FIELDS + KEEP_IF_BLANK:
             self.fields[name].required = False
+        business = self.instance
+        region = business.phone_region
+        self.fields["country"].choices = [("", "Choose your country")] + places.countries()
+        self.initial["country"] = region
+        self.initial["timezone"] = places.zone_label(business.timezone)
+        self.initial["business_days"] = list(business.business_days)
+        self.fields["timezone"].help_text = (
+            "Start typing a city near you, such as London or Chicago, and pick it from the "
+            "list. Left empty, it is your country's main time zone.")
+        self.fields["phone"].help_text = phone_hint(region)
         refuse_controls(self)
+
+    def zone_options(self):
+        """The places the time zone box offers, the chosen country's first."""
+        country = self["country"].value() or self.instance.phone_region
+        return places.zone_options(country)
+
+    def clean_country(self):
+        return (self.cleaned_data.get("country") or "").upper()
+
+    def clean_timezone(self):
+        typed = self.cleaned_data.get("timezone", "")
+        if not typed:
+            country = self.cleaned_data.get("country") or self.instance.phone_region
+            return places.main_zone(country) or self.instance.timezone
+        zone = places.zone_from_words(typed)
+        if not zone:
+            raise forms.ValidationError(
+                f"We can't find a place called {typed!r}. Type the name of a big city near "
+                "you, such as London or New York, and pick it from the list.")
+        return zone
+
+    def clean_business_days(self):
+        return "".join(sorted(set(self.cleaned_data["business_days"])))
+
+    def clean_phone(self):
+        """Checked with the same parser as customers' numbers, but kept as typed: it is
+        printed for customers (postcards, emails), who read "020 7946 0999" best."""
+        typed = self.cleaned_data.get("phone", "")
+        parse_phone(typed, self.cleaned_data.get("country") or self.instance.phone_region)
+        return typed
 
     def _keep(self, name):
         return self.cleaned_data.get(name) or getattr(self.instance, name)

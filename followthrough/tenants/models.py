@@ -77,9 +77,9 @@ def from_header(name: str, address: str) -> str:
 
 
 # Text fields that must stay on one line (they land in headers, CSV cells and logs).
-ONE_LINE_FIELDS = ("name", "timezone", "sender_name", "sender_email", "reply_to_email", "phone",
-                   "website", "business_days", "logo_url", "brand_colour",
-                   "sms_account_sid", "sms_from_number")
+ONE_LINE_FIELDS = ("name", "timezone", "country", "sender_name", "sender_email",
+                   "reply_to_email", "phone", "website", "business_days", "logo_url",
+                   "brand_colour", "sms_account_sid", "sms_from_number")
 
 
 class Business(models.Model):
@@ -88,6 +88,8 @@ class Business(models.Model):
     slug = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=120)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    # ISO 3166 code (GB, US): phone numbers written without + are read as this country's.
+    country = models.CharField(max_length=2, blank=True)
     sender_name = models.CharField(max_length=120, blank=True)
     sender_email = models.EmailField(blank=True)
     reply_to_email = models.EmailField(blank=True)
@@ -163,6 +165,15 @@ class Business(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def phone_region(self) -> str:
+        """The country whose numbers may be written without +: the one chosen in settings,
+        else the time zone's country, else that of the business's own phone number."""
+        from followthrough.phones import region_of
+        from followthrough.tenants.places import country_of_zone
+
+        return self.country or country_of_zone(self.timezone) or region_of(self.phone)
 
     @property
     def from_email(self) -> str:

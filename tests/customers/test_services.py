@@ -25,7 +25,15 @@ def test_it_stores_phone_numbers_in_e164(business):
     assert customer.phone == "+15185550142"
 
 
-def test_it_rejects_a_phone_number_without_a_country_code(business):
+def test_it_reads_a_number_without_a_country_code_as_the_business_country(business):
+    customer, _ = upsert_customer(business, {"name": "Jamie", "phone": "(518) 555-0142"})
+    assert customer.phone == "+15185550142"
+
+
+def test_it_rejects_a_number_without_a_country_code_when_the_business_has_no_country(
+        business):
+    business.timezone = "UTC"
+    business.save()
     errors = errors_of(business, {"name": "Jamie", "phone": "518 555 0142"})
     assert "international format" in errors["phone"][0]
     assert not Customer.objects.exists()

@@ -52,7 +52,7 @@ def test_it_creates_a_customer(owner_client, business):
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("phone", "555 0142", "international format"),
+        ("phone", "555 0142", "not a valid phone number"),
         ("email", "jamie-at-example", "Enter a valid email address."),
         ("name", "", "This field is required."),
         ("name", "x" * 151, "at most 150 characters"),
