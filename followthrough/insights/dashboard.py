@@ -78,7 +78,8 @@ def figures(business, p: m.Period, use_cache: bool = True, full: bool = False) -
 def ready_now(business, p: m.Period, building: dict) -> dict:
     """While the worker builds a large business's rollups: every figure that does not
     need them, and how far the build is. The rollup figures are left empty."""
-    return {**live_figures(business, p, (None, None)), "building": building,
+    return {**live_figures(business, p, (None, None), m.stage_outcomes(business, p)),
+            "building": building,
             "practice": {"average": None, "engagements": 0}, "trend": [],
             "health": {"customers": building["total"], "average": None, "at_risk": 0},
             "at_risk": [], "repeat": None, "next_purchase": None, "maintenance": None}
@@ -89,7 +90,9 @@ def compute(business, p: m.Period, full: bool = False) -> dict:
     groups = rollup.score_groups(business, p.end)
     risky = rollup.at_risk(business, p.end, groups, None if full else AT_RISK_SHOWN)
     return {
-        **live_figures(business, p, rollup.feedback_requests(business, p)), "building": None,
+        **live_figures(business, p, rollup.feedback_requests(business, p),
+                       rollup.stage_outcomes(business, p)),
+        "building": None,
         "practice": rollup.practice_delta(business, p),
         "trend": rollup.delta_trend(business, p),
         "health": rollup.health_summary(business, groups),
@@ -100,9 +103,9 @@ def compute(business, p: m.Period, full: bool = False) -> dict:
     }
 
 
-def live_figures(business, p: m.Period, requests: tuple) -> dict:
+def live_figures(business, p: m.Period, requests: tuple, stages: list) -> dict:
     """The figures read live from indexed queries, which need no rollup (but for the
-    count of feedback requests, `requests`)."""
+    count of feedback requests, `requests`, and the per-stage outcomes, `stages`)."""
     design = m.design_delta(business)
     coverage = m.coverage_map(business)
     return {
@@ -114,7 +117,7 @@ def live_figures(business, p: m.Period, requests: tuple) -> dict:
                  for g in m.playbook_gaps(business)],
         "coverage": [{"playbook_id": c["playbook"].public_id, "name": c["playbook"].name,
                       "stages": c["stages"]} for c in coverage],
-        "outcomes_by_stage": m.stage_outcomes(business, p),
+        "outcomes_by_stage": stages,
         "feedback": m.feedback_metrics(business, p, requests),
         "referrals": m.referrals(business, p),
         "clicks": m.review_clicks(business, p),

@@ -272,13 +272,14 @@ def stage_outcomes(business, p: Period) -> list[dict]:
             .values("stage", "status").annotate(n=Count("id")).order_by())
     for r in rows:
         table[r["stage"]][buckets[r["status"]]] += r["n"]
-    out = []
-    for s in STAGES:
-        row = table[s]
-        total = row["completed"] + row["skipped"] + row["missed"]
-        out.append({"stage": s, "name": v.STAGE_NAMES[s], **row, "total": total,
-                    "completed_rate": _rate(row["completed"], total)})
-    return out
+    return [stage_row(s, table[s]) for s in STAGES]
+
+
+def stage_row(stage: int, counts: dict) -> dict:
+    """One stage's row of stage_outcomes from its completed, skipped and missed counts."""
+    total = counts["completed"] + counts["skipped"] + counts["missed"]
+    return {"stage": stage, "name": v.STAGE_NAMES[stage], **counts, "total": total,
+            "completed_rate": _rate(counts["completed"], total)}
 
 
 # ------------------------------------------------------------ optional models

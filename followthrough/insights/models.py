@@ -123,3 +123,52 @@ class TouchRollup(models.Model):
     class Meta:
         indexes = [models.Index(fields=["business", "element", "at", "became_job"],
                                 name="insights_touch_rollup")]
+
+
+class StageTouch(models.Model):
+    """A finished touchpoint (sent, done, skipped, missed or failed) as the per-stage
+    outcomes count it: when it was due, its stage and which column it falls in. The
+    ledger the day buckets (StageDay) are kept from: when a customer is recomputed, their
+    old rows here are taken off the buckets and their new ones added. The customer and
+    touchpoint are plain ids, so the rows outlive a deleted customer or an archived
+    touchpoint until the next refresh takes them off the buckets."""
+
+    COMPLETED, SKIPPED, MISSED = 0, 1, 2
+
+    touchpoint_id = models.BigIntegerField(primary_key=True)
+    # No index of its own: the due index below starts with it.
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+",
+                                 db_index=False)
+    customer_id = models.BigIntegerField()
+    due_at = models.DateTimeField()
+    stage = models.PositiveSmallIntegerField()
+    outcome = models.PositiveSmallIntegerField()
+
+    class Meta:
+        indexes = [
+            # The two partial days at a period's edges, read from the index alone.
+            models.Index(fields=["business", "due_at", "stage", "outcome"],
+                         name="insights_stage_touch_due"),
+            models.Index(fields=["customer_id"], name="insights_stage_touch_customer"),
+        ]
+
+
+class StageDay(models.Model):
+    """Per business, UTC day of the due date and stage: how many finished touchpoints were
+    completed, skipped and missed. A period's per-stage outcomes sum the whole days inside
+    it (a few thousand rows at most) and read only its two partial days from StageTouch,
+    instead of counting every finished touchpoint. UTC days, because a period is "the last
+    N days" to the second, not local calendar days: no time zone or DST change moves a
+    bucket's edge."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+",
+                                 db_index=False)  # the unique constraint starts with it
+    day = models.DateField()
+    stage = models.PositiveSmallIntegerField()
+    completed = models.IntegerField(default=0)
+    skipped = models.IntegerField(default=0)
+    missed = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["business", "day", "stage"],
+                                               name="insights_stage_day_once")]

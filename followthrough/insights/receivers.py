@@ -4,8 +4,10 @@
   next view;
 - note the customer as stale, so their rollup (rollup.py) is recomputed then.
 
-Touchpoints need no receiver: the cache key and the rollups already follow their
-updated_at, which bulk updates also move. After each busy worker pass, businesses whose
+Touchpoints need no save receiver: the cache key and the rollups already follow their
+updated_at, which bulk updates also move. A deleted touchpoint (the archive, a customer's
+delete) leaves no stamp, so its delete notes the customer: the per-stage day buckets must
+lose it. After each busy worker pass, businesses whose
 rollups exist are brought up to date, so a page view finds little left to do; after every
 pass, a business whose rollups were never built gets the next chunk of its first build."""
 
@@ -27,7 +29,7 @@ WATCHED = [
     ("feedback", "Incident"), ("feedback", "ReviewClick"),
 ]
 # Rows whose change can move a customer's health or an engagement's delta.
-PER_CUSTOMER = {"Engagement", "Promise", "SurveyResponse", "Incident"}
+PER_CUSTOMER = {"Engagement", "Promise", "SurveyResponse", "Incident", "Touchpoint"}
 
 
 def business_id_of(instance) -> int | None:
@@ -76,7 +78,10 @@ def connect() -> None:
         if model is not None:
             post_save.connect(changed, sender=model, dispatch_uid=f"insights-save-{name}")
             post_delete.connect(changed, sender=model, dispatch_uid=f"insights-delete-{name}")
+    from followthrough.touchpoints.models import Touchpoint
     from followthrough.touchpoints.worker import pass_finished
+
+    post_delete.connect(changed, sender=Touchpoint, dispatch_uid="insights-delete-Touchpoint")
 
     pass_finished.connect(after_worker_pass, dispatch_uid="insights.refresh_rollups",
                           weak=False)

@@ -36,6 +36,8 @@ from followthrough.insights.models import (
     CustomerRollup,
     EngagementRollup,
     RollupState,
+    StageDay,
+    StageTouch,
     StaleCustomer,
     TouchRollup,
 )
@@ -192,6 +194,7 @@ def _rebuild(business) -> int:
     EngagementRollup.objects.bulk_create(_engagement_rows(business, None), batch_size=CHUNK)
     TouchRollup.objects.filter(business_id=business.pk).delete()
     TouchRollup.objects.bulk_create(_touch_rows(business, None), batch_size=CHUNK)
+    _rebuild_stages(business)
     return len(inputs)
 
 
@@ -208,6 +211,7 @@ def _recompute(business, ids: list[int]) -> int:
         CustomerRollup.objects.bulk_create(_customer_rows(business, inputs.values()))
         EngagementRollup.objects.bulk_create(_engagement_rows(business, chunk))
         TouchRollup.objects.bulk_create(_touch_rows(business, chunk))
+        _recompute_stages(business, chunk)
         count += len(inputs)
     return count
 
@@ -472,3 +476,114 @@ def feedback_requests(business, p: m.Period) -> tuple[int, int]:
                                         touchpoint_id__in=asked.values("touchpoint_id"))
                 .values("touchpoint_id").distinct().count()) if Response else 0
     return asked.count(), answered
+
+
+# ------------------------------------------------------- per-stage outcomes by day
+
+OUTCOME = {Status.SENT: StageTouch.COMPLETED, Status.DONE: StageTouch.COMPLETED,
+           Status.SKIPPED: StageTouch.SKIPPED, Status.MISSED: StageTouch.MISSED,
+           Status.FAILED: StageTouch.MISSED}
+COLUMNS = ("completed", "skipped", "missed")  # by StageTouch outcome
+
+
+def _utc_day(when: dt.datetime) -> dt.date:
+    return when.astimezone(dt.UTC).date()
+
+
+def _stage_rows(business, customer_ids):
+    """The ledger rows of the customers' finished touchpoints (every customer's: None)."""
+    scope = {} if customer_ids is None else {"customer_id__in": customer_ids}
+    rows = (Touchpoint.objects.filter(business_id=business.pk, status__in=list(OUTCOME), **scope)
+            .values_list("pk", "customer_id", "due_at", "stage", "status").order_by())
+    for pk, customer_id, due, stage, status in rows.iterator(chunk_size=CHUNK):
+        yield StageTouch(touchpoint_id=pk, business_id=business.pk, customer_id=customer_id,
+                         due_at=due, stage=stage, outcome=OUTCOME[status])
+
+
+def _recompute_stages(business, customer_ids: list[int]) -> None:
+    """Replace the customers' ledger rows and move the day buckets by the difference.
+    Old rows are found by customer and by touchpoint, so a touchpoint that moved to
+    another customer (a merge) is taken off once and counted once."""
+    new = list(_stage_rows(business, customer_ids))
+    # By the ids alone (they are this business's): with the business too, the planners
+    # walk the business's whole ledger index instead of seeking each id.
+    old = StageTouch.objects.filter(Q(customer_id__in=customer_ids)
+                                    | Q(touchpoint_id__in=[r.pk for r in new]))
+    change = _tally(new)
+    for key, n in _tally(old.values_list("due_at", "stage", "outcome")).items():
+        change[key] = change.get(key, 0) - n
+    old.delete()
+    StageTouch.objects.bulk_create(new, batch_size=CHUNK)
+    _move_buckets(business, change)
+
+
+def _tally(rows) -> dict[tuple, int]:
+    """(UTC day, stage, outcome) → count, over ledger rows or (due_at, stage, outcome)."""
+    out: dict[tuple, int] = {}
+    for row in rows:
+        due, stage, outcome = ((row.due_at, row.stage, row.outcome)
+                               if isinstance(row, StageTouch) else row)
+        key = (_utc_day(due), stage, outcome)
+        out[key] = out.get(key, 0) + 1
+    return out
+
+
+def _move_buckets(business, change: dict[tuple, int]) -> None:
+    change = {k: n for k, n in change.items() if n}
+    if not change:
+        return
+    days = {day for day, _, _ in change}
+    found = {(b.day, b.stage): b for b in
+             StageDay.objects.filter(business_id=business.pk, day__in=days)}
+    created = {}
+    for (day, stage, outcome), n in change.items():
+        bucket = found.get((day, stage)) or created.get((day, stage))
+        if bucket is None:
+            bucket = created[(day, stage)] = StageDay(business_id=business.pk, day=day,
+                                                      stage=stage)
+        name = COLUMNS[outcome]
+        setattr(bucket, name, getattr(bucket, name) + n)
+    StageDay.objects.bulk_update(list(found.values()), list(COLUMNS), batch_size=CHUNK)
+    StageDay.objects.bulk_create(created.values(), batch_size=CHUNK)
+
+
+def _rebuild_stages(business) -> None:
+    StageTouch.objects.filter(business_id=business.pk).delete()
+    StageDay.objects.filter(business_id=business.pk).delete()
+    tally: dict[tuple, int] = {}
+    batch = []
+    for row in _stage_rows(business, None):
+        batch.append(row)
+        key = (_utc_day(row.due_at), row.stage, row.outcome)
+        tally[key] = tally.get(key, 0) + 1
+        if len(batch) == CHUNK:
+            StageTouch.objects.bulk_create(batch)
+            batch = []
+    StageTouch.objects.bulk_create(batch)
+    _move_buckets(business, tally)
+
+
+def stage_outcomes(business, p: m.Period) -> list[dict]:
+    """metrics.stage_outcomes, from the day buckets: the whole UTC days inside the period
+    are summed from StageDay, the partial days at its two edges read from the ledger."""
+    end_day = dt.datetime.combine(_utc_day(p.end), dt.time(0), tzinfo=dt.UTC)
+    table = {s: dict.fromkeys(COLUMNS, 0) for s in m.STAGES}
+    ledger = StageTouch.objects.filter(business_id=business.pk)
+    days = StageDay.objects.filter(business_id=business.pk, day__lt=end_day.date())
+    if p.start is None:
+        edges = Q(due_at__gte=end_day, due_at__lte=p.end)
+    elif _utc_day(p.start) == end_day.date():
+        edges, days = Q(due_at__gte=p.start, due_at__lte=p.end), days.none()
+    else:
+        first_whole = _utc_day(p.start) + dt.timedelta(days=1)
+        since = dt.datetime.combine(first_whole, dt.time(0), tzinfo=dt.UTC)
+        edges = (Q(due_at__gte=p.start, due_at__lt=since)
+                 | Q(due_at__gte=end_day, due_at__lte=p.end))
+        days = days.filter(day__gte=first_whole)
+    for r in days.values("stage").annotate(**{c: Sum(c) for c in COLUMNS}).order_by():
+        for c in COLUMNS:
+            table[r["stage"]][c] += r[c] or 0
+    for r in (ledger.filter(edges).values("stage", "outcome").annotate(n=Count("*"))
+              .order_by()):
+        table[r["stage"]][COLUMNS[r["outcome"]]] += r["n"]
+    return [m.stage_row(s, table[s]) for s in m.STAGES]
