@@ -40,7 +40,8 @@ from followthrough.touchpoints import claiming, worker
 from followthrough.touchpoints.models import Touchpoint
 from tests.conftest import make_member
 
-WATCHED = ("touchpoints_touchpoint", "customers_customer", "customers_engagement")
+WATCHED = ("touchpoints_touchpoint", "customers_customer", "customers_engagement",
+           "insights_stagetouch")
 CUSTOMERS = (1000, 50, 50, 50)  # per business; the first is the one the tests look at
 TOUCHES = 8  # per engagement; every fifth customer has a second engagement
 ELEMENTS = ("check_in", "feedback", "thank_you", "social_invite", "subscribe_invite",
@@ -195,6 +196,33 @@ def _partial_indexes() -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
+def sorted_after_reading(sql: str) -> list[str]:
+    """The steps of a statement's plan that sort a watched table's rows after reading
+    them (SQLite's temp B-tree for ORDER BY, PostgreSQL's Sort), instead of reading them
+    in order from an index and stopping at the LIMIT."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("EXPLAIN QUERY PLAN " + sql)
+            return [r[-1] for r in cursor.fetchall() if "TEMP B-TREE FOR ORDER BY" in r[-1]]
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+            plan = cursor.fetchone()[0]
+        finally:
+            cursor.execute("RESET enable_seqscan")
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    found = []
+
+    def walk(node):
+        if node["Node Type"] == "Sort":
+            found.append(f"Sort by {node.get('Sort Key')}")
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(plan[0]["Plan"])
+    return found
+
+
 def assert_indexed(captured) -> None:
     assert len(captured.captured_queries) > 0
     scans = full_scans(captured.captured_queries)
@@ -268,3 +296,13 @@ class QueryPlans(TestCase):
                 captured = self.capture(lambda p=path: self.get(
                     f"/api/v1/{p}", Authorization=f"Bearer {key}"))
                 assert_indexed(captured)
+
+    def test_it_pages_the_api_touchpoint_list_in_due_order_from_an_index(self):
+        key = ApiKey.issue(self.business, "Plans")[1]
+        captured = self.capture(lambda: self.get("/api/v1/touchpoints",
+                                                 Authorization=f"Bearer {key}"))
+        listed = [q["sql"] for q in captured.captured_queries
+                  if 'FROM "touchpoints_touchpoint"' in q["sql"] and "ORDER BY" in q["sql"]]
+        assert listed
+        for sql in listed:
+            assert not sorted_after_reading(sql), sql
