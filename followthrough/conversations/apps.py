@@ -1,6 +1,13 @@
 from django.apps import AppConfig
 
 
+def poll_mailboxes(sender, **kwargs):
+    """After each worker pass: the businesses' own mailboxes whose turn has come."""
+    from followthrough.conversations.mailbox import poll_due  # noqa: PLC0415
+
+    return poll_due()
+
+
 class ConversationsConfig(AppConfig):
     name = "followthrough.conversations"
     label = "conversations"
@@ -12,6 +19,8 @@ class ConversationsConfig(AppConfig):
         from followthrough import events  # noqa: PLC0415
         from followthrough.conversations.email_in import on_inbound  # noqa: PLC0415
         from followthrough.conversations.receivers import remember_sent  # noqa: PLC0415
+        from followthrough.touchpoints.worker import pass_finished  # noqa: PLC0415
 
         events.domain_event.connect(remember_sent, dispatch_uid="conversations.remember_sent")
+        pass_finished.connect(poll_mailboxes, dispatch_uid="conversations.poll_mailboxes")
         inbound.connect(on_inbound, dispatch_uid="conversations.inbound_email")

@@ -47,7 +47,9 @@ def _address(value) -> str:
     return address if "@" in address and "\x00" not in address else ""
 
 
-def store(message, received_at):
+def store(message, received_at, business=None):
+    """One parsed message (anymail's AnymailInboundMessage) into its conversation. `business`
+    is known when the mail came from that business's own mailbox (mailbox.py)."""
     from_ = message.from_email
     sender = _address(from_[0] if isinstance(from_, list) and from_ else from_)
     if not sender:
@@ -68,7 +70,7 @@ def store(message, received_at):
                       part.get_content_bytes() or b"") for part in message.attachments],
     )
     return receive(incoming, match_email(sender, recipients, incoming.in_reply_to,
-                                         incoming.references))
+                                         incoming.references, business))
 
 
 def _text(message) -> str:

@@ -80,11 +80,13 @@ def only_business() -> Business | None:
 
 
 def match_email(sender: str, recipients: list[str], in_reply_to: str,
-                references: str) -> Match:
+                references: str, business: Business | None = None) -> Match:
+    """`business` is given when the mailbox the mail came from is that business's own: then
+    nothing of another business can match."""
     thread = by_thread(in_reply_to, references)
-    if thread:
+    if thread and (business is None or thread.business.pk == business.pk):
         return thread
-    business = business_for_email(recipients, sender)
+    business = business or business_for_email(recipients, sender)
     if business is None or not sender:
         return Match(business)
     customer = (Customer.objects.filter(business=business, email__iexact=sender)

@@ -5,6 +5,7 @@ email reply finds its way back to its customer and job."""
 from django.db import models
 
 from followthrough.channels import kinds
+from followthrough.crypto import EncryptedTextField
 from followthrough.customers.models import Customer, Engagement
 from followthrough.tenants.models import Business
 from followthrough.text import clean_fields
@@ -125,3 +126,47 @@ class SentMessage(models.Model):
 
     def __str__(self) -> str:
         return self.message_id
+
+
+# The only hosts a mailbox may be read from without encryption: this machine.
+LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+class Mailbox(models.Model):
+    """A business's own mailbox, read over IMAP by the worker (mailbox.py): for a business
+    whose replies land in a plain mailbox rather than at a provider's inbound webhook.
+
+    The password is kept encrypted (followthrough.crypto). The worker claims a mailbox with a
+    conditional update on lease_until, so two workers never read it at the same time."""
+
+    SSL, STARTTLS, PLAIN = "ssl", "starttls", "plain"
+    SECURITY = [(SSL, "SSL/TLS (usually port 993)"), (STARTTLS, "STARTTLS (usually port 143)"),
+                (PLAIN, "None: only for a mail server on this machine")]
+
+    business = models.OneToOneField(Business, on_delete=models.CASCADE, related_name="+")
+    host = models.CharField(max_length=253)
+    port = models.PositiveIntegerField(default=993)
+    security = models.CharField(max_length=10, choices=SECURITY, default=SSL)
+    username = models.CharField(max_length=254)
+    password = EncryptedTextField(blank=True)
+    folder = models.CharField(max_length=200, default="INBOX")
+    enabled = models.BooleanField(default=True)
+    # The worker's bookkeeping, shown on the settings page.
+    next_poll_at = models.DateTimeField(null=True, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    received_total = models.PositiveIntegerField(default=0)
+    # The last message that could not be taken (it stays in the mailbox, marked read).
+    last_problem = models.CharField(max_length=400, blank=True)
+    last_problem_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.username} at {self.host}"
+
+    def save(self, *args, **kwargs):
+        clean_fields(self, lines=("host", "username", "folder", "last_error", "last_problem"))
+        super().save(*args, **kwargs)

@@ -1,19 +1,22 @@
-"""The owner's side of a conversation: replying from the customer's page, and the
-Unmatched page, where a message from an unknown sender is attached to its customer."""
+"""The owner's side of a conversation: replying from the customer's page, the Unmatched
+page, where a message from an unknown sender is attached to its customer, and the settings
+of the business's own mailbox."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
-from followthrough.conversations import services
-from followthrough.conversations.forms import AttachForm, ReplyForm
-from followthrough.conversations.models import Attachment, Message
+from followthrough.conversations import mailbox, services
+from followthrough.conversations.forms import AttachForm, MailboxForm, ReplyForm
+from followthrough.conversations.models import Attachment, Mailbox, Message
 from followthrough.customers.views import get_customer_or_404
-from followthrough.tenants.access import business_required, get_scoped_or_404
+from followthrough.tenants import audit
+from followthrough.tenants.access import business_required, get_scoped_or_404, owner_required
 from followthrough.tenants.views import in_business_zone, render
 
 UNMATCHED_PAGE = 100
@@ -103,3 +106,58 @@ def attach(request):
         return redirect("unmatched")
     messages.success(request, f"The message is now in {customer.name}'s conversation.")
     return redirect("unmatched")
+
+
+# The business's own mailbox ---------------------------------------------------------------
+
+MAILBOX_FIELDS = ["host", "port", "security", "username", "folder", "enabled"]
+
+
+@owner_required
+def mailbox_settings(request):
+    business = request.business
+    box = Mailbox.objects.filter(business=business).first()
+    form = MailboxForm(instance=box)
+    action = request.POST.get("action") if request.method == "POST" else ""
+    if action == "test" and box:
+        ok, text = mailbox.test_connection(box)
+        (messages.success if ok else messages.error)(request, text)
+        return redirect("mailbox_settings")
+    if action == "remove" and box:
+        with transaction.atomic():
+            audit.record(request, business, "mailbox.change", target=box,
+                         changes={"mailbox": "removed"}, summary="Stopped reading a mailbox")
+            box.delete()
+        messages.success(request, "Removed. Replies are no longer read from that mailbox.")
+        return redirect("mailbox_settings")
+    if action == "save":
+        form = MailboxForm(request.POST, instance=box or Mailbox(business=business))
+        if form.is_valid():
+            _save_mailbox(request, form)
+            messages.success(request, "Saved. The worker checks it about once a minute; "
+                                      "Test connection tries it now.")
+            return redirect("mailbox_settings")
+    return render(request, "conversations/mailbox_settings.html", {
+        "form": form, "box": box, "failing": box and box.last_error_at and (
+            not box.last_success_at or box.last_error_at > box.last_success_at),
+    }, status=400 if form.errors else None, nav="settings")
+
+
+def _save_mailbox(request, form: MailboxForm) -> None:
+    box, new = form.save(commit=False), form.instance.pk is None
+    if form.cleaned_data["password"]:
+        box.password = form.cleaned_data["password"]
+    # Changed settings deserve a fresh try now, not the end of a backoff.
+    box.next_poll_at, box.failures = None, 0
+    with transaction.atomic():
+        if new:
+            box.save()
+        else:  # the worker's own fields (lease, counts) are left as they are
+            box.save(update_fields=[*MAILBOX_FIELDS, "password", "next_poll_at",
+                                    "failures", "updated_at"])
+        audit.record(request, request.business, "mailbox.change", target=box,
+                     changes={"mailbox": "added" if new else "changed", "host": box.host,
+                              "password": "changed" if form.cleaned_data["password"] else
+                              "kept"},
+                     summary="Set up a mailbox for replies" if new else
+                     "Changed the mailbox for replies")

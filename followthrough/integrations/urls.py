@@ -34,4 +34,5 @@ urlpatterns = [
     path("conversations/files/<str:public_id>", conversations.attachment,
          name="conversation_attachment"),
     path("conversations/unmatched/attach", conversations.attach, name="unmatched_attach"),
+    path("settings/mailbox/", conversations.mailbox_settings, name="mailbox_settings"),
 ]

@@ -5,11 +5,16 @@ with the Basic-auth secret anymail checks) and the SMTP sink for the worker's se
 import base64
 import datetime as dt
 import json
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from followthrough.customers.models import Customer, Engagement
+from tests.conftest import skip_unless_ci
+from tests.conversations.dovecot import Dovecot, installed
 from tests.smtp import running_sink
 
 # Noon in New York (the `business` fixture's zone): outside the default quiet hours.
@@ -55,3 +60,20 @@ def postmark(settings, client):
         return client.post(INBOUND_URL, json.dumps(document), content_type="application/json",
                            headers=auth)
     return post
+
+
+
+@pytest.fixture
+def dovecot():
+    """Debian's dovecot-imapd on a free port of 127.0.0.1 (tests/conversations/dovecot.py)."""
+    if not installed():
+        skip_unless_ci("dovecot-imapd is not installed (apt-get install dovecot-imapd)")
+    # Not pytest's tmp_path: dovecot's sign-in processes run as another user, and every
+    # directory above their sockets must let them through.
+    root = Path(tempfile.mkdtemp(prefix="followthrough-imap-"))
+    server = Dovecot(root)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
