@@ -6,6 +6,7 @@ from django.template import Variable
 from django.template.defaulttags import ForNode, WithNode
 from django.utils.text import slugify
 
+from followthrough import vocabulary as v
 from followthrough.channels import rendering
 from followthrough.channels.rendering import MERGE_FIELDS, TemplateProblem, check_template
 from followthrough.channels.sandbox import OverBudget, _parts
@@ -81,6 +82,22 @@ def _line_of(source: str, name: str) -> str:
     return ""
 
 
+# The glossary's stages and purposes, said the way an owner would say them.
+STAGE_WORDS = [
+    (1, "1 · Just won: they said yes"),
+    (2, "2 · Getting to know them"),
+    (3, "3 · While you do the work"),
+    (4, "4 · After the job"),
+]
+PURPOSE_WORDS = [
+    (v.TRANSACTIONAL, "About their job (times, receipts)"),
+    (v.RELATIONSHIP, "Keeping in touch (thanks, check-ins)"),
+    (v.MARKETING, "Offers and news"),
+]
+# Fields most steps never need; the editor folds them away.
+ADVANCED_FIELDS = ("offset_hours", "position", "window_days", "priority")
+
+
 class StepForm(forms.ModelForm):
     class Meta:
         model = Step
@@ -90,6 +107,9 @@ class StepForm(forms.ModelForm):
             "window_days", "priority", "subject", "body", "requires_approval",
         ]
         labels = {
+            "stage": "When in the relationship",
+            "element": "What it is for",
+            "purpose": "Kind of message",
             "anchor": "Counted from",
             "offset_days": "Days after",
             "offset_hours": "Hours after",
@@ -100,6 +120,13 @@ class StepForm(forms.ModelForm):
             "position": "Position",
         }
         help_texts = {
+            "stage": "Which of the four moments with a customer this step belongs to.",
+            "element": "The job this step does. Five of them (check-in, feedback, thank-you, "
+                       "social invite, subscribe invite) are the follow-ups every finished "
+                       "job should get.",
+            "purpose": "This decides whose permission you need: job messages go to "
+                       "everyone, keeping in touch stops when they say no, offers only go "
+                       "to people who said yes.",
             "offset_days": "Negative for before (e.g. -1 is the day before).",
             "body": "For calls, cards and visits this is your script. Merge fields look like "
                     "{{ customer_first_name }}.",
@@ -111,10 +138,20 @@ class StepForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["stage"].choices = STAGE_WORDS
+        self.fields["purpose"].choices = PURPOSE_WORDS
         self.fields["position"].required = False
         self.fields["position"].help_text = "Order in the list; leave empty to add it at the end."
+        self.fields["offset_hours"].help_text = (
+            "Added to the days, for a step that must land a few hours after the event.")
         until = self.fields["repeat_until"]
         until.choices = [("", "Doesn't repeat")] + [c for c in until.choices if c[0]]
+
+    def advanced_fields(self):
+        return [self[name] for name in ADVANCED_FIELDS]
+
+    def advanced_errors(self) -> bool:
+        return any(self[name].errors for name in ADVANCED_FIELDS)
 
     def clean_position(self):
         position = self.cleaned_data.get("position")

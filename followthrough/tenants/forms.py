@@ -1,7 +1,8 @@
 from urllib.parse import urlsplit
 
 from django import forms
-from django.contrib.auth import password_validation
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm
 
 from followthrough.phones import parse_phone, phone_hint
 from followthrough.tenants import places
@@ -190,6 +191,41 @@ class BusinessForm(forms.ModelForm):
 
     def privacy_fields(self):
         return [self[name] for name in PRIVACY_FIELDS]
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in with the words people use: the username is their email, and a
+    wrong email or password gets one friendly message that never says which was wrong (so
+    the page can't be used to find out who has an account)."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "That email and password don't match. Check them and try again, "
+                         "or choose \u201cForgotten your password?\u201d below.",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.label = "Email"
+        username.widget.input_type = "email"
+        username.widget.attrs.update({"autocomplete": "email", "autocapitalize": "none",
+                                      "spellcheck": "false", "inputmode": "email"})
+
+    def clean_username(self):
+        """Accounts are named by their email; a phone keyboard's capital first letter
+        should not stop anyone signing in."""
+        typed = self.cleaned_data["username"].strip()
+        found = list(get_user_model().objects.filter(username__iexact=typed)
+                     .values_list("username", flat=True)[:2])
+        return found[0] if len(found) == 1 else typed
+
+
+def lockout_username(request, credentials) -> str:
+    """The name django-axes counts failures under: the email as SignInForm reads it, so
+    typing it in other capitals does not buy more tries (AXES_USERNAME_CALLABLE)."""
+    source = credentials or getattr(request, "POST", None) or {}
+    return (source.get("username") or "").strip().lower()
 
 
 # ---- security (issue 8) ----

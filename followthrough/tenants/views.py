@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from followthrough.tenants import audit, two_factor
 from followthrough.tenants.access import business_required, owner_required
-from followthrough.tenants.forms import AuditFilterForm, BusinessForm, CodeForm
+from followthrough.tenants.forms import AuditFilterForm, BusinessForm, CodeForm, SignInForm
 from followthrough.tenants.middleware import SESSION_KEY
 from followthrough.tenants.models import AuditEntry, Membership
 
@@ -50,6 +50,7 @@ class LoginView(auth_views.LoginView):
     (login_verify) before the session is theirs."""
 
     template_name = "registration/login.html"
+    authentication_form = SignInForm
     redirect_authenticated_user = True
 
     def form_valid(self, form):

@@ -21,7 +21,7 @@ def test_it_locks_out_after_repeated_failures(client, owner):
 def test_it_shows_the_usual_error_before_the_limit(client, owner):
     response = _login(client, "wrong")
     assert response.status_code == 200
-    assert "correct username and password" in response.text
+    assert "That email and password don" in response.text
 
 
 def test_it_lets_the_user_in_again_after_a_reset(client, owner):

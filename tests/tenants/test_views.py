@@ -33,7 +33,7 @@ def test_it_signs_in_and_lands_on_today(client, owner):
 def test_it_names_the_problem_with_a_wrong_password(client, owner):
     response = client.post("/login/", {"username": owner.username, "password": "nope"})
     assert response.status_code == 200
-    assert "correct username and password" in response.text
+    assert "That email and password don" in response.text
 
 
 def test_it_signs_out_by_post(owner_client):
