@@ -1,11 +1,14 @@
 from django.urls import include, path
 
 from followthrough.customers.public_views import unsubscribe
+from followthrough.lists import views as lists
 
 urlpatterns = [
     path("", include("followthrough.tenants.urls")),
     # customers first: its fixed paths (new/) must win over /customers/<id>/ in touchpoints.
     path("customers/", include("followthrough.customers.urls")),
+    # Named customers:job_list: jobs belong to customers, though the page lives in lists.
+    path("jobs/", include(([path("", lists.job_list, name="job_list")], "customers"))),
     path("", include("followthrough.touchpoints.urls")),
     path("playbooks/", include("followthrough.playbooks.urls")),
     path("outbox/", include("followthrough.channels.urls")),

@@ -118,12 +118,18 @@ def delta_of(happened) -> Delta:
     return Delta(happened, tuple(e for e in ELEMENTS if e not in happened))
 
 
+def engagement_deltas(engagements) -> dict[int, Delta | None]:
+    """Engagement id → its delta, for many engagements in one query (the Jobs list)."""
+    counted = [e for e in engagements if e.delivered_at and e.cancelled_at is None]
+    found = happened_elements([e.pk for e in counted]) if counted else {}
+    out = {e.pk: None for e in engagements}
+    out.update((e.pk, delta_of(found.get(e.pk, ()))) for e in counted)
+    return out
+
+
 def engagement_delta(engagement) -> Delta | None:
     """The delta of one engagement; None until it is delivered (or when it was cancelled)."""
-    if engagement.delivered_at is None or engagement.cancelled_at is not None:
-        return None
-    found = happened_elements(Engagement.objects.filter(pk=engagement.pk))
-    return delta_of(found.get(engagement.pk, ()))
+    return engagement_deltas([engagement])[engagement.pk]
 
 
 def customer_deltas(customer) -> list[tuple]:

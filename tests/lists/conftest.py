@@ -1,0 +1,58 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from followthrough.customers.models import Customer, Engagement
+from followthrough.playbooks.library import install_builtin_playbooks
+from followthrough.touchpoints import services
+from followthrough.touchpoints.models import Touchpoint
+
+
+@pytest.fixture
+def playbooks(business):
+    return {p.slug: p for p in install_builtin_playbooks(business)}
+
+
+@pytest.fixture
+def make_job(business, playbooks):
+    """A sale or job planned by the real service, `days` after or before now."""
+
+    def make(name, playbook="service-job", won_days=-10, started_days=None,
+             delivered_days=None, closed_days=None, cancelled_days=None, description="Job",
+             customer=None):
+        now = timezone.now()
+
+        def at(days):
+            return None if days is None else now + dt.timedelta(days=days)
+
+        customer = customer or Customer.objects.create(business=business, name=name)
+        job = services.create_engagement(
+            business, customer, playbooks[playbook] if playbook else None, kind="Job",
+            description=description, won_at=at(won_days), started_at=at(started_days),
+            delivered_at=at(delivered_days))
+        if closed_days is not None or cancelled_days is not None:
+            Engagement.objects.filter(pk=job.pk).update(closed_at=at(closed_days),
+                                                        cancelled_at=at(cancelled_days))
+            job.refresh_from_db()
+        return job
+
+    return make
+
+
+def mark_happened(job, elements):
+    """Seed history: these post-service elements were sent for the job."""
+    Touchpoint.objects.filter(engagement=job, element__in=elements).update(status="sent")
+
+
+def make_bulk(business, n, same_day=False):
+    """n jobs of n customers, bulk-made (no plan): for paging and query counts. With
+    `same_day` they share one won date, so only the id orders them."""
+    now = timezone.now()
+    tag = business.slug[:4]
+    customers = Customer.objects.bulk_create(
+        Customer(business=business, name=f"{tag} {i:03}") for i in range(n))
+    return Engagement.objects.bulk_create(
+        Engagement(business=business, customer=c, kind="Job",
+                   won_at=now - dt.timedelta(days=1 if same_day else i + 1))
+        for i, c in enumerate(customers))
