@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "followthrough.feedback",
     "followthrough.conversations",
     "followthrough.agenda",
+    "followthrough.search",
     "followthrough.insights",
     "followthrough.api",
     "followthrough.integrations",

@@ -14,6 +14,7 @@ urlpatterns = [
     path("outbox/", include("followthrough.channels.urls")),
     path("", include("followthrough.feedback.urls")),
     path("", include("followthrough.agenda.urls")),
+    path("search/", include("followthrough.search.urls")),
     path("insights/", include("followthrough.insights.urls")),
     path("", include("followthrough.integrations.urls")),
     path("", include("followthrough.privacy.urls")),
