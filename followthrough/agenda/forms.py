@@ -1,14 +1,14 @@
 from django import forms
 
 from followthrough.agenda.models import Preference, ServiceInterval
-from followthrough.customers.models import Customer, Engagement
+from followthrough.customers.models import Engagement
+from followthrough.customers.picker import CustomerPickerField
 from followthrough.text import ControlFreeForm
 
 
 class PromiseForm(ControlFreeForm, forms.Form):
-    customer = forms.ModelChoiceField(
-        queryset=Customer.objects.none(), to_field_name="public_id", label="To whom",
-        empty_label="Choose a customer",
+    customer = CustomerPickerField(
+        label="To whom",
         error_messages={"required": "Choose the customer you made the promise to.",
                         "invalid_choice": "Choose a customer of this business."},
     )
@@ -20,7 +20,7 @@ class PromiseForm(ControlFreeForm, forms.Form):
 
     def __init__(self, business, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].queryset = Customer.objects.filter(business=business)
+        self.fields["customer"].bind_business(business)
 
 
 class ApproveForm(ControlFreeForm, forms.Form):

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from followthrough import vocabulary as v
 from followthrough.customers.models import Customer
+from followthrough.customers.picker import CustomerPickerField
 from followthrough.customers.signals import customer_referred
 from followthrough.phones import parse_phone, phone_hint
 from followthrough.playbooks.models import Playbook
@@ -136,9 +137,9 @@ class CustomerForm(forms.ModelForm):
 class SaleForm(forms.Form):
     """A new sale or job: an existing customer or a new one, and the plan to follow."""
 
-    customer = forms.ModelChoiceField(
-        queryset=Customer.objects.none(), required=False, to_field_name="public_id",
-        empty_label="A new customer (fill in below)", label="Customer",
+    customer = CustomerPickerField(
+        required=False, label="Customer",
+        empty_hint="Leave it empty for a new customer, and fill in their details below.",
     )
     new_name = forms.CharField(label="New customer's name", max_length=150, required=False)
     new_email = forms.CharField(label="New customer's email", max_length=254, required=False,
@@ -164,7 +165,7 @@ class SaleForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.business = business
         self.referrer = None
-        self.fields["customer"].queryset = Customer.objects.filter(business=business)
+        self.fields["customer"].bind_business(business)
         self.fields["playbook"].queryset = Playbook.objects.filter(
             business=business, is_active=True
         )

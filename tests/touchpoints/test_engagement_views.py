@@ -73,7 +73,9 @@ def test_it_renders_the_new_sale_form(owner_client, playbooks):
 
 def test_it_preselects_the_customer_from_the_customer_page(owner_client, customer, playbooks):
     response = owner_client.get("/customers/sales/new/", {"customer": customer.public_id})
-    assert f'value="{customer.public_id}" selected' in response.text
+    # The customer picker (customers/picker.py) holds the id and shows the name.
+    assert f'name="customer" value="{customer.public_id}"' in response.text
+    assert f'name="customer_q" value="{customer.name}"' in response.text
 
 
 def test_it_creates_a_sale_with_a_new_customer(owner_client, business, playbooks):
