@@ -81,20 +81,37 @@ def _rate(part: int, whole: int) -> float | None:
 
 @dataclass(frozen=True)
 class Delta:
+    """An engagement's follow-up gaps: of the post-service elements that were due (a
+    step for it came due, or it already happened), the ones that did not happen."""
+
     happened: frozenset
     missing: tuple  # in POST_SERVICE_ELEMENTS order
+    due: frozenset = frozenset(ELEMENTS)
+    planned: frozenset = frozenset(ELEMENTS)
 
     @property
     def count(self) -> int:
         return len(self.missing)
 
     @property
+    def due_count(self) -> int:
+        return len(self.due)
+
+    @property
     def missing_names(self) -> list[str]:
         return [ELEMENT_NAMES[e] for e in self.missing]
 
     @property
-    def rows(self) -> list[tuple[str, bool]]:
-        return [(ELEMENT_NAMES[e], e in self.happened) for e in ELEMENTS]
+    def rows(self) -> list[tuple[str, str]]:
+        """(element name, state): done, missing, later (planned, not due yet) or
+        unplanned (no step for it in this job's plan)."""
+        def state(e):
+            if e in self.happened:
+                return "done"
+            if e in self.due:
+                return "missing"
+            return "later" if e in self.planned else "unplanned"
+        return [(ELEMENT_NAMES[e], state(e)) for e in ELEMENTS]
 
 
 def delivered_engagements(business):
@@ -102,54 +119,75 @@ def delivered_engagements(business):
                                      cancelled_at__isnull=True)
 
 
-def happened_elements(engagements) -> dict[int, set[str]]:
-    """Engagement id → the post-service elements that were sent or done for it."""
-    found: dict[int, set[str]] = {}
-    rows = (Touchpoint.objects.filter(engagement__in=engagements, element__in=ELEMENTS,
-                                      status__in=Status.HAPPENED)
-            .values_list("engagement_id", "element").distinct())
-    for engagement_id, element in rows:
-        found.setdefault(engagement_id, set()).add(element)
+def element_times(engagements) -> dict[int, dict[str, tuple]]:
+    """Engagement id → element → (when it came or comes due, whether it happened), over
+    the touchpoints that were not cancelled. It is due from its earliest step's due time,
+    or from when it happened if that was sooner: done early is done, not "not due yet"."""
+    found: dict[int, dict[str, tuple]] = {}
+    rows = (Touchpoint.objects.filter(engagement__in=engagements, element__in=ELEMENTS)
+            .exclude(status=Status.CANCELLED)
+            .values_list("engagement_id", "element", "status", "due_at", "completed_at")
+            .order_by())
+    for engagement_id, element, status, due, completed in rows:
+        happened = status in Status.HAPPENED
+        at = min(due, completed or due) if happened else due
+        before = found.setdefault(engagement_id, {}).get(element)
+        if before is not None:
+            at, happened = min(at, before[0]), happened or before[1]
+        found[engagement_id][element] = (at, happened)
     return found
 
 
-def delta_of(happened) -> Delta:
-    happened = frozenset(happened) & frozenset(ELEMENTS)
-    return Delta(happened, tuple(e for e in ELEMENTS if e not in happened))
+def delta_of(times: dict[str, tuple], now: dt.datetime) -> Delta:
+    """The follow-up gaps as of `now`, from element_times' entry for one engagement."""
+    happened = frozenset(e for e, (_, done) in times.items() if done)
+    due = frozenset(e for e, (at, done) in times.items() if done or at <= now)
+    return Delta(happened, tuple(e for e in ELEMENTS if e in due and e not in happened),
+                 due, frozenset(times))
 
 
-def engagement_deltas(engagements) -> dict[int, Delta | None]:
-    """Engagement id → its delta, for many engagements in one query (the Jobs list)."""
+def engagement_deltas(engagements, now: dt.datetime | None = None) -> dict[int, Delta | None]:
+    """Engagement id → its delta as of `now`, for many engagements in one query (the Jobs
+    list); None for one not delivered yet, or cancelled."""
     counted = [e for e in engagements if e.delivered_at and e.cancelled_at is None]
-    found = happened_elements([e.pk for e in counted]) if counted else {}
+    found = element_times([e.pk for e in counted]) if counted else {}
+    now = now or timezone.now()
     out = {e.pk: None for e in engagements}
-    out.update((e.pk, delta_of(found.get(e.pk, ()))) for e in counted)
+    out.update((e.pk, delta_of(found.get(e.pk, {}), now)) for e in counted)
     return out
 
 
-def engagement_delta(engagement) -> Delta | None:
+def engagement_delta(engagement, now: dt.datetime | None = None) -> Delta | None:
     """The delta of one engagement; None until it is delivered (or when it was cancelled)."""
-    return engagement_deltas([engagement])[engagement.pk]
+    return engagement_deltas([engagement], now)[engagement.pk]
 
 
-def customer_deltas(customer) -> list[tuple]:
+def customer_deltas(customer, now: dt.datetime | None = None) -> list[tuple]:
     """(engagement, Delta) for each delivered engagement of the customer, newest first."""
     engagements = list(delivered_engagements(customer.business_id)
                        .filter(customer=customer).order_by("-delivered_at"))
-    found = happened_elements(engagements)
-    return [(e, delta_of(found.get(e.pk, ()))) for e in engagements]
+    found, now = element_times(engagements), now or timezone.now()
+    return [(e, delta_of(found.get(e.pk, {}), now)) for e in engagements]
+
+
+def gaps_figure(n: int, due: int, happened: int) -> dict:
+    """The follow-up gaps of `n` delivered jobs: `due` elements came due, `happened` of
+    them happened; the average is the missing ones per job."""
+    if not n:
+        return {"average": None, "engagements": 0, "due": 0, "missing": 0}
+    return {"average": round((due - happened) / n, 2), "engagements": n, "due": due,
+            "missing": due - happened}
 
 
 def practice_delta(business, p: Period) -> dict:
-    """The average engagement delta over engagements delivered in the period."""
+    """The follow-up gaps per job (the essay's practice delta): over the jobs delivered in
+    the period, the average number of post-service elements that were due by the period's
+    end and did not happen. A step not due yet is not missing."""
     engagements = delivered_engagements(business).filter(p.q("delivered_at"))
     n = engagements.count()
-    if not n:
-        return {"average": None, "engagements": 0}
-    happened = (Touchpoint.objects.filter(engagement__in=engagements, element__in=ELEMENTS,
-                                          status__in=Status.HAPPENED)
-                .values("engagement_id", "element").distinct().count())
-    return {"average": round(len(ELEMENTS) - happened / n, 2), "engagements": n}
+    deltas = [delta_of(t, p.end) for t in element_times(engagements).values()]
+    return gaps_figure(n, sum(d.due_count for d in deltas),
+                       sum(len(d.happened) for d in deltas))
 
 
 def _elements_in(steps) -> set[str]:
@@ -211,24 +249,21 @@ def delta_trend(business, p: Period) -> list[dict]:
     month = TruncMonth("delivered_at", tzinfo=zone)
     counts = {_as_date(r["m"]): r["n"] for r in engagements.annotate(m=month).values("m")
               .annotate(n=Count("id")).order_by()}
-    tp_month = TruncMonth("engagement__delivered_at", tzinfo=zone)
-    base = Touchpoint.objects.filter(engagement__in=engagements, element__in=ELEMENTS)
-    happened: dict[dt.date, int] = {}
-    for r in (base.filter(status__in=Status.HAPPENED).annotate(m=tp_month)
-              .values("m", "engagement_id", "element").distinct().order_by()):
-        key = _as_date(r["m"])
-        happened[key] = happened.get(key, 0) + 1
+    month_of = {pk: _as_date(mo) for pk, mo in
+                engagements.annotate(m=month).values_list("pk", "m").order_by()}
+    missing: dict[dt.date, int] = {}
     planned: dict[dt.date, set[str]] = {}
-    for r in (base.exclude(status=Status.CANCELLED).annotate(m=tp_month)
-              .values("m", "element").distinct().order_by()):
-        planned.setdefault(_as_date(r["m"]), set()).add(r["element"])
+    for pk, times in element_times(engagements).items():
+        d = delta_of(times, p.end)
+        missing[month_of[pk]] = missing.get(month_of[pk], 0) + d.count
+        planned.setdefault(month_of[pk], set()).update(times)
     out = []
     for m in months:
         n = counts.get(m, 0)
         out.append({
             "month": m,
             "engagements": n,
-            "practice": round(len(ELEMENTS) - happened.get(m, 0) / n, 2) if n else None,
+            "practice": round(missing.get(m, 0) / n, 2) if n else None,
             "design": len(ELEMENTS) - len(planned.get(m, set())) if n else None,
         })
     return out

@@ -72,7 +72,9 @@ class CustomerRollup(models.Model):
 
 class EngagementRollup(models.Model):
     """Which of the five post-service elements happened for an engagement (sent or done)
-    and which were in its plan (a touchpoint of any status but cancelled)."""
+    and, for each in its plan (a touchpoint of any status but cancelled), when it came or
+    comes due (metrics.element_times). Only those due by the period's end count as gaps,
+    which the page compares in SQL, so the row never goes stale with the clock."""
 
     engagement = models.OneToOneField(Engagement, on_delete=models.CASCADE, primary_key=True,
                                       related_name="+")
@@ -81,11 +83,11 @@ class EngagementRollup(models.Model):
     # The delivery date of a delivered engagement that was not cancelled; otherwise None.
     delivered_at = models.DateTimeField(null=True)
     happened = models.PositiveSmallIntegerField(default=0)  # 0 to 5
-    planned_check_in = models.PositiveSmallIntegerField(default=0)  # 1 when planned
-    planned_feedback = models.PositiveSmallIntegerField(default=0)
-    planned_thank_you = models.PositiveSmallIntegerField(default=0)
-    planned_social_invite = models.PositiveSmallIntegerField(default=0)
-    planned_subscribe_invite = models.PositiveSmallIntegerField(default=0)
+    due_check_in = models.DateTimeField(null=True)  # None: not in the plan
+    due_feedback = models.DateTimeField(null=True)
+    due_thank_you = models.DateTimeField(null=True)
+    due_social_invite = models.DateTimeField(null=True)
+    due_subscribe_invite = models.DateTimeField(null=True)
     # For the business outcomes (metrics.repeat_purchase, time_to_next_purchase): the sale
     # date of a sale or job that was not cancelled (else None), whether its customer has two
     # or more such, and the days since the customer's previous one.
@@ -94,12 +96,11 @@ class EngagementRollup(models.Model):
     gap_days = models.FloatField(null=True)
 
     class Meta:
-        # Covers the practice delta and the monthly trend.
+        # Covers the follow-up gaps and the monthly trend.
         indexes = [models.Index(fields=["business", "delivered_at", "happened",
-                                        "planned_check_in", "planned_feedback",
-                                        "planned_thank_you", "planned_social_invite",
-                                        "planned_subscribe_invite"],
-                                name="insights_engagement_rollup"),
+                                        "due_check_in", "due_feedback", "due_thank_you",
+                                        "due_social_invite", "due_subscribe_invite"],
+                                name="insights_engagement_due"),
                    # A changed customer's rows are replaced by customer.
                    models.Index(fields=["customer_id"], name="insights_engagement_customer"),
                    # Covers the repeat-purchase rate and the time to the next purchase.

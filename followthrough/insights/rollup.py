@@ -45,7 +45,7 @@ from followthrough.touchpoints.models import Status, Touchpoint
 
 OVERLAP = dt.timedelta(seconds=60)
 CHUNK = 2000
-PLANNED_FIELDS = {e: f"planned_{e}" for e in m.ELEMENTS}
+DUE_FIELDS = {e: f"due_{e}" for e in m.ELEMENTS}
 TOUCH_ELEMENTS = (m.v.FEEDBACK, m.v.MAINTENANCE)
 
 
@@ -230,27 +230,19 @@ def _customer_rows(business, inputs):
 
 def _engagement_rows(business, customer_ids):
     scope = {} if customer_ids is None else {"customer_id__in": customer_ids}
-    tps = Touchpoint.objects.filter(business_id=business.pk, element__in=m.ELEMENTS, **scope)
-    happened = dict(tps.filter(status__in=Status.HAPPENED).values("engagement_id")
-                    .annotate(n=Count("element", distinct=True))
-                    .values_list("engagement_id", "n").order_by())
-    planned: dict[int, set[str]] = {}
-    for engagement_id, element in (tps.exclude(status=Status.CANCELLED)
-                                   .values_list("engagement_id", "element").distinct()
-                                   .order_by()):
-        planned.setdefault(engagement_id, set()).add(element)
+    times = m.element_times(Engagement.objects.filter(business_id=business.pk, **scope))
     rows = list(Engagement.objects.filter(business_id=business.pk, **scope)
                 .values_list("pk", "customer_id", "delivered_at", "cancelled_at", "won_at")
                 .order_by())
     sales = _sales(rows)
     for pk, customer_id, delivered, cancelled, won in rows:
-        plan = planned.get(pk, ())
+        plan = times.get(pk, {})
         live = cancelled is None
         yield EngagementRollup(
             engagement_id=pk, business_id=business.pk, customer_id=customer_id,
             delivered_at=delivered if live else None,
-            happened=happened.get(pk, 0),
-            **{name: int(e in plan) for e, name in PLANNED_FIELDS.items()},
+            happened=sum(done for _, done in plan.values()),
+            **{name: plan[e][0] if e in plan else None for e, name in DUE_FIELDS.items()},
             won_at=won if live else None, repeat=live and len(sales[customer_id]) > 1,
             gap_days=sales[customer_id].get(pk) if live else None,
         )
@@ -395,14 +387,19 @@ def at_risk(business, now: dt.datetime, groups: dict,
 
 # ------------------------------------------------------------- reading: delta
 
+def _due_by(end: dt.datetime) -> dict:
+    """Per element, how many rows had it due by `end` (aggregates named n_due_<element>)."""
+    return {f"n_{name}": Count("delivered_at", filter=Q(**{f"{name}__lte": end}))
+            for name in DUE_FIELDS.values()}
+
+
 def practice_delta(business, p: m.Period) -> dict:
-    """metrics.practice_delta, from the engagement rollups."""
+    """metrics.practice_delta, from the engagement rollups: the elements due by the
+    period's end are compared in SQL."""
     r = (EngagementRollup.objects.filter(p.q("delivered_at"), business_id=business.pk)
-         .aggregate(n=Count("*"), happened=Sum("happened")))
-    if not r["n"]:
-        return {"average": None, "engagements": 0}
-    return {"average": round(len(m.ELEMENTS) - r["happened"] / r["n"], 2),
-            "engagements": r["n"]}
+         .aggregate(n=Count("delivered_at"), happened=Sum("happened"), **_due_by(p.end)))
+    return m.gaps_figure(r["n"], sum(r[f"n_{name}"] for name in DUE_FIELDS.values()),
+                         r["happened"] or 0)
 
 
 def delta_trend(business, p: m.Period) -> list[dict]:
@@ -419,19 +416,20 @@ def delta_trend(business, p: m.Period) -> list[dict]:
                  default=Value(len(starts) - 1), output_field=IntegerField())
     rows = (delivered.filter(delivered_at__gte=starts[0], delivered_at__lte=p.end)
             .annotate(month=which).values("month")
-            .annotate(n=Count("*"), happened=Sum("happened"),
-                      **{name: Max(name) for name in PLANNED_FIELDS.values()})
+            .annotate(n=Count("*"), happened=Sum("happened"), **_due_by(p.end),
+                      **{f"plan_{e}": Max(name) for e, name in DUE_FIELDS.items()})
             .order_by())
     by_month = {r["month"]: r for r in rows}
     out = []
     for i, month in enumerate(months):
         r = by_month.get(i)
         n = r["n"] if r else 0
-        planned = sum(r[name] for name in PLANNED_FIELDS.values()) if r else 0
+        due = sum(r[f"n_{name}"] for name in DUE_FIELDS.values()) if r else 0
+        planned = sum(r[f"plan_{e}"] is not None for e in DUE_FIELDS) if r else 0
         out.append({
             "month": month,
             "engagements": n,
-            "practice": round(len(m.ELEMENTS) - r["happened"] / n, 2) if n else None,
+            "practice": round((due - r["happened"]) / n, 2) if n else None,
             "design": len(m.ELEMENTS) - planned if n else None,
         })
     return out

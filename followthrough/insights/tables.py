@@ -27,8 +27,8 @@ def when(value) -> str:
 
 def build(data: dict) -> dict[str, Table]:
     tables = [
-        Table("delta-trend", "Post-service delta by month",
-              ["Month", "Delivered", "Practice delta", "Design delta"],
+        Table("delta-trend", "Follow-up gaps by month",
+              ["Month", "Delivered", "Gaps per job", "Not in the plan"],
               [[f"{t['month']:%b %Y}", t["engagements"], dash(t["practice"]),
                 dash(t["design"])] for t in data["trend"]]),
         Table("playbook-gaps", "What each playbook leaves out",

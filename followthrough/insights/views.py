@@ -34,13 +34,13 @@ def insights(request):
     trend = data["trend"]
     labels = tables.month_labels(data)
     trend_chart = "" if data["building"] else svg.line_chart(
-        "delta-trend", "Post-service delta by month",
-        "How many of the five post-service elements were missing, month by month: the "
-        "practice delta (average per delivered engagement) and the design delta (left out "
-        "of every plan). Lower is better; zero is the aim.",
+        "delta-trend", "Follow-up gaps by month",
+        "Month by month of delivery: the follow-ups that came due and didn't happen, "
+        "per job, and the follow-ups no plan of that month's jobs had at all. Lower is "
+        "better; zero is the aim.",
         labels,
-        [("Practice delta", [t["practice"] for t in trend], "series-practice"),
-         ("Design delta", [t["design"] for t in trend], "series-design")],
+        [("Gaps per job", [t["practice"] for t in trend], "series-practice"),
+         ("Not in the plan", [t["design"] for t in trend], "series-design")],
         y_max=5, y_ticks=[0, 1, 2, 3, 4, 5],
     )
     stage_chart = svg.stacked_bars(
@@ -58,6 +58,7 @@ def insights(request):
         "risk_shown": data["at_risk"],
         "penalties": m.PENALTIES, "no_contact_months": m.NO_CONTACT_MONTHS,
         "small_sample": m.SMALL_SAMPLE, "elements": len(m.ELEMENTS),
+        "playbook_gaps": sum(len(g["missing"]) for g in data["gaps"]),
         "library": {e: (m.library_step(e) or {}).get("name", "") for e in m.ELEMENTS},
         "stages": [m.v.STAGE_NAMES[s] for s in m.STAGES],
     }

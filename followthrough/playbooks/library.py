@@ -55,7 +55,8 @@ SERVICE_JOB = {
     "description": (
         "For jobs done at the customer's place: a thank-you call after the sale, a friendly "
         "check-in while the work goes on, a quality call the day after, then thanks, "
-        "feedback, a review and a referral ask."
+        "feedback, a review, a referral ask and invitations to follow you and hear from "
+        "you."
     ),
     "steps": [
         step(
@@ -163,6 +164,27 @@ SERVICE_JOB = {
                 "{% if business_phone %}Or pass on our number, {{ business_phone }}, and "
                 "tell them you sent them.{% else %}Or just tell them you sent them.{% endif %}"
                 + SIGN_OFF
+            ),
+        ),
+        step(
+            "Follow us online", anchor=v.DELIVERED, days=10, at=dt.time(10, 0),
+            channel=kinds.EMAIL, stage=4, element=v.SOCIAL_INVITE,
+            subject="Before and after, and the odd tip",
+            body=(
+                "Hi {{ customer_first_name }},\n\n"
+                "We post photos of jobs like yours, seasonal tips and the odd offer. If "
+                "you'd like to see them, come and say hello:\n{{ social_link }}" + SIGN_OFF
+            ),
+        ),
+        step(
+            "Stay in the loop?", anchor=v.DELIVERED, days=28, at=dt.time(10, 0),
+            channel=kinds.EMAIL, stage=4, element=v.SUBSCRIBE_INVITE,
+            subject="May we keep you posted?",
+            body=(
+                "Hi {{ customer_first_name }},\n\n"
+                "A few times a year we send a short note: a reminder before the busy season, "
+                "a tip to keep things working, the odd offer. Only if you want it: say yes "
+                "here, and leave any time.\n{{ subscribe_link }}" + SIGN_OFF
             ),
         ),
         step(

@@ -31,7 +31,8 @@ def response(business, eng, nps=None, csat=None, at=5, tp=None):
 
 def test_it_gives_an_empty_business_no_averages(business):
     p = period("all")
-    assert m.practice_delta(business, p) == {"average": None, "engagements": 0}
+    assert m.practice_delta(business, p) == m.gaps_figure(0, 0, 0)
+    assert m.gaps_figure(0, 0, 0)["average"] is None
     assert m.design_delta(business) == list(m.ELEMENTS)
     assert all(r["total"] == 0 and r["completed_rate"] is None
                for r in m.stage_outcomes(business, p))
@@ -59,17 +60,36 @@ def test_it_draws_an_empty_trend_for_an_empty_business(business):
 
 # -------------------------------------------------------------------- the delta
 
-def test_it_counts_only_sent_or_done_elements_in_an_engagement_delta(business):
+def test_it_counts_a_due_element_that_was_not_sent_or_done_as_missing(business):
     eng = engagement(business, customer(business), delivered=20)
     touch(eng, CHECK_IN, "sent")
     touch(eng, CHECK_IN, "sent")  # a repeat counts once
     touch(eng, FEEDBACK, "done", channel="call")
-    touch(eng, THANKS, "planned")
+    touch(eng, THANKS, "planned")  # due ten days ago, still not sent
     touch(eng, SOCIAL, "skipped")
     touch(eng, v.REVIEW, "sent")  # not one of the five
-    delta = m.engagement_delta(eng)
-    assert delta.count == 3
-    assert delta.missing == (THANKS, SOCIAL, SUBSCRIBE)
+    delta = m.engagement_delta(eng, NOW)
+    assert (delta.count, delta.due_count) == (2, 4)
+    assert delta.missing == (THANKS, SOCIAL)
+
+
+def test_it_does_not_count_a_step_that_is_not_due_yet(business):
+    """A job delivered yesterday is not missing next week's feedback request."""
+    eng = engagement(business, customer(business), delivered=1)
+    touch(eng, CHECK_IN, "sent", due=0.5)
+    touch(eng, FEEDBACK, "planned", due=-7)
+    delta = m.engagement_delta(eng, NOW)
+    assert (delta.count, delta.due_count) == (0, 1)
+    assert dict(delta.rows) == {"Check-in": "done", "Feedback": "later",
+                                "Thank-you": "unplanned", "Social invite": "unplanned",
+                                "Subscribe invite": "unplanned"}
+
+
+def test_it_counts_a_step_done_early_as_done(business):
+    eng = engagement(business, customer(business), delivered=1)
+    touch(eng, THANKS, "done", due=-3, completed=0.5, channel="call")
+    delta = m.engagement_delta(eng, NOW)
+    assert (delta.count, delta.due_count, delta.happened) == (0, 1, {THANKS})
 
 
 def test_it_has_no_delta_before_delivery_or_after_cancelling(business):
@@ -78,25 +98,46 @@ def test_it_has_no_delta_before_delivery_or_after_cancelling(business):
     assert m.engagement_delta(engagement(business, who, delivered=5, cancelled=1)) is None
 
 
-def test_it_counts_every_element_missing_when_nothing_happened(business):
-    eng = engagement(business, customer(business), delivered=2)
-    assert m.engagement_delta(eng).count == 5
+def test_it_counts_nothing_missing_right_after_a_job_is_saved(business):
+    eng = engagement(business, customer(business), delivered=0)
+    for n, element in enumerate(m.ELEMENTS):
+        touch(eng, element, "planned", due=-1 - n)
+    delta = m.engagement_delta(eng, NOW)
+    assert (delta.count, delta.due_count) == (0, 0)
+
+
+def test_it_shows_zero_gaps_for_a_business_that_does_every_step_on_time(business):
+    who = customer(business)
+    for delivered in (5, 20, 60):
+        eng = engagement(business, who, delivered=delivered)
+        for n, element in enumerate(m.ELEMENTS):  # the last ones still to come
+            touch(eng, element, "sent" if delivered - 4 * n > 0 else "planned",
+                  due=delivered - 4 * n, completed=max(delivered - 4 * n, 0))
+    for key in m.PERIODS:
+        assert m.practice_delta(business, period(key))["average"] == 0.0
+    assert all(t["practice"] in (None, 0.0) for t in m.delta_trend(business, period()))
 
 
 def test_it_averages_the_practice_delta_over_engagements_delivered_in_the_period(business):
     who = customer(business)
-    three = engagement(business, who, delivered=20)
+    one = engagement(business, who, delivered=20)
     for element in (CHECK_IN, FEEDBACK):
-        touch(three, element)
+        touch(one, element)
+    touch(one, THANKS, "missed")
+    touch(one, SOCIAL, "planned", due=-5)  # still to come: not a gap
     zero = engagement(business, who, delivered=40)
     for element in m.ELEMENTS:
         touch(zero, element, "done", channel="call")
     engagement(business, who)  # not delivered
     engagement(business, who, delivered=10, cancelled=5)  # cancelled
-    engagement(business, who, delivered=200)  # outside the 90 days: delta 5
-    assert m.practice_delta(business, period("90")) == {"average": 1.5, "engagements": 2}
-    assert m.practice_delta(business, period("all")) == {"average": 2.67, "engagements": 3}
-    assert m.practice_delta(business, period("30")) == {"average": 3.0, "engagements": 1}
+    old = engagement(business, who, delivered=200)  # outside the 90 days
+    touch(old, SUBSCRIBE, "skipped", due=190)
+    assert m.practice_delta(business, period("90")) == {
+        "average": 0.5, "engagements": 2, "due": 8, "missing": 1}
+    assert m.practice_delta(business, period("all")) == {
+        "average": 0.67, "engagements": 3, "due": 9, "missing": 2}
+    assert m.practice_delta(business, period("30")) == {
+        "average": 1.0, "engagements": 1, "due": 3, "missing": 1}
 
 
 def test_it_lists_the_elements_no_active_playbook_contains(business):
@@ -122,11 +163,12 @@ def test_it_trends_both_deltas_by_month_of_delivery(business):
         touch(june, element)
     june2 = engagement(business, who, delivered=1)
     touch(june2, CHECK_IN)
+    touch(june2, SOCIAL, "planned", due=-3)  # not due yet: planned, not a gap
     trend = {t["month"]: t for t in m.delta_trend(business, period())}
     assert trend[dt.date(2026, 5, 1)] == {"month": dt.date(2026, 5, 1), "engagements": 1,
-                                          "practice": 4.0, "design": 3}
+                                          "practice": 1.0, "design": 3}
     assert trend[dt.date(2026, 6, 1)] == {"month": dt.date(2026, 6, 1), "engagements": 2,
-                                          "practice": 3.0, "design": 2}
+                                          "practice": 0.0, "design": 1}
     assert trend[dt.date(2026, 4, 1)]["practice"] is None
 
 

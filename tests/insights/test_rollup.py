@@ -92,7 +92,9 @@ def test_it_gives_the_same_delta_figures_as_the_definitions_for_every_period(bus
         eng = engagement(business, who, won=delivered + 5, delivered=delivered)
         for element in elements:
             touch(eng, element, "sent")
-        touch(eng, v.SUBSCRIBE_INVITE, "planned")
+        touch(eng, v.SUBSCRIBE_INVITE, "planned")  # due, not sent: a gap
+        touch(eng, v.THANK_YOU, "planned", due=-4)  # still to come: not one
+        touch(eng, v.THANK_YOU, "missed", due=delivered - 1)
     touch(engagement(business, who, won=50, delivered=45, cancelled=1), v.CHECK_IN)
     rollup.refresh(business)
     for key in m.PERIODS:
@@ -137,7 +139,7 @@ def test_it_gives_an_empty_business_the_empty_figures(business):
     groups = rollup.score_groups(business, NOW)
     assert rollup.health_summary(business, groups) == m.health_summary({})
     assert rollup.at_risk(business, NOW, groups, limit=25) == []
-    assert rollup.practice_delta(business, period()) == {"average": None, "engagements": 0}
+    assert rollup.practice_delta(business, period()) == m.practice_delta(business, period())
     assert rollup.maintenance_jobs(business, period()) == m.maintenance_jobs(business, period())
     assert rollup.repeat_purchase(business, period()) == m.repeat_purchase(business, period())
     assert rollup.delta_trend(business, period()) == m.delta_trend(business, period())
@@ -149,10 +151,10 @@ def test_it_recomputes_only_the_customer_whose_touchpoint_a_bulk_update_moved(bu
     engagement(business, b, won=20, delivered=10)
     planned = touch(job, v.THANK_YOU, "planned", due=1)
     caught_up(business)
-    assert rollup.practice_delta(business, period())["average"] == 5.0
+    assert rollup.practice_delta(business, period())["average"] == 0.5
     Touchpoint.objects.filter(pk=planned.pk).update(status="sent", updated_at=timezone.now())
     assert rollup.refresh(business) == 1
-    assert rollup.practice_delta(business, period())["average"] == 4.5
+    assert rollup.practice_delta(business, period())["average"] == 0.0
 
 
 def test_it_sees_a_promise_settled_by_an_update_without_signals(business):

@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from followthrough import vocabulary as v
+from followthrough.insights import metrics as m
 from followthrough.playbooks.library import install_builtin_playbooks
 from followthrough.playbooks.models import Step
 from followthrough.touchpoints import services
@@ -26,7 +27,10 @@ def fresh_cache():
 
 @pytest.fixture
 def service_job(business):
-    return install_builtin_playbooks(business)[0]
+    """The built-in Service job, with its social invite taken out, so it has a gap."""
+    job = install_builtin_playbooks(business)[0]
+    job.steps.filter(element=v.SOCIAL_INVITE).delete()
+    return job
 
 
 def client_for(user):
@@ -39,10 +43,31 @@ def test_it_shows_the_dashboard_to_the_owner(owner_client, service_job):
     response = owner_client.get("/insights/")
     assert response.status_code == 200
     page = response.content.decode()
-    for text in ("The post-service delta", "Touch-point coverage", "Relationship health",
+    for text in ("Follow-up after each job", "Follow-up gaps per job",
+                 "Gaps in your playbooks", "Touch-point coverage", "Relationship health",
                  "Net Promoter Score", "Business outcomes", 'role="img"', "<title id=",
-                 "Word of mouth: an estimate", "+ Add Join us online"):
+                 "Word of mouth: an estimate", "+ Add Follow us online"):
         assert text in page, text
+    for essay_term in ("Practice delta", "Design delta", "post-service delta"):
+        assert essay_term not in page, essay_term
+
+
+def test_it_shows_each_playbooks_gaps_beside_the_summary(owner_client, service_job):
+    service_job.steps.filter(element=v.SUBSCRIBE_INVITE).delete()
+    page = owner_client.get("/insights/").content.decode()
+    summary = page.split("Gaps in your playbooks", 1)[1].split("</div>", 1)[0]
+    assert '<span class="stat-value">2</span>' in summary
+    assert "Product order: none; Service job: 2 missing" in summary
+
+
+def test_it_ships_the_service_job_with_all_five_post_service_elements(owner_client,
+                                                                        business):
+    install_builtin_playbooks(business)
+    assert all(not g["missing"] for g in m.playbook_gaps(business))
+    page = owner_client.get("/insights/").content.decode()
+    summary = page.split("Gaps in your playbooks", 1)[1].split("</div>", 1)[0]
+    assert '<span class="stat-value">0</span>' in summary
+    assert "Service job: none" in summary
 
 
 def test_it_cautions_below_thirty_responses(owner_client):
@@ -114,8 +139,8 @@ def test_it_adds_a_missing_element_from_the_library_and_replans(
             {"element": v.SOCIAL_INVITE})
     assert response.status_code == 302
     step = service_job.steps.get(element=v.SOCIAL_INVITE)
-    assert step.name == "Join us online"
-    assert step.position == service_job.steps.count()
+    assert step.name == "Follow us online"
+    assert step == service_job.steps.order_by("-position").first()
     # playbook_changed fired: the open job now has the new step in its plan.
     assert eng.touchpoints.filter(step=step, status="planned").exists()
 
@@ -159,8 +184,21 @@ def test_it_refuses_a_get_on_the_fix(owner_client, service_job):
 def test_it_shows_the_delta_on_the_engagement_page(owner_client, business):
     eng = engagement(business, customer(business), delivered=3)
     touch(eng, v.CHECK_IN)
+    touch(eng, v.SOCIAL_INVITE, "missed")
+    touch(eng, v.FEEDBACK, "planned", due=-4000)  # years from now: not due yet
     page = owner_client.get(f"/customers/engagements/{eng.public_id}/").content.decode()
-    assert "Delta 4 of 5" in page
+    assert "1 of 2 due missed" in page
+    assert "Feedback<span class=\"small muted\"> (not due yet)" in page
+    assert "Thank-you<span class=\"small muted\"> (not in this job's plan)" in page
+
+
+def test_it_says_nothing_is_due_on_a_job_just_saved(owner_client, business):
+    eng = engagement(business, customer(business), delivered=0)
+    for element in m.ELEMENTS:
+        touch(eng, element, "planned", due=-4000)
+    page = owner_client.get(f"/customers/engagements/{eng.public_id}/").content.decode()
+    assert "Nothing due yet" in page and "Nothing has come due yet." in page
+    assert "missed" not in page.split("After the job", 1)[1]
 
 
 def test_it_shows_health_and_deltas_on_the_customer_page(owner_client, business):
@@ -172,8 +210,10 @@ def test_it_shows_health_and_deltas_on_the_customer_page(owner_client, business)
     # The factories date everything from a fixed day in June 2026 while the page reads the
     # clock, so the score itself is tested in test_metrics (with the same fixed day).
     assert "Relationship health" in page and re.search(r"\d+ / 100", page)
-    assert "Delta 3 of 5" in page
-    assert "Missing: Thank-you, Social invite, Subscribe invite" in page
+    assert "2 of 2 due done" in page
+    touch(eng, v.THANK_YOU, "skipped")
+    page = owner_client.get(f"/customers/{who.public_id}/").content.decode()
+    assert "1 of 3 due missed" in page and "Missed: Thank-you" in page
 
 
 def test_it_recomputes_after_a_change(owner_client, business):

@@ -145,7 +145,7 @@ def test_it_counts_only_what_is_still_to_come_when_a_back_dated_job_is_saved(
         "started_at": (won + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
         "delivered_at": (won + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
     }, follow=True)
-    assert "2 touches planned; 5 already missed; 1 skipped, see why on the plan." in (
+    assert "3 touches planned; 6 already missed; 1 skipped, see why on the plan." in (
         response.text)
 
 
