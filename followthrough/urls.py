@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from followthrough.channels import sms_settings
 from followthrough.customers.public_views import unsubscribe
 from followthrough.lists import views as lists
 
@@ -12,6 +13,8 @@ urlpatterns = [
     path("", include("followthrough.touchpoints.urls")),
     path("playbooks/", include("followthrough.playbooks.urls")),
     path("outbox/", include("followthrough.channels.urls")),
+    path("settings/texts/", sms_settings.sms_settings, name="settings_sms"),
+    path("settings/texts/test/", sms_settings.sms_test, name="settings_sms_test"),
     path("", include("followthrough.feedback.urls")),
     path("", include("followthrough.agenda.urls")),
     path("search/", include("followthrough.search.urls")),

@@ -283,6 +283,56 @@ class EmailTransport(Transport):
 
 
 @dataclass(frozen=True)
+class SmsAccount:
+    """The Twilio account a business's texts go through. Each part comes from its
+    TWILIO_* environment variable when that is set (whoever runs the install decides),
+    else from the business's own settings (Settings → Text messages)."""
+
+    sid: str
+    token: str = field(repr=False)
+    from_number: str
+    overridden: frozenset = frozenset()  # the parts the environment set
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.sid and self.token and self.from_number)
+
+
+# SmsAccount part → (environment variable, Business field)
+SMS_PARTS = {
+    "sid": ("TWILIO_ACCOUNT_SID", "sms_account_sid"),
+    "token": ("TWILIO_AUTH_TOKEN", "sms_auth_token"),
+    "from_number": ("TWILIO_FROM", "sms_from_number"),
+}
+
+
+def sms_account(business) -> SmsAccount:
+    parts, overridden = {}, set()
+    for part, (variable, name) in SMS_PARTS.items():
+        parts[part] = getattr(settings, variable) or (getattr(business, name) if business
+                                                      else "")
+        if getattr(settings, variable):
+            overridden.add(part)
+    return SmsAccount(**parts, overridden=frozenset(overridden))
+
+
+def businesses_without_sms():
+    """The ids of businesses whose texts must wait (no complete account), as a subquery;
+    None when the environment sets the whole account, so every business can text."""
+    from django.db.models import Q
+
+    from followthrough.tenants.models import Business
+
+    missing = Q()
+    for variable, name in SMS_PARTS.values():
+        if not getattr(settings, variable):
+            missing |= Q(**{name: ""})
+    if not missing:
+        return None
+    return Business.objects.filter(missing).values("id")
+
+
+@dataclass(frozen=True)
 class OutgoingSms:
     """One text message, as plain data."""
 
@@ -292,6 +342,7 @@ class OutgoingSms:
     status_callback: str = ""
     idempotency_key: str = ""
     channel: str = kinds.SMS
+    account: SmsAccount | None = field(default=None, repr=False)
 
 
 # Twilio error codes that mean this number will never take this message: invalid or
@@ -300,8 +351,14 @@ TWILIO_PERMANENT = frozenset({21211, 21212, 21214, 21408, 21610, 21612, 21614, 2
 
 
 def sms_configured() -> bool:
-    return bool(settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN
-                and settings.TWILIO_FROM)
+    """Whether any business can text: the environment sets the whole account, or at
+    least one business has set up its own."""
+    waiting = businesses_without_sms()
+    if waiting is None:
+        return True
+    from followthrough.tenants.models import Business
+
+    return Business.objects.exclude(id__in=waiting).exists()
 
 
 def _twilio_http_client():
@@ -321,33 +378,42 @@ def _twilio_http_client():
 
 
 class SmsTransport(Transport):
-    """Sends text messages through Twilio's REST API with the official client."""
+    """Sends text messages through Twilio's REST API with the official client: one client
+    per account, since each business may have its own."""
 
     channel = kinds.SMS
 
     def __init__(self):
-        self.client = None
+        self.clients = {}
 
     @staticmethod
     def is_configured() -> bool:
         return sms_configured()
 
     def open(self) -> None:
-        if self.client is None:
-            from twilio.rest import Client
+        """Nothing to open: a Twilio client makes no connection until it sends."""
 
-            self.client = Client(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN,
-                                 http_client=_twilio_http_client())
+    def client_for(self, account: SmsAccount):
+        from twilio.rest import Client
+
+        key = (account.sid, account.token)
+        if key not in self.clients:
+            self.clients[key] = Client(account.sid, account.token,
+                                       http_client=_twilio_http_client())
+        return self.clients[key]
 
     def send(self, outgoing: OutgoingSms) -> str:
         from twilio.base.exceptions import TwilioException, TwilioRestException
 
-        self.open()
-        options = {"to": outgoing.to, "from_": outgoing.from_number, "body": outgoing.body}
+        account = outgoing.account or sms_account(None)
+        if not account.complete:
+            raise TransportError("Texts are not set up for this business.")
+        options = {"to": outgoing.to, "from_": outgoing.from_number or account.from_number,
+                   "body": outgoing.body}
         if outgoing.status_callback:
             options["status_callback"] = outgoing.status_callback
         try:
-            message = self.client.messages.create(**options)
+            message = self.client_for(account).messages.create(**options)
         except TwilioRestException as exc:
             permanent = exc.code in TWILIO_PERMANENT or (
                 400 <= exc.status < 500 and exc.status not in (401, 403, 408, 429))

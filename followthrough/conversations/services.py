@@ -19,6 +19,7 @@ from django.utils import timezone
 from followthrough import events
 from followthrough import vocabulary as v
 from followthrough.channels import kinds
+from followthrough.channels.transports import sms_account
 from followthrough.conversations import reading
 from followthrough.conversations.matching import Match, latest_engagement, match_text
 from followthrough.conversations.models import BODY_LIMIT, Attachment, Message
@@ -258,7 +259,7 @@ def reply(business, customer: Customer, channel: str, body: str, subject: str = 
             business=business, customer=customer, engagement=engagement,
             touchpoint=touchpoint, direction=Message.OUT, channel=channel,
             from_address=(business.sender_email if channel == kinds.EMAIL
-                          else settings.TWILIO_FROM),
+                          else sms_account(business).from_number),
             recipient=customer.email if channel == kinds.EMAIL else customer.phone,
             subject=touchpoint.rendered_subject, body=body, received_at=now)
         answered(customer, now)

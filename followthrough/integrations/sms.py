@@ -1,12 +1,14 @@
 """Text messages: the composer's segment counter, Twilio's inbound and status webhooks.
 
-Inbound texts arrive at one install-wide URL (the TWILIO_FROM number is install-wide) and
-are checked against Twilio's X-Twilio-Signature. STOP and its synonyms withdraw SMS consent
-for every customer with that number, for every purpose; START restores it. Each keyword
-gets exactly one confirmation text, as the TwiML answer to the message itself, and only
-when it changed something, so a repeated STOP is not answered twice. Every other text is
-kept as an inbound message of the customer's conversation (conversations/services.py); a
-text without From or Body is refused with a 400 that says which."""
+Inbound texts arrive at one install-wide URL and are checked against Twilio's
+X-Twilio-Signature, made with the auth token of the account named in AccountSid (the
+install's TWILIO_AUTH_TOKEN, or a business's own from its settings). STOP and its
+synonyms withdraw SMS consent for every customer with that number, for every purpose;
+START restores it. Each keyword gets exactly one confirmation text, as the TwiML answer
+to the message itself, and only when it changed something, so a repeated STOP is not
+answered twice. Every other text is kept as an inbound message of the customer's
+conversation (conversations/services.py); a text without From or Body is refused with a
+400 that says which."""
 
 import math
 from xml.sax.saxutils import escape
@@ -23,6 +25,7 @@ from followthrough.conversations import services as conversations
 from followthrough.customers import consent
 from followthrough.customers.models import ConsentEvent, Customer
 from followthrough.customers.services import normalise_phone
+from followthrough.tenants.models import Business
 from followthrough.touchpoints.models import Touchpoint
 
 STOP_WORDS = frozenset({"STOP", "QUIT", "END", "REVOKE", "OPT OUT", "OPTOUT", "CANCEL",
@@ -54,15 +57,29 @@ def segment_info(text: str) -> dict:
             "non_gsm": non_gsm, "per_segment": single if segments <= 1 else multi}
 
 
+def _auth_tokens(account_sid: str) -> list[str]:
+    """The tokens that may have signed a request from this Twilio account: the install's
+    (TWILIO_AUTH_TOKEN overrides every business's), else those of the businesses that set
+    this account up in their settings."""
+    if settings.TWILIO_AUTH_TOKEN:
+        return [settings.TWILIO_AUTH_TOKEN]
+    if not account_sid:
+        return []
+    businesses = Business.objects.filter(sms_account_sid=account_sid).exclude(
+        sms_auth_token="").only("sms_auth_token")[:20]
+    return [business.sms_auth_token for business in businesses if business.sms_auth_token]
+
+
 def _valid_signature(request) -> bool:
     from twilio.request_validator import RequestValidator
 
     signature = request.headers.get("X-Twilio-Signature", "")
-    if not signature or not settings.TWILIO_AUTH_TOKEN:
+    if not signature:
         return False
     url = settings.SITE_URL + request.get_full_path()
     params = {key: request.POST.get(key) for key in request.POST}
-    return RequestValidator(settings.TWILIO_AUTH_TOKEN).validate(url, params, signature)
+    return any(RequestValidator(token).validate(url, params, signature)
+               for token in _auth_tokens(request.POST.get("AccountSid", "")))
 
 
 def _twiml(message: str = "") -> HttpResponse:

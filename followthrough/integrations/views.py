@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from followthrough import events
-from followthrough.channels.transports import sms_configured
+from followthrough.channels.transports import sms_account
 from followthrough.integrations import exports, imports, outbound
 from followthrough.integrations.formats import FORMAT_LABELS, targets
 from followthrough.integrations.models import ImportJob, InboundSource, WebhookEndpoint
@@ -265,7 +265,8 @@ def settings_page(request):
         "notifications": [h for h in hooks if h.is_notification],
         "inbound": InboundSource.objects.filter(business=business).select_related("playbook"),
         "new_secret": request.session.pop("new_secret", ""),
-        "sms_ready": sms_configured(), "sms_from": settings.TWILIO_FROM,
+        "sms_ready": sms_account(business).complete,
+        "sms_from": sms_account(business).from_number,
         "email_provider": settings.EMAIL_PROVIDER,
         "exports": exports.EXPORTS, "site_url": settings.SITE_URL,
     }, status=status, nav="settings")

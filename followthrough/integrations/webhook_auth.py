@@ -11,7 +11,8 @@ anymail's other providers have nothing here to feed.
   providers Followthrough configures, each with the secret anymail checks for it.
 - Inbound email (anymail's `<provider>/inbound/`, customers' replies: conversations app):
   the same providers and the same secret as their tracking webhook.
-- Twilio's inbound and status callbacks: TWILIO_AUTH_TOKEN, which signs every request.
+- Twilio's inbound and status callbacks: TWILIO_AUTH_TOKEN, or a business's own token from
+  its settings; the token signs every request.
 - Sales webhooks (/integrations/inbound/<token>) carry a per-source secret and are always
   mounted; a source without a secret refuses every request (inbound.py)."""
 
@@ -62,7 +63,11 @@ def tracking_providers() -> list[str]:
 
 
 def sms_problem() -> str:
-    return "" if settings.TWILIO_AUTH_TOKEN else "TWILIO_AUTH_TOKEN is not set"
+    from followthrough.tenants.models import Business
+
+    if settings.TWILIO_AUTH_TOKEN or Business.objects.exclude(sms_auth_token="").exists():
+        return ""
+    return "TWILIO_AUTH_TOKEN is not set, and no business has set up texts"
 
 
 def report() -> None:
@@ -77,7 +82,9 @@ def report() -> None:
                         "complaints will not be recorded.", provider, problem)
         elif problem:
             off.append(f"anymail/{provider}/tracking/ ({problem})")
-    problem = sms_problem()
+    # The environment only: start-up must not read the database (a business's own token,
+    # saved in its settings, turns them on too; sms_problem() sees it per request).
+    problem = "" if settings.TWILIO_AUTH_TOKEN else "TWILIO_AUTH_TOKEN is not set"
     if problem and settings.TWILIO_ACCOUNT_SID:
         log.warning("Webhooks /integrations/sms/inbound and /status are off: %s; STOP replies "
                     "will not be recorded.", problem)

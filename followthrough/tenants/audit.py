@@ -17,6 +17,7 @@ current_request: ContextVar = ContextVar("followthrough_current_request", defaul
 LABELS = {
     "review_ask.stop": "Stopped a review ask",
     "settings.update": "Changed the business settings",
+    "settings.sms": "Changed the text message settings",
     "member.invite": "Invited someone to join",
     "member.invite_revoke": "Withdrew an invitation",
     "member.join": "Joined the business",

@@ -213,6 +213,8 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=10, choices=ROLES, default=STAFF)
+    # Their own mobile, in E.164: where "Send me a test text" goes.
+    mobile = models.CharField(max_length=20, blank=True)
     public_id = models.CharField(max_length=32, unique=True, default=new_public_id, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

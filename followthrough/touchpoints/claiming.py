@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 
 from followthrough.channels import kinds
-from followthrough.channels.transports import sendable_channels
+from followthrough.channels.transports import businesses_without_sms, sendable_channels
 from followthrough.tenants.models import Business
 from followthrough.tokens import new_public_id
 from followthrough.touchpoints import lifecycle
@@ -43,7 +43,7 @@ def claim(now: dt.datetime, limit: int,
     token = new_public_id()
     # SMS rows stay planned (and unclaimed) until the SMS transport is configured.
     channels = sorted(sendable_channels())
-    candidates = due_rows(now).filter(channel__in=channels)
+    candidates = sendable(due_rows(now).filter(channel__in=channels))
     lock = connection.features.has_select_for_update_skip_locked
     if lock:
         candidates = candidates.select_for_update(skip_locked=True)
@@ -69,12 +69,21 @@ def claim(now: dt.datetime, limit: int,
     return token, list(rows)
 
 
+def sendable(rows):
+    """`rows` without the texts of businesses that have no Twilio account yet: those stay
+    planned, unclaimed, until the account is set up."""
+    waiting = businesses_without_sms()
+    if waiting is None:
+        return rows
+    return rows.exclude(channel=kinds.SMS, business_id__in=waiting)
+
+
 def businesses_waiting(channels: list[str], now: dt.datetime, limit: int) -> list[int]:
     """The ids of businesses with due rows, the one whose oldest due row is oldest first.
     One index seek per business (touchpoint_due_by_business)."""
     oldest = (
-        Touchpoint.objects.filter(business_id=OuterRef("pk"), status=Status.PLANNED,
-                                  channel__in=channels, due_at__lte=now)
+        sendable(Touchpoint.objects.filter(business_id=OuterRef("pk"), status=Status.PLANNED,
+                                           channel__in=channels, due_at__lte=now))
         .order_by("due_at").values("due_at")[:1]
     )
     return list(

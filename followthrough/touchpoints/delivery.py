@@ -31,6 +31,7 @@ from followthrough.channels.transports import (
     message_id_for,
     prepared,
     sendable_channels,
+    sms_account,
     transport_for,
 )
 from followthrough.customers import consent
@@ -142,8 +143,9 @@ def compose_sms(row: Touchpoint, context: dict) -> OutgoingSms:
     if row.purpose != v.TRANSACTIONAL and not text.endswith(SMS_STOP_HINT):
         text = f"{text} {SMS_STOP_HINT}"
     row.recipient, row.rendered_subject, row.rendered_body = row.customer.phone, "", text
+    account = sms_account(business)
     return OutgoingSms(
-        to=row.customer.phone, body=text, from_number=settings.TWILIO_FROM,
+        to=row.customer.phone, body=text, from_number=account.from_number, account=account,
         status_callback=settings.SITE_URL + reverse("sms_status"),
         idempotency_key=row.idempotency_key,
     )

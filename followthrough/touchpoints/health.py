@@ -38,6 +38,7 @@ MAX_QUEUED_MAIL_AGE = dt.timedelta(minutes=15)
 def check(now: dt.datetime | None = None) -> dict:
     from followthrough.channels.mailqueue import waiting_since
     from followthrough.channels.transports import sendable_channels
+    from followthrough.touchpoints.claiming import sendable
     from followthrough.touchpoints.worker import due_rows  # the worker imports a lot
 
     now = now or timezone.now()
@@ -47,7 +48,7 @@ def check(now: dt.datetime | None = None) -> dict:
             cursor.execute("SELECT 1")
         beats = list(WorkerHeartbeat.objects.order_by("-last_beat")
                      .values_list("last_beat", flat=True)[:1000])
-        waiting = due_rows(now).filter(channel__in=sorted(sendable_channels()))
+        waiting = sendable(due_rows(now).filter(channel__in=sorted(sendable_channels())))
         oldest_due = waiting.order_by("due_at").values_list("due_at", flat=True).first()
         failing = recent_send_failures(now)
         stuck = Touchpoint.objects.filter(status=Status.SENDING,

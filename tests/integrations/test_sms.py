@@ -41,12 +41,11 @@ def twilio(settings):
     server.shutdown()
 
 
-@pytest.fixture
-def due_text(business):
+def due_text_for(business, phone="+12125550123", purpose="relationship"):
     business.quiet_hours_start, business.quiet_hours_end = dt.time(3, 0), dt.time(3, 1)
     business.save()
     customer = Customer.objects.create(business=business, name="Ada Lovelace",
-                                       email="ada@example.com", phone="+12125550123")
+                                       email="ada@example.com", phone=phone)
     playbook = Playbook.objects.create(business=business, slug="texts", name="Texts")
     step = Step.objects.create(playbook=playbook, name="Thanks", channel="sms",
                                body="Hi {{ customer_first_name }}, thanks for today!")
@@ -56,8 +55,13 @@ def due_text(business):
     return Touchpoint.objects.create(
         business=business, engagement=engagement, customer=customer, step=step,
         idempotency_key=f"{engagement.public_id}:{step.public_id}:0", name="Thanks",
-        channel="sms", stage=4, element="thank_you", purpose="relationship",
+        channel="sms", stage=4, element="thank_you", purpose=purpose,
         due_at=now - dt.timedelta(minutes=1), local_date=now.date(), local_time=dt.time(10))
+
+
+@pytest.fixture
+def due_text(business):
+    return due_text_for(business)
 
 
 def test_it_sends_a_due_text_through_twilio(twilio, due_text):
