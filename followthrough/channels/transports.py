@@ -80,6 +80,8 @@ class OutgoingEmail:
     channel: str = kinds.EMAIL
     # The business's logo, colour and domain; None looks it up by business_slug.
     brand: Brand | None = None
+    # (name, value) headers that thread a reply: In-Reply-To and References.
+    thread: tuple[tuple[str, str], ...] = ()
     # The message already built by prepared() (the worker's main thread does it while the
     # send threads wait on the network); None builds it at send time.
     built: EmailMultiAlternatives | None = field(default=None, compare=False, repr=False)
@@ -143,6 +145,8 @@ def prepared(outgoing: OutgoingEmail) -> OutgoingEmail:
 def build_email(outgoing: OutgoingEmail, connection=None) -> EmailMultiAlternatives:
     brand = outgoing.brand or brand_for_slug(outgoing.business_slug)
     headers = {"Message-ID": outgoing.message_id}
+    if outgoing.thread:
+        headers.update(outgoing.thread)
     if outgoing.business_slug:
         headers["X-Followthrough-Business"] = outgoing.business_slug
     text = outgoing.text

@@ -23,4 +23,9 @@ class ConversationsConfig(AppConfig):
 
         events.domain_event.connect(remember_sent, dispatch_uid="conversations.remember_sent")
         pass_finished.connect(poll_mailboxes, dispatch_uid="conversations.poll_mailboxes")
+        from followthrough.conversations.services import thread_headers  # noqa: PLC0415
+        from followthrough.touchpoints.delivery import thread_lookups  # noqa: PLC0415
+
+        if thread_headers not in thread_lookups:
+            thread_lookups.append(thread_headers)
         inbound.connect(on_inbound, dispatch_uid="conversations.inbound_email")

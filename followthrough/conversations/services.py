@@ -21,7 +21,12 @@ from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.channels.transports import sms_account
 from followthrough.conversations import reading
-from followthrough.conversations.matching import Match, latest_engagement, match_text
+from followthrough.conversations.matching import (
+    Match,
+    latest_engagement,
+    match_text,
+    message_ids,
+)
 from followthrough.conversations.models import BODY_LIMIT, Attachment, Message
 from followthrough.customers.models import Customer
 from followthrough.feedback import services as feedback
@@ -261,9 +266,38 @@ def reply(business, customer: Customer, channel: str, body: str, subject: str = 
             from_address=(business.sender_email if channel == kinds.EMAIL
                           else sms_account(business).from_number),
             recipient=customer.email if channel == kinds.EMAIL else customer.phone,
-            subject=touchpoint.rendered_subject, body=body, received_at=now)
+            subject=touchpoint.rendered_subject, body=body, received_at=now,
+            **(_thread_of(answering) if channel == kinds.EMAIL else {}))
         answered(customer, now)
     return message
+
+
+REFERENCES_LENGTH = 2000
+
+
+def _thread_of(answering: Message | None) -> dict:
+    """In-Reply-To and References for an email answering `answering`, so the customer's
+    mail app files it in their thread: their message, after the chain it named."""
+    if answering is None or answering.channel != kinds.EMAIL:
+        return {}
+    chain = list(reversed(message_ids(answering.message_id, answering.references)))
+    if not chain or chain[-1] not in answering.message_id:
+        return {}
+    while len(" ".join(chain)) > REFERENCES_LENGTH:
+        chain.pop(0)  # RFC 5322 keeps the first and the newest; the newest matter most
+    return {"in_reply_to": chain[-1], "references": " ".join(chain)}
+
+
+def thread_headers(row: Touchpoint) -> tuple[tuple[str, str], ...]:
+    """For the worker's compose (touchpoints.delivery.thread_lookups): the threading headers
+    of an owner's email reply; () for every other row, without a query."""
+    if not row.idempotency_key.startswith(REPLY_KEY_PREFIX):
+        return ()
+    sent = (Message.objects.filter(touchpoint_id=row.pk, direction=Message.OUT)
+            .exclude(in_reply_to="").values_list("in_reply_to", "references").first())
+    if sent is None:
+        return ()
+    return (("In-Reply-To", sent[0]), ("References", sent[1] or sent[0]))
 
 
 def _check_reply(customer: Customer, channel: str, body: str, engagement) -> None:

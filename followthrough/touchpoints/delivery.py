@@ -88,6 +88,19 @@ def settle(row: Touchpoint, outcome: str, reason_code: str | None = None, note: 
 
 # Composing and sending ----------------------------------------------------------------------
 
+# How a row that answers a customer's email finds its thread (In-Reply-To, References):
+# the conversations app, which knows what was answered, registers the lookup at start-up.
+thread_lookups: list = []
+
+
+def _thread(row: Touchpoint) -> tuple[tuple[str, str], ...]:
+    for lookup in thread_lookups:
+        found = lookup(row)
+        if found:
+            return found
+    return ()
+
+
 def compose(row: Touchpoint) -> OutgoingEmail | OutgoingSms:
     """The message for a row, with a snapshot of what is sent kept on the row.
 
@@ -119,7 +132,7 @@ def compose(row: Touchpoint) -> OutgoingEmail | OutgoingSms:
         reply_to=business.reply_to_email, business_slug=business.slug,
         unsubscribe_url=context["unsubscribe_link"],
         postal_address=business.postal_address if context["unsubscribe_link"] else "",
-        idempotency_key=row.idempotency_key,
+        idempotency_key=row.idempotency_key, thread=_thread(row),
     ))
 
 

@@ -63,6 +63,31 @@ def test_it_sends_an_email_reply_through_the_worker(sink, ada, job):
     assert message.touchpoint.status == Status.SENT and message.direction == Message.OUT
 
 
+def test_it_threads_an_email_reply_under_the_customers_message(sink, ada, job):
+    answering = services.receive(services.Incoming(
+        channel="email", sender=ada.email, body="Can you come Friday?", subject="Booking",
+        message_id="<ada-3@example.com>", in_reply_to="<ours-2@riverside.example>",
+        references="<ours-1@riverside.example> <ada-2@example.com> <ours-2@riverside.example>",
+        received_at=NOON - dt.timedelta(minutes=30)), Match(ada.business, ada))[0]
+
+    services.reply(ada.business, ada, kinds.EMAIL, "Friday at 9 works.",
+                   answering=answering, now=NOON)
+    worker.run_once(now=NOON + dt.timedelta(minutes=1))
+
+    sent = sink.handler.received[0]
+    assert sent["In-Reply-To"] == "<ada-3@example.com>"
+    assert " ".join(sent["References"].split()) == ("<ours-1@riverside.example> <ada-2@example.com> "
+                                  "<ours-2@riverside.example> <ada-3@example.com>")
+
+
+def test_it_sends_a_message_out_of_the_blue_without_thread_headers(sink, ada, job):
+    services.reply(ada.business, ada, kinds.EMAIL, "We have a new booking page.", now=NOON)
+    worker.run_once(now=NOON + dt.timedelta(minutes=1))
+
+    sent = sink.handler.received[0]
+    assert sent["In-Reply-To"] is None and sent["References"] is None
+
+
 def test_it_sends_an_sms_reply_to_a_text_as_transactional(twilio, ada, job):
     # They opted out of relationship texts; answering their own question is still allowed.
     withdraw(ada, kinds.SMS, ["relationship", "marketing"])
