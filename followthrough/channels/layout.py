@@ -53,8 +53,16 @@ def real_domain(name: str | None) -> str:
     return ""
 
 
+# The worker asks for the same few senders' addresses and domains for every message, and
+# parsing an address costs more than the rest of a Message-ID: both are kept per string.
+@lru_cache(maxsize=4096)
+def bare_address(address: str) -> str:
+    """The address in `Name <address>` (or in a bare address)."""
+    return parseaddr(address or "")[1]
+
+
 def address_domain(address: str) -> str:
-    return parseaddr(address or "")[1].rpartition("@")[2]
+    return bare_address(address).rpartition("@")[2]
 
 
 def install_domain() -> str:
@@ -65,8 +73,12 @@ def install_domain() -> str:
 def mail_domain(*candidates: str) -> str:
     """The first real domain among `candidates`, then the install's sender address and
     public address, then FALLBACK_DOMAIN."""
-    for name in (*candidates, address_domain(settings.DEFAULT_FROM_EMAIL),
-                 urlsplit(settings.SITE_URL).hostname):
+    return _mail_domain(candidates, settings.DEFAULT_FROM_EMAIL, settings.SITE_URL)
+
+
+@lru_cache(maxsize=1024)
+def _mail_domain(candidates: tuple[str, ...], default_from: str, site_url: str) -> str:
+    for name in (*candidates, address_domain(default_from), urlsplit(site_url).hostname):
         domain = real_domain(name)
         if domain:
             return domain

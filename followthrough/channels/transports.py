@@ -11,7 +11,7 @@ import secrets
 import smtplib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
-from email.utils import parseaddr
+from email.policy import Compat32
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
@@ -21,6 +21,7 @@ from followthrough.channels import kinds
 from followthrough.channels.layout import (
     Brand,
     address_domain,
+    bare_address,
     brand_for_slug,
     email_html,
     list_id,
@@ -102,6 +103,23 @@ def footer_text(outgoing: OutgoingEmail) -> str:
     return "\n".join(lines)
 
 
+class _FastCompat32(Compat32):
+    """The standard library's compat32 policy (Django's), with a short cut for the common
+    header: printable ASCII that fits on its line is written as it stands, which is exactly
+    what compat32's folding makes of it. Building a Header to find that out cost a third of
+    composing a message. Anything else folds as before."""
+
+    def _fold(self, name, value, sanitize):
+        if (isinstance(value, str) and value.isascii() and value.isprintable()
+                and (not self.max_line_length
+                     or len(name) + 2 + len(value) <= self.max_line_length)):
+            return f"{name}: {value}{self.linesep}"
+        return super()._fold(name, value, sanitize)
+
+
+FAST_COMPAT32 = _FastCompat32()
+
+
 class _EmailWithBoundary(EmailMultiAlternatives):
     """Names its own random MIME boundary. Left unnamed, the standard library draws one and
     compiles a regular expression for every message to prove the text does not contain it,
@@ -113,7 +131,11 @@ class _EmailWithBoundary(EmailMultiAlternatives):
         if self._mime is None:
             mime = super().message(*args, **kwargs)
             if mime.is_multipart():
-                mime.set_boundary(f"=_{secrets.token_hex(16)}")
+                # 128 bits in 22 characters: the Content-Type header then fits on its
+                # line and is not folded (folding it cost as much as all other headers).
+                mime.set_boundary(f"=_{secrets.token_urlsafe(16)}")
+            # The generator folds every part's headers with the outer message's policy.
+            mime.policy = FAST_COMPAT32
             self._mime = mime
         return self._mime
 
@@ -178,8 +200,8 @@ def build_email(outgoing: OutgoingEmail, connection=None) -> EmailMultiAlternati
 def _unsubscribe_mailto(outgoing: OutgoingEmail) -> str:
     """mailto: for clients that only offer mail: UNSUBSCRIBE_MAILTO if set, else the reply
     address, with the link's token in the subject so the request names the customer."""
-    address = getattr(settings, "UNSUBSCRIBE_MAILTO", "") or parseaddr(
-        outgoing.reply_to or outgoing.from_email)[1]
+    address = getattr(settings, "UNSUBSCRIBE_MAILTO", "") or bare_address(
+        outgoing.reply_to or outgoing.from_email)
     token = outgoing.unsubscribe_url.rstrip("/").rpartition("/")[2]
     return f"mailto:{address}?subject={quote('unsubscribe ' + token)}"
 
