@@ -4,6 +4,7 @@ The auth token is stored encrypted (followthrough/crypto.py) and never shown aga
 page says only that one is saved and how it ends. A TWILIO_* environment variable, when
 set, overrides the matching box for every business, and the page says so."""
 
+import logging
 import re
 
 from django import forms
@@ -27,6 +28,7 @@ from followthrough.tenants.access import owner_required
 from followthrough.tenants.views import render
 from followthrough.text import refuse_controls
 
+log = logging.getLogger("followthrough.channels")
 ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
 AUTH_TOKEN = re.compile(r"^[0-9A-Za-z]{16,64}$")
 # A test text costs the owner money: one per business in this many seconds.
@@ -226,7 +228,7 @@ def sms_test(request):
         except TransportError as exc:
             messages.error(request, f"The test text was not sent. {twilio_in_words(exc)}")
         else:
+            log.info("test text for business %s accepted by Twilio as %s", business.slug, sid)
             messages.success(request, f"Sent. Twilio accepted the text to {mobile}; it "
-                                      f"should arrive in a few seconds (Twilio's reference "
-                                      f"{sid}).")
+                                      "should arrive in a few seconds.")
     return redirect("settings_sms")

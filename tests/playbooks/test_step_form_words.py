@@ -39,7 +39,7 @@ def test_it_names_stage_element_and_purpose_in_plain_words(owner_client, email_s
 def test_it_folds_the_advanced_fields_away_behind_a_visible_summary(owner_client, email_step):
     page = edit_page(owner_client, email_step).text
     folded = advanced_part(page)
-    assert re.match(r'<details class="advanced">\s*<summary>More options', folded)
+    assert re.match(r'<details class="advanced">\s*<summary><span>More options', folded)
     for name in ("offset_hours", "position", "window_days", "priority"):
         assert f'name="{name}"' in folded
         assert page.count(f'name="{name}"') == 1
