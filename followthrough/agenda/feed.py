@@ -27,6 +27,7 @@ PAST_KEPT = dt.timedelta(days=30)
 DURATIONS = {kinds.VISIT: dt.timedelta(hours=1), kinds.CARD: dt.timedelta(minutes=15)}
 SHOWN = (Status.PLANNED, Status.DONE, Status.SKIPPED, Status.CANCELLED)
 CALL_REMINDER = dt.timedelta(minutes=15)
+FETCH_NOTED_EVERY = dt.timedelta(hours=1)
 PROMISE_OUTCOMES = {Promise.KEPT: "Kept", Promise.BROKEN: "Broken"}
 
 
@@ -140,6 +141,13 @@ def calendar_feed(request, token):
         business=preference.business, user=preference.user
     ).exists():
         raise Http404("No such calendar")
-    response = HttpResponse(build_feed(preference), content_type="text/calendar; charset=utf-8")
+    # Bookkeeping, like a last sign-in: it tells the owner (and the getting-started list)
+    # that a calendar app has the link. At most one write an hour per feed.
+    now = timezone.now()
+    Preference.objects.filter(pk=preference.pk).filter(
+        Q(feed_fetched_at__isnull=True) | Q(feed_fetched_at__lt=now - FETCH_NOTED_EVERY)
+    ).update(feed_fetched_at=now)
+    response = HttpResponse(build_feed(preference, now),
+                            content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=300"
     return response

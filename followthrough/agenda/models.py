@@ -23,6 +23,10 @@ class Preference(models.Model):
     digest_enabled = models.BooleanField("Send me a morning digest", default=True)
     digest_time = models.TimeField("Digest time", default=dt.time(7, 30))
     digest_sent_on = models.DateField(null=True, blank=True)
+    # When a calendar app last fetched the feed: "Connect your calendar" is done once it has.
+    feed_fetched_at = models.DateTimeField(null=True, blank=True)
+    # When this person put the getting-started checklist away.
+    checklist_dismissed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

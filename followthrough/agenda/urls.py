@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.today, name="home"),
     path("today/", views.today, name="today"),
     path("week/", views.week, name="week"),
+    path("today/checklist/hide/", views.checklist_dismiss, name="checklist_dismiss"),
     path("touches/<str:public_id>/outcome/", views.touch_outcome, name="touch_outcome"),
     path("touches/<str:public_id>/assign/", views.touch_assign, name="touch_assign"),
     path("touches/<str:public_id>/else/", views.touch_else, name="touch_else"),

@@ -13,7 +13,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from followthrough.agenda import printables, services, team
+from followthrough.agenda import checklist, printables, services, team
 from followthrough.agenda.forms import (
     ApproveForm,
     DigestForm,
@@ -38,6 +38,7 @@ from followthrough.tokens import new_public_id
 from followthrough.touchpoints import lifecycle
 from followthrough.touchpoints.models import Origin, Reason, Status, Touchpoint
 from followthrough.touchpoints.views import (
+    _SLOT,
     ROW_ROUTES,
     UPCOMING_DAYS,
     _card,
@@ -295,9 +296,36 @@ def today(request):
         **_touch_sections(request, now, who, local_today),
         **_queue_and_rest(request, now, who),
         "recent": _recent_change(request, now),
+        "checklist": checklist.checklist(business, request.user, request.membership),
         "undo_seconds": int(lifecycle.undo_window().total_seconds()),
     }
     return render(request, "agenda/today.html", context, nav="today")
+
+
+# A row of the week shows the time, the customer, what to do and how; acting on it is
+# Today's work, so the week reads nothing else.
+WEEK_FIELDS = ("public_id", "name", "channel", "due_at", "origin", "priority",
+               "customer__public_id", "customer__name")
+
+
+def _week_rows(request, start, end, who):
+    """Open personal touches due before `end` (the earlier ones are still to do) and open
+    promises due before it, each a row: (time or None, customer, what, channel label)."""
+    business = request.business
+    touches = _mine(Touchpoint.objects.filter(
+        business=business, status=Status.PLANNED, channel__in=kinds.PERSONAL, due_at__lt=end)
+        .select_related("customer").only(*WEEK_FIELDS).order_by("due_at", "-priority", "id"),
+        request, who)
+    promises = (Promise.objects.filter(business=business, status=Promise.OPEN,
+                                       due_on__lt=start + dt.timedelta(days=WEEK_DAYS))
+                .select_related("customer").only(*PROMISE_FIELDS))
+    rows = [{"day": t.due_at.astimezone(business.zone).date(), "at": t.due_at, "touch": t,
+             "customer": t.customer, "what": t.name,
+             "channel": t.channel, "label": kinds.LABELS.get(t.channel, t.channel)}
+            for t in touches]
+    rows += [{"day": p.due_on, "at": None, "promise": p, "customer": p.customer,
+              "what": p.what, "channel": "promise", "label": "Promise"} for p in promises]
+    return rows
 
 
 @business_required
@@ -305,27 +333,37 @@ def today(request):
 @require_GET
 def week(request):
     business = request.business
-    now = timezone.now()
     who = _who(request)
-    start = services.local_today(business, now)
+    start = services.local_today(business)
     end = dt.datetime.combine(start + dt.timedelta(days=WEEK_DAYS), dt.time(0),
                               tzinfo=business.zone)
-    touches = list(_personal(request, end, who))
-    zone = business.zone
-    days = [{"date": start + dt.timedelta(days=i), "cards": []} for i in range(WEEK_DAYS)]
+    days = [{"date": start + dt.timedelta(days=i), "rows": []} for i in range(WEEK_DAYS)]
     overdue = []
-    for card in _cards(request, touches, now):
-        day = card["touch"].due_at.astimezone(zone).date()
-        if day < start:
-            overdue.append(card)
+    rows = _week_rows(request, start, end, who)
+    # Promises (no time) come first on their day, then touches by time.
+    rows.sort(key=lambda row: (row["day"], row["at"] is not None, row["at"] or 0))
+    for row in rows:
+        if row["day"] < start:
+            overdue.append(row)
         else:
-            days[(day - start).days]["cards"].append(card)
-    promises = Promise.objects.filter(
-        business=business, status=Promise.OPEN, due_on__lt=start + dt.timedelta(days=WEEK_DAYS)
-    ).select_related("customer")
-    context = {"who": who, "days": days, "overdue": overdue, "promises": list(promises),
-               "total": len(touches)}
+            days[(row["day"] - start).days]["rows"].append(row)
+    customer_url = card_urls(("customer_detail",))["customer_detail"]
+    for row in rows:
+        row["customer_url"] = customer_url.replace(_SLOT, row["customer"].public_id)
+    context = {"who": who, "days": days, "overdue": overdue, "anything": bool(rows),
+               "start": start,
+               "total": sum(1 for row in rows if "touch" in row and row["day"] >= start)}
     return render(request, "agenda/week.html", context, nav="week")
+
+
+@business_required
+@require_POST
+def checklist_dismiss(request):
+    """The owner puts the getting-started list away; it does not come back."""
+    checklist.dismiss(request.business, request.user)
+    messages.success(request, "Hidden. Everything on it is still in Settings whenever you "
+                              "need it.")
+    return redirect("today")
 
 
 # Actions on one touch. HTMX swaps the card; without HTMX we go back where we came from.
@@ -654,6 +692,8 @@ def reminder_list(request):
     context = {
         "interval_form": interval_form, "plan_form": plan_form,
         "intervals": list(ServiceInterval.objects.filter(business=business)),
+        # Without a delivered job there is nothing to start reminders for: say so instead.
+        "has_delivered": plan_form.fields["engagement"].queryset.exists(),
         "plans": list(plans),
     }
     return render(request, "agenda/reminders.html", context, nav="today")
@@ -687,7 +727,8 @@ def settings_calendar(request):
     if action in ("renew", "revoke"):
         with transaction.atomic():
             preference.feed_token = new_public_id() if action == "renew" else None
-            preference.save(update_fields=["feed_token"])
+            preference.feed_fetched_at = None  # the new link has not been fetched yet
+            preference.save(update_fields=["feed_token", "feed_fetched_at"])
         messages.success(request, "Your calendar link is new; the old one has stopped working."
                          if action == "renew" else "Your calendar link is switched off.")
         return redirect("settings_calendar")

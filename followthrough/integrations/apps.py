@@ -15,6 +15,7 @@ class IntegrationsConfig(AppConfig):
         )
 
         webhook_auth.report()
+        _tick_the_import_on_the_checklist()
         from followthrough.touchpoints.worker import pass_finished
 
         def deliver(sender, **kwargs):
@@ -25,3 +26,15 @@ class IntegrationsConfig(AppConfig):
 
         pass_finished.connect(deliver, dispatch_uid="integrations.deliver_webhooks", weak=False)
         pass_finished.connect(run_imports, dispatch_uid="integrations.run_imports", weak=False)
+
+
+def _tick_the_import_on_the_checklist() -> None:
+    """Today's getting-started item "Import your customers" is done once an import of
+    customers or of sales (which bring their customers) has finished."""
+    from django.db.models import Exists
+
+    from followthrough.agenda import checklist
+    from followthrough.integrations.models import ImportJob
+
+    checklist.provide("customers", lambda business: Exists(
+        ImportJob.objects.filter(business=business, status=ImportJob.DONE)))

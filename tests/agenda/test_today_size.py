@@ -15,8 +15,9 @@ from followthrough.demo.loader import OWNER_EMAIL, load_demo
 from followthrough.feedback.models import SurveyResponse
 from followthrough.touchpoints.models import Status
 
-# The session, the user and the membership, then Today's own (docs/agenda.md).
-MOST_QUERIES = 13
+# The session, the user and the membership, then Today's own, the getting-started list
+# included while it shows (docs/agenda.md).
+MOST_QUERIES = 14
 
 
 def test_it_is_under_sixty_kilobytes_for_the_demo_business(client, db):
