@@ -59,7 +59,7 @@ def touch_event(touch: Touchpoint) -> Event:
               + DURATIONS.get(touch.channel, dt.timedelta(minutes=30)))
     event.add("summary", ical_text(f"{kinds.LABELS.get(touch.channel, touch.channel)}: "
                                    f"{touch.name} with {touch.customer.name}"))
-    lines = [f"For: {touch.engagement}"]
+    lines = [f"For: {touch.engagement}"] if touch.engagement_id else []
     if touch.customer.phone:
         lines.append(f"Phone: {touch.customer.phone}")
     if touch.customer.defining_moment:

@@ -140,7 +140,8 @@ class TouchpointOut(Schema):
                              "`frequency_cap`, `no_consent`, `outside_window`), or empty.")
     origin: str = Field(description="What made it: `playbook_step`, `maintenance`, `visit`, "
                         "`incident_recovery`, `follow_up`, `news`, `referral` or `manual`.")
-    engagement: str
+    engagement: str | None = Field(description="null for a touch about the customer rather "
+                                   "than a job (a reply to someone with no sale yet).")
     customer: str
 
 

@@ -192,9 +192,8 @@ def _follow_up(message: Message, now: dt.datetime) -> None:
     if customer is None:
         return
     engagement = message.engagement or latest_engagement(customer)
-    if engagement is None:  # a touchpoint needs a job; the timeline still shows it
-        return
-    if message.is_complaint:
+    # An incident belongs to a job; a complaint from someone with none is a Reply touch.
+    if message.is_complaint and engagement is not None:
         feedback.open_incident(customer, engagement, Incident.COMPLAINT,
                                summary=f"They wrote: {excerpt(message.body)}", now=now)
         return
@@ -205,7 +204,7 @@ def _follow_up(message: Message, now: dt.datetime) -> None:
     name = f"Reply to {customer.name}"[:120]
     feedback.personal_touch(engagement, f"{REPLY_KEY}{message.public_id}", name,
                             reply_script(message), REPLY_PRIORITY, now, channel=kinds.CALL,
-                            element=v.OTHER, origin=Origin.FOLLOW_UP)
+                            element=v.OTHER, origin=Origin.FOLLOW_UP, customer=customer)
 
 
 def excerpt(body: str) -> str:

@@ -186,14 +186,16 @@ def alarm_reason(response: SurveyResponse) -> str:
     return ""
 
 
-def personal_touch(engagement: Engagement, key: str, name: str, body: str, priority: int,
-                   now, channel=kinds.CALL, element=v.CHECK_IN, *,
-                   origin: str = Origin.MANUAL) -> Touchpoint:
-    """A personal touch for Today, outside any playbook; the key makes it happen once."""
-    local = now.astimezone(engagement.business.zone)
+def personal_touch(engagement: Engagement | None, key: str, name: str, body: str,
+                   priority: int, now, channel=kinds.CALL, element=v.CHECK_IN, *,
+                   origin: str = Origin.MANUAL, customer: Customer | None = None) -> Touchpoint:
+    """A personal touch for Today, outside any playbook; the key makes it happen once. With
+    no engagement it is about `customer` alone (someone who wrote before any sale)."""
+    customer = customer or engagement.customer
+    local = now.astimezone(customer.business.zone)
     touch, created = lifecycle.get_or_create(
-        key, origin=origin, business_id=engagement.business_id, engagement=engagement,
-        customer_id=engagement.customer_id, name=name, channel=channel, stage=4,
+        key, origin=origin, business_id=customer.business_id, engagement=engagement,
+        customer_id=customer.pk, name=name, channel=channel, stage=4,
         element=element, purpose=v.RELATIONSHIP, due_at=now, local_date=local.date(),
         local_time=local.time().replace(microsecond=0), priority=priority,
         rendered_body=body,

@@ -46,9 +46,9 @@ def touchpoints(business):
            "status", "due_at", "completed_at", "outcome_note"]
     rows = Touchpoint.objects.filter(business=business).select_related("engagement", "customer")
     for t in rows.order_by("id").iterator(2000):
-        yield [t.public_id, t.engagement.public_id, t.customer.public_id, t.name, t.channel,
-               t.stage, t.element, t.purpose, t.status, _when(t.due_at),
-               _when(t.completed_at), t.outcome_note]
+        job = t.engagement.public_id if t.engagement_id else ""  # a reply touch may have none
+        yield [t.public_id, job, t.customer.public_id, t.name, t.channel, t.stage, t.element,
+               t.purpose, t.status, _when(t.due_at), _when(t.completed_at), t.outcome_note]
 
 
 def feedback(business):

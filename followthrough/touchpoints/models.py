@@ -129,7 +129,10 @@ class Touchpoint(models.Model):
     # (customer, due_at) indexes below lead with them, and every index slows bulk planning.
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+",
                                  db_index=False)
-    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="touchpoints")
+    # Null only for a personal touch about the customer rather than a job: a "Reply to …"
+    # for someone who wrote in before any sale.
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, null=True,
+                                   blank=True, related_name="touchpoints")
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="touchpoints",
                                  db_index=False)
     step = models.ForeignKey(Step, on_delete=models.SET_NULL, null=True, related_name="touchpoints")

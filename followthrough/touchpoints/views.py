@@ -122,11 +122,15 @@ def urls_for(patterns: dict[str, str], touchpoint) -> dict[str, str]:
         if name == "customer_detail":
             return touchpoint.customer.public_id
         if name == "engagement_detail":
-            return touchpoint.engagement.public_id
+            return touchpoint.engagement.public_id if touchpoint.engagement_id else ""
         return touchpoint.public_id
 
-    return {name.removeprefix("touch_").removesuffix("_detail"):
-            path.replace(_SLOT, public_id(name)) for name, path in patterns.items()}
+    links = {}
+    for name, path in patterns.items():
+        value = public_id(name)  # "" for the job of a touch that has none
+        links[name.removeprefix("touch_").removesuffix("_detail")] = (
+            path.replace(_SLOT, value) if value else "")
+    return links
 
 
 @functools.lru_cache(maxsize=4096)

@@ -119,9 +119,51 @@ def test_it_keeps_the_message_when_a_reaction_fails(ada, job, monkeypatch):
     assert Message.objects.filter(pk=message.pk).exists()
 
 
-def test_it_keeps_a_reply_without_a_job_on_the_timeline_only(ada):
+def test_it_puts_a_reply_touch_on_today_for_a_customer_with_no_job(ada, owner_client):
     message = receive(ada)
-    assert message.customer == ada and not reply_touches(ada).exists()
+
+    touch = reply_touches(ada).get()
+    assert touch.engagement is None and touch.status == Status.PLANNED
+    assert message.public_id in touch.idempotency_key and "Friday" in touch.rendered_body
+    today = owner_client.get("/today/").content.decode()
+    assert "Reply to Ada Lovelace" in today and "no job yet" in today
+
+
+def test_it_files_a_complaint_from_a_customer_with_no_job_as_a_reply_touch(ada):
+    receive(ada, "Still leaking, not happy at all.")
+
+    assert reply_touches(ada).get().engagement is None
+    assert not Incident.objects.exists()
+
+
+def test_it_lets_the_owner_close_a_reply_touch_with_no_job(ada, owner_client):
+    receive(ada)
+    touch = reply_touches(ada).get()
+
+    response = owner_client.post(f"/touches/{touch.public_id}/done/")
+
+    touch.refresh_from_db()
+    assert response.status_code in (200, 302) and touch.status == Status.DONE
+    page = owner_client.get(f"/customers/{ada.public_id}/")
+    assert page.status_code == 200 and "Reply to Ada Lovelace" in page.content.decode()
+
+
+def test_it_lists_and_exports_a_reply_touch_with_no_job(ada, owner_client, client):
+    from followthrough.agenda.feed import touch_event
+    from followthrough.api.models import ApiKey
+
+    receive(ada)
+    touch = reply_touches(ada).get()
+    key = ApiKey.issue(ada.business, "Tests")[1]
+
+    listed = client.get("/api/v1/touchpoints", headers={"Authorization": f"Bearer {key}"})
+    exported = owner_client.get("/integrations/export/touchpoints.csv")
+
+    assert listed.status_code == 200
+    assert [item["engagement"] for item in listed.json()["items"]] == [None]
+    assert exported.status_code == 200 and touch.public_id in b"".join(
+        exported.streaming_content).decode()
+    assert "For:" not in str(touch_event(touch).get("description"))
 
 
 def test_it_acts_on_an_unmatched_message_once_it_is_attached(business, ada, job):

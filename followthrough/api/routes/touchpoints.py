@@ -36,7 +36,7 @@ def touchpoint_out(touchpoint: Touchpoint, business) -> dict:
         "moved_reason": touchpoint.reason_text,
         "reason_code": touchpoint.reason_code,
         "origin": touchpoint.origin,
-        "engagement": touchpoint.engagement.public_id,
+        "engagement": touchpoint.engagement.public_id if touchpoint.engagement_id else None,
         "customer": touchpoint.customer.public_id,
     }
 
