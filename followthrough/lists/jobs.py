@@ -32,9 +32,9 @@ def status_filters(now: dt.datetime) -> dict[str, tuple[str, Q]]:
                         OPEN & Q(started_at__isnull=False, delivered_at__isnull=True)),
         "waiting": ("Waiting to start",
                     OPEN & Q(started_at__isnull=True, delivered_at__isnull=True)),
-        "delivered": (f"Delivered in the last {RECENT_DAYS} days",
+        "delivered": (f"Delivered, last {RECENT_DAYS} days",
                       OPEN & Q(delivered_at__gte=now - dt.timedelta(days=RECENT_DAYS))),
-        "closed": ("Closed or cancelled",
+        "closed": ("Closed",  # cancelled ones too: both are finished
                    Q(closed_at__isnull=False) | Q(cancelled_at__isnull=False)),
     }
 
