@@ -7,6 +7,7 @@ from followthrough.lists import views as lists
 urlpatterns = [
     path("", include("followthrough.tenants.urls")),
     # customers first: its fixed paths (new/) must win over /customers/<id>/ in touchpoints.
+    path("customers/", lists.customer_list, name="customer_list"),
     path("customers/", include("followthrough.customers.urls")),
     # Named customers:job_list: jobs belong to customers, though the page lives in lists.
     path("jobs/", include(([path("", lists.job_list, name="job_list")], "customers"))),

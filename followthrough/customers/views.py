@@ -1,8 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Q
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
@@ -10,8 +8,6 @@ from followthrough.customers.forms import CustomerForm
 from followthrough.customers.models import Customer, Engagement
 from followthrough.tenants.access import business_required, get_scoped_or_404
 from followthrough.tenants.views import in_business_zone, render
-
-PAGE_SIZE = 25
 
 
 def get_customer_or_404(request, public_id):
@@ -32,21 +28,6 @@ def apply_validation_error(form, exc: ValidationError, field_map=None):
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
-
-
-@business_required
-@in_business_zone
-@require_http_methods(["GET", "HEAD"])
-def customer_list(request):
-    query = request.GET.get("q", "").strip()
-    customers = Customer.objects.filter(business=request.business)
-    if query:
-        customers = customers.filter(
-            Q(name__icontains=query) | Q(email__icontains=query) | Q(phone__icontains=query)
-        )
-    page = Paginator(customers.order_by("name", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "query": query}
-    return render(request, "customers/customer_list.html", context, nav="customers")
 
 
 def _save_customer_form(request, form, verb):

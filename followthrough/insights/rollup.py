@@ -26,8 +26,8 @@ import statistics
 import time
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, IntegerField, Max, Min, Q, Sum, Value, When
-from django.db.models.functions import Coalesce, Collate
+from django.db.models import Case, Count, F, IntegerField, Max, Min, Q, Sum, Value, When
+from django.db.models.functions import Coalesce, Collate, Greatest
 from django.utils import timezone
 
 from followthrough.customers.models import Customer, Engagement
@@ -299,6 +299,24 @@ def _clock(now: dt.datetime) -> tuple[Q, Q]:
     """(maintenance overdue, no contact) as of `now`: the SQL twin of metrics.evaluate."""
     return (Q(maintenance_missed=True) | Q(maintenance_since__lte=m.overdue_after(now)),
             Q(last_seen__lt=m.no_contact_before(now)))
+
+
+def warning_signs(now: dt.datetime) -> dict[str, Q]:
+    """Conditions on a CustomerRollup as of `now`, for the Customers list's filters."""
+    overdue, quiet = _clock(now)
+    return {"unhappy": Q(detractor_unrecovered=True) | Q(open_incident=True),
+            "at_risk": Q(fixed_penalty__gt=0) | overdue | quiet,
+            "no_contact": quiet}
+
+
+def score_expression(now: dt.datetime):
+    """A CustomerRollup's health score as of `now` in SQL: the twin of _score below."""
+    overdue, quiet = _clock(now)
+    points = m.PENALTIES
+    return Greatest(Value(0), Value(100) - F("fixed_penalty")
+                    - Case(When(overdue, then=Value(points["maintenance"])), default=Value(0))
+                    - Case(When(quiet, then=Value(points["no_contact"])), default=Value(0)),
+                    output_field=IntegerField())
 
 
 def _score(fixed: int, maintenance: bool, quiet: bool) -> int:

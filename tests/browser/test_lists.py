@@ -84,3 +84,35 @@ def test_it_sorts_jobs_by_a_heading_at_desktop_width(open_page, artifacts):
     assert names == sorted(names)
     fits(page, DESKTOP["width"])
     shoot(page, artifacts, "jobs-desktop.png")
+
+
+def test_it_stacks_customers_as_cards_on_a_phone(open_page, artifacts):
+    page = open_page(PHONE, "/customers/")
+    rows = page.locator("table.stack-table tbody tr")
+    assert rows.count() > 1
+    assert rows.first.evaluate("r => getComputedStyle(r).display") == "block"
+    fits(page, PHONE["width"])
+    shoot(page, artifacts, "customers-phone.png")
+
+
+def test_it_shows_customers_at_risk_from_its_link_on_a_phone(open_page):
+    page = open_page(PHONE, "/customers/")
+    page.get_by_role("link", name="At risk", exact=True).click()
+    page.wait_for_url("**show=at_risk**")
+    health = page.locator('td[data-label="Health"]').all_inner_texts()
+    assert health and all(not text.strip().startswith("100") for text in health)
+    fits(page, PHONE["width"])
+
+
+def test_it_filters_customers_from_the_folded_panel_at_desktop_width(open_page, artifacts):
+    page = open_page(DESKTOP, "/customers/")
+    assert page.locator("table.stack-table tbody tr").first.evaluate(
+        "r => getComputedStyle(r).display") == "table-row"
+    page.get_by_text("Filter and sort").click()
+    page.get_by_label("Show").select_option("unhappy")
+    page.get_by_label("Sort by").select_option("last_job")
+    page.get_by_role("button", name="Show customers").click()
+    page.wait_for_url("**show=unhappy**")
+    assert page.locator('th[aria-sort="descending"]').inner_text().startswith("Last job")
+    fits(page, DESKTOP["width"])
+    shoot(page, artifacts, "customers-desktop.png")

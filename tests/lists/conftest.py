@@ -1,6 +1,9 @@
 import datetime as dt
+import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from followthrough.customers.models import Customer, Engagement
@@ -56,3 +59,32 @@ def make_bulk(business, n, same_day=False):
         Engagement(business=business, customer=c, kind="Job",
                    won_at=now - dt.timedelta(days=1 if same_day else i + 1))
         for i, c in enumerate(customers))
+
+
+def names(response) -> list[str]:
+    """The names in the order the rows show them (each row's lead is a bold link)."""
+    return re.findall(r"<strong>([^<]*)</strong></a>", response.text)
+
+
+def walk_pages(client, url: str, first: str = "") -> list[list[str]]:
+    """Follow "Next" from the first page (`first`: its query) to the last; the names on
+    each page."""
+    pages, query = [], f"?{first}" if first else ""
+    while True:
+        response = client.get(url + query)
+        pages.append(names(response))
+        found = re.search(r'href="(\?[^"]*after=[^"]*)">Next', response.text)
+        if not found:
+            return pages
+        query = found.group(1).replace("&amp;", "&")
+
+
+def queries_for_5_then_60(client, url, business) -> tuple[int, int]:
+    """How many queries the list's first page takes with 5 rows, then with 60."""
+    make_bulk(business, 5)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    make_bulk(business, 55)
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    return len(few.captured_queries), len(many.captured_queries)

@@ -18,6 +18,9 @@ from tests.test_query_plans import assert_indexed, seed
 JOB_VIEWS = ("", "?status=in_progress", "?status=waiting", "?status=delivered",
              "?status=closed", "?won_from=2026-01-01&won_to=2026-06-30")
 
+CUSTOMER_VIEWS = ("", "?show=unhappy", "?show=at_risk", "?show=no_contact", "?sort=health",
+                  "?sort=last_job", "?sort=incident", "?tag=vip", "?q=customer")
+
 
 class ListPlans(TestCase):
     @classmethod
@@ -62,3 +65,9 @@ class ListPlans(TestCase):
         first = self.client.get("/jobs/").text
         link = re.search(r'href="\?([^"]*after=[^"]*)">Next', first).group(1)
         assert_indexed(self.captured("/jobs/?" + link.replace("&amp;", "&")))
+
+    def test_it_draws_the_customers_list_through_indexes(self):
+        self.client.get("/customers/?show=at_risk")  # the rollups' first build: not a page
+        for query in CUSTOMER_VIEWS:
+            with self.subTest(query=query):
+                assert_indexed(self.captured("/customers/" + query))
