@@ -3,8 +3,9 @@
 The text index answers "which rows have words starting with these", across every
 business; the query joins that to the source table on its primary key and keeps only the
 signed-in business's rows, so a search never sees another tenant's row. It stops at
-`CANDIDATES` matches (no ranking pass over thousands of rows while someone types); the
-few shown are ordered in Python: names that start with what was typed first, then A to Z.
+`candidates(limit)` matches (no ranking pass over thousands of rows while someone
+types); the few shown are ordered in Python: names that start with what was typed first,
+then A to Z. More matches than that means more words are needed, and the page says so.
 """
 
 from dataclasses import dataclass, field
@@ -17,6 +18,12 @@ from followthrough.search import schema
 from followthrough.search.query import Terms, terms
 
 CANDIDATES = 200
+
+
+def candidates(limit: int) -> int:
+    """How many matches to read to show the best `limit`: enough to find the names that
+    start with the words among them, few enough that loading them is cheap."""
+    return min(CANDIDATES, max(limit * 8, 32))
 
 
 def matching_ids(kind: schema.Kind, business_id: int, found: Terms, limit: int) -> list[int]:
@@ -43,31 +50,41 @@ def matching_ids(kind: schema.Kind, business_id: int, found: Terms, limit: int) 
         return [row[0] for row in cursor.fetchall()]
 
 
+# What a result shows (templates/search/): the rest of each row stays in the database.
+CUSTOMER_SHOWN = ("business_id", "public_id", "name", "email", "phone")
+JOB_SHOWN = ("business_id", "public_id", "description", "kind", "won_at", "started_at",
+             "delivered_at", "closed_at", "cancelled_at", "customer__name",
+             "customer__public_id")
+PROMISE_SHOWN = ("business_id", "public_id", "what", "due_on", "status", "customer__name",
+                 "customer__public_id")
+
+
 def _first(text: str, words: tuple[str, ...]) -> bool:
     return bool(words) and (text or "").casefold().startswith(words[0])
 
 
 def find_customers(business, text: str, limit: int = 8) -> list[Customer]:
     found = terms(text)
-    ids = matching_ids(schema.CUSTOMERS, business.pk, found, CANDIDATES)
-    rows = Customer.objects.filter(business=business, pk__in=ids)
+    ids = matching_ids(schema.CUSTOMERS, business.pk, found, candidates(limit))
+    rows = Customer.objects.filter(business=business, pk__in=ids).only(*CUSTOMER_SHOWN)
     return sorted(rows, key=lambda c: (not _first(c.name, found.words), c.name.casefold(),
                                        c.pk))[:limit]
 
 
 def find_jobs(business, text: str, limit: int = 8) -> list[Engagement]:
     found = terms(text)
-    ids = matching_ids(schema.JOBS, business.pk, found, CANDIDATES)
+    ids = matching_ids(schema.JOBS, business.pk, found, candidates(limit))
     rows = (Engagement.objects.filter(business=business, pk__in=ids)
-            .select_related("customer", "playbook"))
+            .select_related("customer").only(*JOB_SHOWN))
     return sorted(rows, key=lambda e: (not _first(e.description, found.words),
                                        -e.won_at.timestamp(), e.pk))[:limit]
 
 
 def find_promises(business, text: str, limit: int = 8) -> list[Promise]:
     found = terms(text)
-    ids = matching_ids(schema.PROMISES, business.pk, found, CANDIDATES)
-    rows = Promise.objects.filter(business=business, pk__in=ids).select_related("customer")
+    ids = matching_ids(schema.PROMISES, business.pk, found, candidates(limit))
+    rows = (Promise.objects.filter(business=business, pk__in=ids).select_related("customer")
+            .only(*PROMISE_SHOWN))
     return sorted(rows, key=lambda p: (p.status != Promise.OPEN, p.due_on, p.pk))[:limit]
 
 

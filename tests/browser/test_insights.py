@@ -7,7 +7,7 @@ from django.utils import timezone
 from followthrough import vocabulary as v
 from followthrough.playbooks.library import install_builtin_playbooks
 from followthrough.tenants.models import Membership
-from tests.browser.pages import sign_in
+from tests.browser.pages import go_to, sign_in
 from tests.conftest import make_member
 from tests.insights.factories import customer, engagement, touch
 
@@ -38,8 +38,7 @@ def test_it_shows_insights_on_a_phone_and_a_laptop(live_server, browser, artifac
     page = browser.new_context(viewport=viewport).new_page()
     try:
         sign_in(page, live_server.url, owner.username)
-        page.get_by_role("navigation", name="Main").get_by_role("link",
-                                                                name="Insights").click()
+        go_to(page, "Insights")
         page.wait_for_url("**/insights/")
         page.wait_for_load_state("networkidle")
         assert page.get_by_role("img", name="Post-service delta by month").is_visible()

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from followthrough.playbooks.library import install_builtin_playbooks
 from followthrough.tenants.models import Membership
-from tests.browser.pages import fill_sign_in, sign_in
+from tests.browser.pages import fill_sign_in, go_to, sign_in
 from tests.conftest import make_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -69,7 +69,7 @@ def test_it_adds_a_job_and_makes_the_thank_you_call(live_server, browser, artifa
         assert page.get_by_text("Thank-you call").first.is_visible()
         visit(page, width, artifacts, f"{device}-4-engagement")
 
-        page.get_by_role("navigation", name="Main").get_by_role("link", name="Today").click()
+        go_to(page, "Today")
         page.wait_for_url("**/today/")
         card = page.locator("article.touch").filter(has_text=customer).filter(
             has_text="Thank-you call")

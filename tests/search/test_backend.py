@@ -127,3 +127,10 @@ def test_it_searches_nothing_for_nothing(business, maria, django_assert_num_quer
     with django_assert_num_queries(0):
         assert backend.search(business, "  ").count == 0
     assert Engagement.objects.count() == 0
+
+
+def test_it_finds_accented_names_by_what_was_typed(business):
+    jose = Customer.objects.create(business=business, name="José Núñez")
+    assert backend.find_customers(business, "josé núñ") == [jose]
+    if connection.vendor == "sqlite":  # FTS5 folds accents; PostgreSQL's simple config not
+        assert backend.find_customers(business, "jose nun") == [jose]
