@@ -189,3 +189,26 @@ def test_it_lists_everyone_while_a_large_first_build_runs(owner_client, business
 def test_it_reads_a_page_in_the_same_queries_for_5_or_60(owner_client, business):
     few, many = queries_for_5_then_60(owner_client, URL, business)
     assert many == few <= QUERY_CEILING
+
+
+def test_it_orders_health_as_metrics_scores_it(business):
+    """rollup.score_expression (the list's order) and metrics.health (the score shown)
+    agree for customers with one, two or three warning signs."""
+    from followthrough.agenda.models import Promise
+    from followthrough.insights import rollup
+
+    cross = unhappy(business, "Cross")
+    quiet = person(business, "Quiet", won_days=300)
+    both = unhappy(business, "Both")
+    for who in (both, quiet):
+        for _ in range(2):
+            Promise.objects.create(business=business, customer=who, what="Call back",
+                                   due_on=timezone.now().date(), status=Promise.BROKEN)
+    person(business, "Fine", won_days=2)
+    now = timezone.now()
+    rollup.refresh(business)
+    listed = dict(customer_lists.customers(business, now, with_health=True)
+                  .values_list("pk", "sort_health"))
+    scored = {pk: h.score for pk, h in metrics.health(business, now).items()}
+    assert listed == scored
+    assert len(set(scored.values())) == 4 and scored[cross.pk] < 100
