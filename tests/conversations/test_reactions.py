@@ -148,6 +148,19 @@ def test_it_lets_the_owner_close_a_reply_touch_with_no_job(ada, owner_client):
     assert page.status_code == 200 and "Reply to Ada Lovelace" in page.content.decode()
 
 
+def test_it_takes_the_other_card_actions_on_a_reply_touch_with_no_job(ada, owner_client):
+    receive(ada)
+    touch = reply_touches(ada).get()
+
+    asked = owner_client.post(f"/touches/{touch.public_id}/else/", {"text": "A boiler quote"})
+    missed = owner_client.post(f"/touches/{touch.public_id}/outcome/",
+                               {"outcome": "no_answer"})
+
+    assert asked.status_code == 302 and missed.status_code in (200, 302)
+    touch.refresh_from_db()
+    assert touch.status == Status.PLANNED and touch.due_at > timezone.now()
+
+
 def test_it_lists_and_exports_a_reply_touch_with_no_job(ada, owner_client, client):
     from followthrough.agenda.feed import touch_event
     from followthrough.api.models import ApiKey
