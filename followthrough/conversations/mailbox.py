@@ -102,6 +102,8 @@ def _take_unread(box, mailbox: Mailbox, now: dt.datetime, result: Poll) -> None:
                               f"{max_bytes() / 1048576:.1f} MB limit", result)
             continue
         raw = _fetch_raw(box, uid)
+        if raw is None:  # deleted from the mailbox since we looked: nothing to take
+            continue
         try:
             message = AnymailInboundMessage.parse_raw_mime_bytes(raw)
             if not message["Message-ID"]:
@@ -122,13 +124,14 @@ def _take_unread(box, mailbox: Mailbox, now: dt.datetime, result: Poll) -> None:
         result.duplicates += not created
 
 
-def _fetch_raw(box, uid: str) -> bytes:
-    """The message exactly as the server keeps it, without marking it read."""
+def _fetch_raw(box, uid: str) -> bytes | None:
+    """The message exactly as the server keeps it, without marking it read; None when it
+    is no longer there."""
     status, data = box.client.uid("FETCH", uid, "(BODY.PEEK[])")
-    parts = [item[1] for item in data if isinstance(item, tuple)] if status == "OK" else []
-    if not parts:
-        raise imaplib.IMAP4.error(f"the server did not hand over message {uid}")
-    return parts[0]
+    if status != "OK":
+        raise imaplib.IMAP4.error(f"the server would not hand over message {uid}")
+    parts = [item[1] for item in data if isinstance(item, tuple)]
+    return parts[0] if parts else None
 
 
 def _refuse(box, uid: str, reason: str, result: Poll) -> None:

@@ -5,6 +5,7 @@ providers' webhooks, and the reply shows on the customer's page."""
 import datetime as dt
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 
 from followthrough.conversations import mailbox
@@ -87,6 +88,51 @@ def test_it_sets_a_bad_message_aside_and_takes_the_rest(dovecot, box, ada, job):
     box.refresh_from_db()
     assert "no sender address" in box.last_problem and box.received_total == 2
     assert not box.failures
+
+
+def test_it_goes_on_when_a_message_is_deleted_while_it_reads(dovecot, box, ada, job,
+                                                             monkeypatch):
+    dovecot.append(reply(1, text="Deleted in the owner's mail app meanwhile."))
+    dovecot.append(reply(2, text="Still there."))
+    limit = mailbox.max_bytes()
+    deleted = []
+
+    def owner_deletes_the_first():  # runs between listing the messages and reading them
+        if not deleted:
+            with dovecot.client() as other:
+                other.delete(other.uids()[0])
+            deleted.append(True)
+        return limit
+
+    monkeypatch.setattr(mailbox, "max_bytes", owner_deletes_the_first)
+    worker.run_once()
+
+    assert [m.body for m in Message.objects.all()] == ["Still there."]
+    box.refresh_from_db()
+    assert not box.failures and not box.last_error
+
+
+def test_it_leaves_a_message_unread_when_the_database_fails_and_takes_it_later(
+        dovecot, box, ada, job, monkeypatch):
+    dovecot.append(reply(1, text="Saved on the second round."))
+    dovecot.append(reply(2, text="Saved on the first."))
+    real_store, calls = mailbox.store, []
+
+    def database_down_once(*args, **kwargs):  # a locked or restarting database
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("database is locked")
+        return real_store(*args, **kwargs)
+
+    monkeypatch.setattr(mailbox, "store", database_down_once)
+    worker.run_once()
+    assert [m.body for m in Message.objects.all()] == ["Saved on the first."]
+    assert dovecot.flags() == [(), ("\\Seen",)]
+
+    turn_comes(box)
+    worker.run_once()
+
+    assert Message.objects.count() == 2 and dovecot.flags() == [("\\Seen",), ("\\Seen",)]
 
 
 def test_it_reports_a_refused_password_and_tries_again_later(dovecot, box, ada, job):
