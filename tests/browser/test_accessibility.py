@@ -38,7 +38,7 @@ def main_pages() -> dict[str, str]:
         "Playbooks": reverse("playbook_list"),
         "a playbook step": reverse("step_edit", args=[step.public_id]),
         "Insights": reverse("insights"), "Outbox": reverse("outbox_list"),
-        "Settings": reverse("settings"),
+        "Settings": reverse("settings"), "Text messages": reverse("settings_sms"),
     }
 
 
