@@ -2,9 +2,12 @@ from django.urls import include, path
 
 from followthrough.channels import sms_settings
 from followthrough.customers.public_views import unsubscribe
+from followthrough.feedback.public_views import survey
 from followthrough.lists import views as lists
 
 urlpatterns = [
+    # The page customers load most, first: found without trying some fifty patterns.
+    path("s/<str:token>", survey, name="survey"),
     path("", include("followthrough.tenants.urls")),
     # customers first: its fixed paths (new/) must win over /customers/<id>/ in touchpoints.
     path("customers/", lists.customer_list, name="customer_list"),

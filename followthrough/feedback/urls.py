@@ -25,7 +25,7 @@ urlpatterns = [
          name="customer_referral_code"),
     path("settings/reviews/", views.settings_reviews, name="settings_reviews"),
     # Customer-facing: no sign-in; the 128-bit link token (or referral code) is the key.
-    path("s/<str:token>", public.survey, name="survey"),
+    # The survey itself (/s/<token>) is the first route in followthrough/urls.py.
     path("r/<str:token>", public.review, name="review"),
     path("r/<str:token>/<str:site>", public.review, name="review_site"),
     path("social/<str:token>", public.social, name="social"),

@@ -21,3 +21,14 @@ def test_it_writes_the_radio_inputs_radioselect_would(data):
     ours = radio_inputs(form.nps_radios + form.csat_radios + form.quote_radios)
     djangos = radio_inputs(str(form["nps"]) + str(form["csat"]) + str(form["quote_as"]))
     assert ours == djangos
+
+
+def test_it_keeps_each_survey_forms_wording_to_itself():
+    """The fields are copied shallowly (forms._SharedWidgets): one business's question
+    must still never show on another's form, nor on the class."""
+    ours = SurveyForm(questions=FeedbackSettings(q_nps="Ours <b>?"))
+    theirs = SurveyForm(questions=FeedbackSettings(q_nps="Theirs?"))
+    assert ours.fields["nps"].label == "Ours <b>?"
+    assert theirs.fields["nps"].label == "Theirs?"
+    assert SurveyForm.base_fields["nps"].label != "Ours <b>?"
+    assert ours.fields["nps"] is not SurveyForm.base_fields["nps"]
