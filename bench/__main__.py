@@ -20,6 +20,8 @@ BENCHMARKS = [
     ("bench.dashboard", "Dashboard: Insights with 100,000 customers and 1,000,000 touchpoints"),
     ("bench.dashboard_pg", "Dashboard on PostgreSQL: the same, 100,000 and 1,000,000"),
     ("bench.import_customers", "Import: 100,000 customers from CSV vs raw sqlite3 insert"),
+    ("bench.search", "Search: answers as you type with 100,000 customers vs LIKE '%q%'"),
+    ("bench.search_pg", "Search on PostgreSQL: the same, 100,000 customers"),
     ("bench.worker_scaling", "Worker scaling: 1, 2 and 4 workers on PostgreSQL, 20 ms sink"),
     ("bench.planning_pg", "Planning at scale: 1,000,000 touchpoints on PostgreSQL vs raw COPY"),
     ("bench.web", "Web: survey and Today pages under wrk vs a hello-world view"),

@@ -16,8 +16,9 @@ from bench.results import LATEST, load
 DOC = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
 START = "<!-- generated from bench/results/latest.json by `python -m bench.docs`: do not edit -->"
 END = "<!-- end of generated tables -->"
-SHOWN = ("project", "baseline", "floor", "rates", "ratio", "distance", "cold_ms", "warm_ms",
-         "cold_no_change_ms", "rollup_build_s", "peak_rss_mib", "goal", "met")
+SHOWN = ("project", "baseline", "floor", "project_ms", "rates", "ratio", "distance", "cold_ms",
+         "warm_ms", "cold_no_change_ms", "rollup_build_s", "peak_rss_mib", "load", "goal",
+         "met")
 
 
 def cell(value) -> str:
