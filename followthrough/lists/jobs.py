@@ -8,7 +8,17 @@ delta (insights.metrics.engagement_deltas), one for the section counts."""
 import datetime as dt
 
 from django import forms
-from django.db.models import Case, Count, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -86,23 +96,27 @@ def next_touch():
             .order_by("due_at", "id"))
 
 
-def gaps_for_sorting():
-    """The order of the Gaps column in SQL: for a delivered job (not cancelled), how many
-    of the five post-service elements did not happen; -1 before delivery. The figure
-    shown on each row comes from metrics.engagement_deltas, and
-    tests/lists/test_job_list.py keeps the two in step."""
-    happened = (Touchpoint.objects.filter(engagement=OuterRef("pk"),
-                                          element__in=metrics.ELEMENTS,
-                                          status__in=Status.HAPPENED)
-                .order_by().values("engagement")
-                .annotate(n=Count("element", distinct=True)).values("n"))
+def gaps_for_sorting(now: dt.datetime):
+    """The order of the Gaps column in SQL, the twin of metrics.delta_of: for a delivered
+    job (not cancelled), how many post-service elements in its plan came due by `now`
+    and did not happen (sent or done); -1 before delivery. The figure shown on each row
+    comes from metrics.engagement_deltas; tests/lists/test_job_list.py keeps the two in
+    step."""
+    happened = Touchpoint.objects.filter(engagement=OuterRef("engagement"),
+                                         element=OuterRef("element"),
+                                         status__in=Status.HAPPENED)
+    missing = (Touchpoint.objects.filter(engagement=OuterRef("pk"),
+                                         element__in=metrics.ELEMENTS, due_at__lte=now)
+               .exclude(status=Status.CANCELLED).exclude(Exists(happened))
+               .order_by().values("engagement")
+               .annotate(n=Count("element", distinct=True)).values("n"))
     counted = Q(delivered_at__isnull=False, cancelled_at__isnull=True)
-    return Case(When(counted, then=Value(len(metrics.ELEMENTS))
-                     - Coalesce(Subquery(happened, output_field=IntegerField()), 0)),
+    return Case(When(counted, then=Coalesce(Subquery(missing, output_field=IntegerField()),
+                                            0)),
                 default=Value(-1), output_field=IntegerField())
 
 
-def jobs(business):
+def jobs(business, now: dt.datetime):
     """Every engagement of the business with the annotations the page sorts and shows."""
     stage = Case(When(delivered_at__isnull=False, then=Value(4)),
                  When(started_at__isnull=False, then=Value(3)),
@@ -115,15 +129,15 @@ def jobs(business):
                       next_touch_id=Subquery(next_touch().values("id")[:1]),
                       sort_next=Coalesce(Subquery(next_touch().values("due_at")[:1]),
                                          Value(NOTHING_PLANNED)),
-                      sort_delta=gaps_for_sorting()))
+                      sort_delta=gaps_for_sorting(now)))
 
 
 def local_day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def filtered(business, form: JobFilterForm, statuses: dict):
-    rows = jobs(business)
+def filtered(business, form: JobFilterForm, statuses: dict, now: dt.datetime):
+    rows = jobs(business, now)
     data = form.cleaned_data if form.is_bound else {}
     status = data.get("status")
     if status in statuses:
@@ -140,10 +154,10 @@ def filtered(business, form: JobFilterForm, statuses: dict):
     return rows
 
 
-def attach_next_and_delta(rows: list) -> None:
+def attach_next_and_delta(rows: list, now: dt.datetime) -> None:
     wanted = [r.next_touch_id for r in rows if r.next_touch_id]
     touches = Touchpoint.objects.only("name", "channel", "due_at").in_bulk(wanted)
-    deltas = metrics.engagement_deltas(rows)
+    deltas = metrics.engagement_deltas(rows, now)
     for row in rows:
         row.next_touch = touches.get(row.next_touch_id)
         row.delta = deltas[row.pk]

@@ -74,17 +74,17 @@ def page_context(request, params, form, sorts, key, descending, queryset, filter
 @in_business_zone
 @require_http_methods(["GET", "HEAD"])
 def job_list(request):
-    business = request.business
-    statuses = jobs.status_filters(timezone.now())
+    business, now = request.business, timezone.now()
+    statuses = jobs.status_filters(now)
     params, form = bound_form(
         request, jobs.JobFilterForm,
         ("status", "playbook", "won_from", "won_to", "sort", "dir"), jobs.DEFAULT_SORT,
         business, statuses)
     key, descending = sort_choice(form.cleaned_data, jobs.SORTS, jobs.DEFAULT_SORT)
     page, context = page_context(request, params, form, jobs.SORTS, key, descending,
-                                 jobs.filtered(business, form, statuses),
+                                 jobs.filtered(business, form, statuses, now),
                                  ("status", "playbook", "won_from", "won_to"))
-    jobs.attach_next_and_delta(page.rows)
+    jobs.attach_next_and_delta(page.rows, now)
     context.update({
         "sections": sections(params, form.cleaned_data.get("status", ""), "status",
                              [("", "All"), *((k, v[0]) for k, v in statuses.items())]),

@@ -4,8 +4,12 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from followthrough.customers.models import Engagement
+from followthrough.insights import metrics
+from followthrough.lists import jobs
+from followthrough.touchpoints.models import Touchpoint
 from tests.lists.conftest import make_bulk, mark_happened, names, queries_for_5_then_60
 
 URL = reverse("customers:job_list")
@@ -215,3 +219,22 @@ def test_it_offers_to_clear_filters_when_none_match(owner_client, make_job):
 def test_it_reads_a_page_in_the_same_queries_for_5_or_60_jobs(owner_client, business):
     few, many = queries_for_5_then_60(owner_client, URL, business)
     assert many == few <= QUERY_CEILING
+
+
+def test_it_sorts_by_gaps_that_were_due_as_metrics_counts_them(business, make_job):
+    """jobs.gaps_for_sorting and metrics.engagement_deltas agree job by job: a step not
+    due yet, one cancelled, one done early and one skipped."""
+    make_job("Delivered yesterday", won_days=-3, delivered_days=-1)
+    old = make_job("Delivered long ago", won_days=-90, delivered_days=-80)
+    Touchpoint.objects.filter(engagement=old, element="feedback").update(status="cancelled")
+    Touchpoint.objects.filter(engagement=old, element="thank_you").update(status="skipped")
+    mark_happened(old, ["check_in"])
+    early = make_job("Done early", won_days=-3, delivered_days=-1)
+    mark_happened(early, ["social_invite"])
+    make_job("Not delivered")
+    now = timezone.now()
+    rows = list(jobs.jobs(business, now))
+    shown = metrics.engagement_deltas(rows, now)
+    assert {r.pk: r.sort_delta for r in rows} == {
+        pk: -1 if d is None else d.count for pk, d in shown.items()}
+    assert len({r.sort_delta for r in rows}) >= 3  # the cases differ, so the check bites
