@@ -69,8 +69,8 @@ CARD_FIELDS = (
     "reason_code", "priority", "link_token", "rendered_subject", "rendered_body",
     "assigned_to_id", "customer__public_id", "customer__name", "customer__email",
     "customer__phone", "customer__defining_moment", "customer__notes",
-    "customer__referral_code", "engagement__public_id", "engagement__description",
-    "engagement__kind", "step__subject", "step__body",
+    "customer__referral_code", "customer__marketing_hold", "engagement__public_id",
+    "engagement__description", "engagement__kind", "step__subject", "step__body",
 )
 
 
@@ -137,10 +137,13 @@ def _cards(request, touches, now, promises=None):
         business=business, customer_id__in=customer_ids)
         .only("customer_id", "created_at", "nps", "went_well", "improve"),
         first_only=True)  # newest first
+    # An open incident holds the customer's marketing (feedback.services), so only held
+    # customers can have one: most days that is nobody, and no query.
+    held = {t.customer_id for t in touches if t.customer.marketing_hold}
     incidents = _by_customer(Incident.objects.filter(
-        business=business, customer_id__in=customer_ids, resolved_at__isnull=True)
+        business=business, customer_id__in=held, resolved_at__isnull=True)
         .only("customer_id", "response_id", "opened_at", "reason", "summary"),
-        first_only=True)
+        first_only=True) if held else {}
     history = histories(customer_ids)
     urls = card_urls()
     cards = []

@@ -92,3 +92,16 @@ def test_it_offers_who_does_it_only_to_a_team(owner_client, touch, staff):
 def test_it_leaves_who_does_it_out_for_a_business_of_one(owner_client, touch):
     row = touch()
     assert f'id="assign-{row.public_id}"' not in owner_client.get("/today/").text
+
+
+def test_it_marks_every_card_of_an_unhappy_customer_until_resolved(owner_client, touch,
+                                                                     customer):
+    from followthrough.feedback.services import resolve_incident
+
+    card = touch(name="Thank-you call")
+    incident = open_incident(customer, card.engagement, Incident.COMPLAINT, "The leak came back")
+    text = owner_client.get("/today/").text
+    other = text[text.index(f'id="touch-{card.public_id}"'):]
+    assert "Unhappy</span> Open since" in other[:other.index("</article>")]
+    resolve_incident(incident, "Fixed the seal, all good now")
+    assert "Unhappy</span> Open since" not in owner_client.get("/today/").text
