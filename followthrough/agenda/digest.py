@@ -15,7 +15,7 @@ from followthrough.agenda import services
 from followthrough.agenda.models import Preference, Promise
 from followthrough.channels import kinds
 from followthrough.channels.mailqueue import queue_mail
-from followthrough.conversations.models import Message
+from followthrough.conversations.models import Mailbox, Message
 from followthrough.feedback.models import SurveyResponse
 from followthrough.tenants.models import Membership
 from followthrough.touchpoints.models import Status, Touchpoint
@@ -49,8 +49,9 @@ def digest_context(business, user, now: dt.datetime) -> dict:
 
 
 def _replies(business, now: dt.datetime) -> dict:
-    """What customers wrote since yesterday (automatic answers left out), and how many
-    messages from unknown senders wait on the Unmatched page."""
+    """What customers wrote since yesterday (automatic answers left out), how many
+    messages from unknown senders wait on the Unmatched page, and the business's mailbox
+    for replies when it cannot be read."""
     inbound = Message.objects.filter(business=business, direction=Message.IN,
                                      automatic=Message.NOT_AUTOMATIC)
     return {
@@ -58,6 +59,8 @@ def _replies(business, now: dt.datetime) -> dict:
                         .exclude(customer=None).select_related("customer")
                         .order_by("-received_at", "-id")[:20]),
         "unmatched": inbound.filter(customer=None).count(),
+        "mailbox": next((box for box in Mailbox.objects.filter(business=business)
+                         if box.failing), None),
     }
 
 
@@ -89,7 +92,7 @@ def send_due_digests(now: dt.datetime | None = None) -> int:
         context = digest_context(business, user, now)
         if not (context["touches"] or context["overdue"] or context["due_soon"]
                 or context["drafts"] or context["feedback"] or context["replies"]
-                or context["unmatched"]):
+                or context["unmatched"] or context["mailbox"]):
             continue  # nothing to say: no email
         _send(business, user, context)
         _publish_ready(business, membership, context)

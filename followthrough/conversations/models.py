@@ -167,6 +167,12 @@ class Mailbox(models.Model):
     def __str__(self) -> str:
         return f"{self.username} at {self.host}"
 
+    @property
+    def failing(self) -> bool:
+        """Switched on, and the last try failed."""
+        return bool(self.enabled and self.last_error_at and (
+            not self.last_success_at or self.last_error_at > self.last_success_at))
+
     def save(self, *args, **kwargs):
         clean_fields(self, lines=("host", "username", "folder", "last_error", "last_problem"))
         super().save(*args, **kwargs)

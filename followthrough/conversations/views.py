@@ -137,10 +137,8 @@ def mailbox_settings(request):
             messages.success(request, "Saved. The worker checks it about once a minute; "
                                       "Test connection tries it now.")
             return redirect("mailbox_settings")
-    return render(request, "conversations/mailbox_settings.html", {
-        "form": form, "box": box, "failing": box and box.last_error_at and (
-            not box.last_success_at or box.last_error_at > box.last_success_at),
-    }, status=400 if form.errors else None, nav="settings")
+    return render(request, "conversations/mailbox_settings.html", {"form": form, "box": box},
+                  status=400 if form.errors else None, nav="settings")
 
 
 def _save_mailbox(request, form: MailboxForm) -> None:

@@ -14,6 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from followthrough import events
 from followthrough.channels.transports import sms_account
+from followthrough.conversations.models import Mailbox
 from followthrough.integrations import exports, imports, outbound
 from followthrough.integrations.formats import FORMAT_LABELS, targets
 from followthrough.integrations.models import ImportJob, InboundSource, WebhookEndpoint
@@ -269,6 +270,7 @@ def settings_page(request):
         "sms_from": sms_account(business).from_number,
         "email_provider": settings.EMAIL_PROVIDER,
         "exports": exports.EXPORTS, "site_url": settings.SITE_URL,
+        "mailbox": Mailbox.objects.filter(business=business).first(),
     }, status=status, nav="settings")
 
 

@@ -8,7 +8,7 @@ from django.core import mail
 
 from followthrough.agenda.digest import send_due_digests
 from followthrough.channels.mailqueue import deliver_due
-from followthrough.conversations.models import Message
+from followthrough.conversations.models import Mailbox, Message
 
 NY = ZoneInfo("America/New_York")
 MORNING = dt.datetime(2026, 6, 10, 7, 40, tzinfo=NY)
@@ -48,3 +48,27 @@ def test_it_counts_unmatched_messages(business, owner):
 
     assert "1 message from unknown senders to attach" in mail.outbox[0].body
     assert "/conversations/unmatched/" in mail.outbox[0].body
+
+
+def test_it_says_when_the_mailbox_for_replies_cannot_be_read(business, owner):
+    Mailbox.objects.create(business=business, host="imap.example.com",
+                           username="replies@riverside.example",
+                           last_error="The server's certificate could not be trusted.",
+                           last_error_at=MORNING - dt.timedelta(hours=1))
+
+    assert send_due_digests(MORNING) == 1
+    deliver_due()
+
+    body = mail.outbox[0].body
+    # Plain text: an apostrophe stays an apostrophe.
+    assert ("Replies can't be read from your mailbox replies@riverside.example: The "
+            "server's certificate could not be trusted.") in body
+    assert "/settings/mailbox/" in body
+
+
+def test_it_says_nothing_of_a_mailbox_that_works_again(business, owner):
+    Mailbox.objects.create(business=business, host="imap.example.com", username="replies",
+                           last_error="Timed out.", last_error_at=MORNING - dt.timedelta(hours=2),
+                           last_success_at=MORNING - dt.timedelta(hours=1))
+
+    assert send_due_digests(MORNING) == 0

@@ -3,6 +3,7 @@ outsiders cannot; the password never comes back to the page."""
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from followthrough.conversations.models import Mailbox
 from followthrough.tenants.models import AuditEntry
@@ -116,3 +117,12 @@ def test_it_never_shows_another_business_mailbox(outsider_client, business):
     page = outsider_client.get(URL).content.decode()
 
     assert "secret-user" not in page and "imap.riverside.example" not in page
+
+
+def test_it_shows_a_failing_mailbox_on_the_integrations_page(owner_client, business):
+    Mailbox.objects.create(business=business, host="imap.example.com", username="replies",
+                           last_error="Timed out.", last_error_at=timezone.now())
+
+    page = owner_client.get("/settings/integrations/").content.decode()
+
+    assert "Reading <strong>replies</strong>" in page and "can't reach it" in page
