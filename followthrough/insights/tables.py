@@ -50,11 +50,15 @@ def build(data: dict) -> dict[str, Table]:
                 "Yes" if r["open_incident"] else "No",
                 "Overdue" if r["maintenance_overdue"] else when(r["maintenance_due"])]
                for r in data["at_risk"]]),
-        Table("outcomes", "Business outcomes", ["Measure", "Figure", "Based on"],
+        # Titled apart from their sections: each names a scrolling region (tables.js), and
+        # two landmarks with one name are one too many for a screen reader's list.
+        Table("outcomes", "Business outcomes, measure by measure",
+              ["Measure", "Figure", "Based on"],
               outcome_rows(data)),
     ]
     if data["feedback"] is not None:
-        tables.insert(5, Table("feedback", "Feedback", ["Measure", "Figure", "Based on"],
+        tables.insert(5, Table("feedback", "Feedback, measure by measure",
+                               ["Measure", "Figure", "Based on"],
                                feedback_rows(data["feedback"])))
     return {t.slug: t for t in tables}
 

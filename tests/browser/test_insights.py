@@ -1,7 +1,9 @@
-"""The Insights page in a real browser, on a phone and on a laptop: it fits the screen and
-its charts are there with their titles."""
+"""The Insights page in a real browser, on a phone and on a laptop: it fits the screen, its
+charts are there with their titles, the follow-up figures speak plainly, and axe finds
+nothing on it, moderate findings included."""
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 
 from followthrough import vocabulary as v
@@ -41,11 +43,17 @@ def test_it_shows_insights_on_a_phone_and_a_laptop(live_server, browser, artifac
         go_to(page, "Insights")
         page.wait_for_url("**/insights/")
         page.wait_for_load_state("networkidle")
-        assert page.get_by_role("img", name="Post-service delta by month").is_visible()
+        assert page.get_by_role("img", name="Follow-up gaps by month").is_visible()
+        assert page.locator(".stat-label", has_text="Follow-up gaps per job").is_visible()
+        gaps = page.locator(".stat", has_text="Gaps in your playbooks")
+        assert "Service job: none" in gaps.inner_text()
         assert page.get_by_role("img", name="What happened at each stage").is_visible()
         assert page.get_by_text("Quiet Quinn").is_visible()
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= viewport["width"], f"insights is {width}px wide"
         page.screenshot(path=str(artifacts / f"{device}-insights.png"), full_page=True)
+        found = [f"{v['impact']} {v['id']}: {[n['target'] for n in v['nodes'][:3]]}"
+                 for v in Axe().run(page).response["violations"]]
+        assert found == []
     finally:
         page.context.close()
