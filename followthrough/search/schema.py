@@ -185,8 +185,14 @@ def repair(connection) -> bool:
     table's triggers with the table, and Django's SQLite migrations rebuild a table to alter
     it (copy, drop, rename): after such a migration of customers, the index would stop
     following the rows without a word. This runs after every `migrate`."""
+    from django.db.migrations.recorder import MigrationRecorder
+
     tables = set(connection.introspection.table_names())
     if not missing(connection) or not all(k.table in tables for k in KINDS):
+        return False
+    # Only while the migration that made the index stands: after `migrate search zero`
+    # the index is meant to be gone.
+    if ("search", "0001_text_index") not in MigrationRecorder(connection).applied_migrations():
         return False
     install(connection)
     return True

@@ -32,3 +32,12 @@ def test_it_rebuilds_what_a_table_rebuild_dropped(business, maria):
 
 def test_it_leaves_a_whole_index_alone(business, maria):
     assert schema.repair(connection) is False
+
+
+def test_it_leaves_the_index_gone_after_migrating_search_to_zero(transactional_db):
+    try:
+        call_command("migrate", "search", "zero", verbosity=0)
+        assert schema.missing(connection) == schema._expected(connection)
+    finally:
+        call_command("migrate", verbosity=0)
+    assert schema.missing(connection) == set()
