@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from followthrough.agenda.models import Promise
 from followthrough.customers.models import Customer, Engagement
 from followthrough.playbooks.library import install_builtin_playbooks
 from followthrough.tenants.models import Membership
@@ -175,5 +176,24 @@ def test_it_picks_the_customer_of_a_new_sale(live_server, browser, artifacts, sh
         page.wait_for_url("**/customers/engagements/**")
         job = Engagement.objects.get(business=shop)
         assert job.customer.name == "Maria Lopez" and job.description == "Boiler service"
+    finally:
+        page.context.close()
+
+
+def test_it_picks_the_customer_of_a_promise_on_a_phone(live_server, browser, shop):
+    page = open_page(browser, live_server, shop, "phone")
+    try:
+        page.goto(f"{live_server.url}/promises/")
+        picker = page.get_by_label("To whom")
+        picker.press_sequentially("okaf", delay=60)
+        page.get_by_role("button", name="Mark Okafor").click()
+        page.get_by_label("What you promised").fill("Bring the spare key")
+        page.get_by_label("By when").fill("2030-01-31")
+        fits(page, "phone")
+        page.get_by_role("button", name="Save the promise").click()
+        page.wait_for_url("**/promises/")
+        assert page.get_by_text("Promise noted").is_visible()
+        promise = Promise.objects.get(business=shop)
+        assert promise.customer.name == "Mark Okafor" and promise.what == "Bring the spare key"
     finally:
         page.context.close()
