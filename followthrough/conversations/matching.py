@@ -2,19 +2,23 @@
 
 Email: first the thread (In-Reply-To, then References, against the Message-IDs we sent),
 then the sender's address inside the business the mail was addressed to. Text: the phone
-number; the inbound number is install-wide, so the business is the one that last texted
-that number, else the one that has it as a customer. A sender nobody knows is unmatched:
+number, inside the business whose own Twilio number received it; on the install's shared
+number, the business is the one that last texted that number, else the one that has it as
+a customer. A sender nobody knows is unmatched:
 it waits on the Unmatched page of its business for a person to attach it."""
 
 import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 from followthrough.channels import kinds
 from followthrough.conversations.models import Message, SentMessage
 from followthrough.customers.models import Customer, Engagement
+from followthrough.phones import parse_phone
 from followthrough.tenants.models import Business
 from followthrough.touchpoints.models import Status, Touchpoint
 
@@ -94,10 +98,28 @@ def match_email(sender: str, recipients: list[str], in_reply_to: str,
     return Match(business, customer, by=Message.BY_ADDRESS if customer else "")
 
 
-def match_text(phone: str, now: dt.datetime) -> Match:
+def business_for_text(to: str) -> Business | None:
+    """The business whose own Twilio number received the text, or None when it came to
+    the install's shared number (TWILIO_FROM overrides every business's own)."""
+    if settings.TWILIO_FROM:
+        return None
+    try:
+        number = parse_phone(to)
+    except ValidationError:  # a short code, or no To at all: no business's own number
+        return None
+    owners = list(Business.objects.filter(sms_from_number=number).exclude(sms_from_number="")
+                  .order_by("id")[:2])
+    return owners[0] if len(owners) == 1 else None
+
+
+def match_text(phone: str, now: dt.datetime, business: Business | None = None) -> Match:
+    """`business` is given when the text came to that business's own number: then no
+    customer of another business can match, even one with the same phone."""
     if not phone:
-        return Match(only_business())
+        return Match(business or only_business())
     customers = Customer.objects.filter(phone=phone)
+    if business is not None:
+        customers = customers.filter(business=business)
     last = (Touchpoint.objects.filter(customer__in=customers, channel=kinds.SMS,
                                       status=Status.SENT)
             .select_related("business", "customer", "engagement").order_by("-due_at").first())
@@ -108,7 +130,7 @@ def match_text(phone: str, now: dt.datetime) -> Match:
     customer = customers.select_related("business").order_by("-updated_at", "-id").first()
     if customer is not None:
         return Match(customer.business, customer, by=Message.BY_PHONE)
-    return Match(only_business())
+    return Match(business or only_business())
 
 
 def latest_engagement(customer: Customer) -> Engagement | None:

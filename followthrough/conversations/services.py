@@ -23,6 +23,7 @@ from followthrough.channels.transports import sms_account
 from followthrough.conversations import reading
 from followthrough.conversations.matching import (
     Match,
+    business_for_text,
     latest_engagement,
     match_text,
     message_ids,
@@ -111,7 +112,7 @@ def receive_text(sender: str, phone: str, body: str, sid: str, to: str = "",
         body += f"{'s' if media != 1 else ''}; they are not kept.)"
     incoming = Incoming(channel=kinds.SMS, sender=phone or sender, body=body,
                         received_at=now, recipients=[to] if to else [], message_id=sid)
-    return receive(incoming, match_text(phone, now), now)
+    return receive(incoming, match_text(phone, now, business_for_text(to)), now)
 
 
 # What is kept of the files that come with an email; the rest is named in the message.

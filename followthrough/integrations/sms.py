@@ -3,7 +3,8 @@
 Inbound texts arrive at one install-wide URL and are checked against Twilio's
 X-Twilio-Signature, made with the auth token of the account named in AccountSid (the
 install's TWILIO_AUTH_TOKEN, or a business's own from its settings). STOP and its
-synonyms withdraw SMS consent for every customer with that number, for every purpose;
+synonyms withdraw SMS consent for every customer with that number, for every purpose (only
+the receiving business's customers when the text came to a business's own number);
 START restores it. Each keyword gets exactly one confirmation text, as the TwiML answer
 to the message itself, and only when it changed something, so a repeated STOP is not
 answered twice. Every other text is kept as an inbound message of the customer's
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_POST
 from followthrough import vocabulary as v
 from followthrough.channels import kinds
 from followthrough.conversations import services as conversations
+from followthrough.conversations.matching import business_for_text
 from followthrough.customers import consent
 from followthrough.customers.models import ConsentEvent, Customer
 from followthrough.customers.services import normalise_phone
@@ -88,12 +90,16 @@ def _twiml(message: str = "") -> HttpResponse:
                         content_type="text/xml")
 
 
-def set_sms_consent(phone: str, granted: bool, source: str, proof: str) -> int:
-    """Record the keyword for every customer with this number whose state it changes;
-    returns how many customers changed."""
+def set_sms_consent(phone: str, granted: bool, source: str, proof: str,
+                    business: Business | None = None) -> int:
+    """Record the keyword for every customer with this number whose state it changes (of
+    `business` only, when the text came to its own number); returns how many changed."""
     changed = 0
+    customers = Customer.objects.filter(phone=phone).select_related("business")
+    if business is not None:
+        customers = customers.filter(business=business)
     with transaction.atomic():
-        for customer in Customer.objects.filter(phone=phone).select_related("business"):
+        for customer in customers:
             stopped = consent.newest(customer, kinds.SMS, v.TRANSACTIONAL) is False
             if stopped == (not granted):
                 continue
@@ -120,15 +126,18 @@ def inbound(request):
     except Exception:  # a sender we cannot read (a short code, a name) is nobody we know
         phone = ""
     word = " ".join(body.upper().split()).strip(".! ")
-    sid = request.POST.get("MessageSid", "")[:64]
+    sid, to = request.POST.get("MessageSid", "")[:64], request.POST.get("To", "")
+    receiver = business_for_text(to)
     if phone and word in STOP_WORDS:
-        if set_sms_consent(phone, False, "sms STOP", f"Texted {word!r}, message {sid}"):
+        if set_sms_consent(phone, False, "sms STOP", f"Texted {word!r}, message {sid}",
+                           receiver):
             return _twiml(STOPPED_REPLY)
     elif phone and word in START_WORDS:
-        if set_sms_consent(phone, True, "sms START", f"Texted {word!r}, message {sid}"):
+        if set_sms_consent(phone, True, "sms START", f"Texted {word!r}, message {sid}",
+                           receiver):
             return _twiml(STARTED_REPLY)
     else:
-        conversations.receive_text(sender, phone, body, sid, request.POST.get("To", ""),
+        conversations.receive_text(sender, phone, body, sid, to,
                                    _count(request.POST.get("NumMedia", "")))
     return _twiml()
 

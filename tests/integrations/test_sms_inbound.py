@@ -147,3 +147,41 @@ def test_it_puts_the_install_with_one_business_first(client, twilio, business):
     assert Business.objects.count() == 1
     text(client, sender="+12125550199")
     assert Message.objects.get().business == business
+
+
+@pytest.fixture
+def own_numbers(settings, twilio, business, other_business):
+    """Each business texts from its own number; the install has no shared one."""
+    settings.TWILIO_FROM = ""
+    Business.objects.filter(pk=business.pk).update(sms_from_number="+12125550100")
+    Business.objects.filter(pk=other_business.pk).update(sms_from_number="+12125550111")
+
+
+@pytest.fixture
+def namesake(other_business):
+    """A customer of the other business with Ada's number, whom that business texted last."""
+    other = Customer.objects.create(business=other_business, name="Ada L",
+                                    phone="+12125550123")
+    sent_text(Engagement.objects.create(business=other_business, customer=other,
+                                        won_at=timezone.now()))
+    return other
+
+
+def test_it_keeps_a_text_to_a_business_own_number_with_that_business(
+        client, own_numbers, ada, namesake):
+    text(client, To="+1 212 555 0100")
+    assert Message.objects.get().customer == ada
+
+
+def test_it_stops_texts_only_for_the_business_whose_number_got_stop(
+        client, own_numbers, ada, namesake):
+    text(client, body="STOP", To="+12125550100")
+
+    assert ConsentEvent.objects.filter(customer=ada, granted=False).count() == 3
+    assert not ConsentEvent.objects.filter(customer=namesake).exists()
+
+
+def test_it_files_an_unknown_sender_with_the_business_whose_number_it_texted(
+        client, own_numbers, other_business):
+    text(client, sender="+12125550199", To="+12125550111")
+    assert Message.objects.get().business == other_business
