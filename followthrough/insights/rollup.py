@@ -545,22 +545,24 @@ def _tally(rows) -> dict[tuple, int]:
 
 
 def _move_buckets(business, change: dict[tuple, int]) -> None:
-    change = {k: n for k, n in change.items() if n}
-    if not change:
-        return
-    days = {day for day, _, _ in change}
-    found = {(b.day, b.stage): b for b in
-             StageDay.objects.filter(business_id=business.pk, day__in=days)}
-    created = {}
+    """Add `change` ((day, stage, outcome) -> count, negative to take off) to the day
+    buckets: one upsert per bucket that adds to the stored counts, the same statement on
+    SQLite and PostgreSQL, so a chunk of a first build never reads the buckets back."""
+    rows: dict[tuple, list[int]] = {}
     for (day, stage, outcome), n in change.items():
-        bucket = found.get((day, stage)) or created.get((day, stage))
-        if bucket is None:
-            bucket = created[(day, stage)] = StageDay(business_id=business.pk, day=day,
-                                                      stage=stage)
-        name = COLUMNS[outcome]
-        setattr(bucket, name, getattr(bucket, name) + n)
-    StageDay.objects.bulk_update(list(found.values()), list(COLUMNS), batch_size=CHUNK)
-    StageDay.objects.bulk_create(created.values(), batch_size=CHUNK)
+        rows.setdefault((day, stage), [0, 0, 0])[outcome] += n
+    rows = {k: v for k, v in rows.items() if any(v)}
+    if not rows:
+        return
+    table = connection.ops.quote_name(StageDay._meta.db_table)
+    add = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COLUMNS)
+    # Only our own table and column names are formatted in; every value is a parameter.
+    sql = (f"INSERT INTO {table} (business_id, day, stage, {', '.join(COLUMNS)}) "  # noqa: S608
+           f"VALUES (%s, %s, %s, %s, %s, %s) "
+           f"ON CONFLICT (business_id, day, stage) DO UPDATE SET {add}")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(business.pk, day, stage, *counts)
+                                 for (day, stage), counts in sorted(rows.items())])
 
 
 def _rebuild_stages(business) -> None:
