@@ -15,8 +15,8 @@ from followthrough.lists import customers as customer_lists
 from tests.lists.conftest import make_bulk, names, queries_for_5_then_60
 
 URL = reverse("customer_list")
-# Session, user, business, the other memberships twice (layout), the page, the rows'
-# newest jobs, and metrics.health's grouped queries for the page.
+# The layout's, the page's ids and its rows, the rows' newest jobs, and
+# metrics.health's grouped queries for the page.
 QUERY_CEILING = 15
 
 

@@ -16,7 +16,8 @@ from tests.conftest import make_member
 from tests.test_query_plans import assert_indexed, seed
 
 JOB_VIEWS = ("", "?status=in_progress", "?status=waiting", "?status=delivered",
-             "?status=closed", "?won_from=2026-01-01&won_to=2026-06-30")
+             "?status=closed", "?won_from=2026-01-01&won_to=2026-06-30", "?sort=customer",
+             "?sort=playbook", "?sort=stage", "?sort=next", "?sort=delta")
 
 CUSTOMER_VIEWS = ("", "?show=unhappy", "?show=at_risk", "?show=no_contact", "?sort=health",
                   "?sort=last_job", "?sort=incident", "?tag=vip", "?q=customer")
