@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from followthrough import vocabulary as v
@@ -282,12 +283,21 @@ def _offset_at(timestamp: int, zone: ZoneInfo) -> dt.timedelta | None:
 
 def _draft(order: int, step: StepSpec, occurrence: int, intent: dt.datetime,
            calendar: BusinessCalendar) -> _Draft:
-    due, reason = to_utc(intent, calendar.zone)
+    intended, due, reasons = _placed(intent, step.channel, calendar)
     window = step.window
-    deadline = None if window is None else due + window
-    reasons = [reason] if reason else []
-    due, moved = settle(due, step.channel, calendar)
-    return _Draft(order, step, occurrence, intent, due, reasons + moved, deadline=deadline)
+    deadline = None if window is None else intended + window
+    return _Draft(order, step, occurrence, intent, due, list(reasons), deadline=deadline)
+
+
+@lru_cache(maxsize=16384)
+def _placed(intent: dt.datetime, channel: str,
+            calendar: BusinessCalendar) -> tuple[dt.datetime, dt.datetime, tuple[str, ...]]:
+    """A local intent in UTC, then settled for the channel, with the reasons for any move.
+    A pure function of its arguments; the bulk planner asks it for the same few hundred
+    dates a playbook's steps land on again and again, so the answers are kept."""
+    intended, reason = to_utc(intent, calendar.zone)
+    due, moved = settle(intended, channel, calendar)
+    return intended, due, (reason, *moved) if reason else tuple(moved)
 
 
 # Channels that ring or buzz in the customer's pocket: only inside the call window.

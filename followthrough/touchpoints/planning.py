@@ -336,6 +336,15 @@ class _PlaybookPlan:
                      if kinds.is_automated(s.channel)]
         self.plans: dict[tuple, _CachedPlan] = {}
         self.calendars: dict[str, BusinessCalendar] = {"": self.calendar}
+        # Database values of the due times and local dates and times, adapted once each:
+        # the plans of a playbook share most of them.
+        self.adapted: dict = {}
+
+    def adapt(self, value) -> object:
+        found = self.adapted.get(value, self)
+        if found is self:
+            found = self.adapted[value] = _ADAPT[type(value)](connection.ops, value)
+        return found
 
     def calendar_for(self, customer_timezone: str) -> BusinessCalendar:
         found = self.calendars.get(customer_timezone)
@@ -343,6 +352,14 @@ class _PlaybookPlan:
             found = self.calendars[customer_timezone] = business_calendar(
                 self.business, customer_timezone)
         return found
+
+
+# The adapter of each value type a plan holds (a datetime is also a date: keyed by type).
+_ADAPT = {
+    dt.datetime: lambda ops, value: ops.adapt_datetimefield_value(value),
+    dt.date: lambda ops, value: ops.adapt_datefield_value(value),
+    dt.time: lambda ops, value: ops.adapt_timefield_value(value),
+}
 
 
 class _CachedPlan:
@@ -355,7 +372,6 @@ class _CachedPlan:
 
     def __init__(self, book: _PlaybookPlan, planned: list[PlannedTouchpoint],
                  calendar: BusinessCalendar):
-        ops = connection.ops
         specs = {s.key: s for s in book.specs}
         self.parts = []
         screens = []  # per part: (step id, holds a cap slot, due time) of open rows
@@ -368,9 +384,8 @@ class _CachedPlan:
             self.parts.append((
                 f":{item.step_key}:{item.occurrence}", item.occurrence, spec.name,
                 spec.channel, spec.stage, spec.element, spec.purpose, status,
-                ops.adapt_datetimefield_value(item.due_at),
-                ops.adapt_datefield_value(item.local_date),
-                ops.adapt_timefield_value(item.local_time), item.moved_reason,
+                book.adapt(item.due_at), book.adapt(item.local_date),
+                book.adapt(item.local_time), item.moved_reason,
                 lifecycle.planner_reason(item), step_id,
             ))
             if item.status == Status.PLANNED:
