@@ -3,6 +3,7 @@ page, where a message from an unknown sender is attached to its customer, and th
 of the business's own mailbox."""
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
@@ -20,6 +21,8 @@ from followthrough.tenants.access import business_required, get_scoped_or_404, o
 from followthrough.tenants.views import in_business_zone, render
 
 UNMATCHED_PAGE = 100
+# Test connection: one try per business in this many seconds.
+MAILBOX_TEST_PAUSE_SECONDS = 20
 
 
 def _inbound(business):
@@ -120,8 +123,7 @@ def mailbox_settings(request):
     form = MailboxForm(instance=box)
     action = request.POST.get("action") if request.method == "POST" else ""
     if action == "test" and box:
-        ok, text = mailbox.test_connection(box)
-        (messages.success if ok else messages.error)(request, text)
+        _test_mailbox(request, box)
         return redirect("mailbox_settings")
     if action == "remove" and box:
         with transaction.atomic():
@@ -139,6 +141,17 @@ def mailbox_settings(request):
             return redirect("mailbox_settings")
     return render(request, "conversations/mailbox_settings.html", {"form": form, "box": box},
                   status=400 if form.errors else None, nav="settings")
+
+
+def _test_mailbox(request, box: Mailbox) -> None:
+    # The web process dials whatever host the owner typed: pausing between tries keeps
+    # the button from being used to sweep the network's ports.
+    if not cache.add(f"mailbox-test:{box.business_id}", 1, MAILBOX_TEST_PAUSE_SECONDS):
+        messages.error(request, "The connection was tried a moment ago. Wait a few seconds "
+                                "before trying again.")
+        return
+    ok, text = mailbox.test_connection(box)
+    (messages.success if ok else messages.error)(request, text)
 
 
 def _save_mailbox(request, form: MailboxForm) -> None:

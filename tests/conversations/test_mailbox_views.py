@@ -2,6 +2,7 @@
 outsiders cannot; the password never comes back to the page."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
@@ -12,6 +13,11 @@ from tests.smtp import free_port
 
 URL = "/settings/mailbox/"
 HOSTILE = "<script>alert(1)</script>\"'&"
+
+
+@pytest.fixture(autouse=True)
+def no_recent_test():
+    cache.clear()
 
 
 def form(**changes):
@@ -65,6 +71,16 @@ def test_it_says_what_the_test_found(owner_client, business, dovecot):
     page = owner_client.post(URL, {"action": "test"}, follow=True).content.decode()
 
     assert "Signed in to INBOX; no unread messages waiting." in page
+
+
+def test_it_pauses_between_connection_tests(owner_client, business, dovecot):
+    owner_client.post(URL, form(host="127.0.0.1", port=str(dovecot.port), security="plain",
+                                username=USER, password=PASSWORD))
+    owner_client.post(URL, {"action": "test"})
+
+    page = owner_client.post(URL, {"action": "test"}, follow=True).content.decode()
+
+    assert "tried a moment ago" in page
 
 
 def test_it_says_when_the_server_refuses_the_password(owner_client, business, dovecot):
