@@ -116,3 +116,18 @@ def test_it_filters_customers_from_the_folded_panel_at_desktop_width(open_page, 
     assert page.locator('th[aria-sort="descending"]').inner_text().startswith("Last job")
     fits(page, DESKTOP["width"])
     shoot(page, artifacts, "customers-desktop.png")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_it_has_no_serious_accessibility_problems_with_filters_open(open_page, viewport):
+    """axe-core, as in test_accessibility.py, on both lists with the panel open."""
+    from tests.browser.test_accessibility import blocking_violations
+
+    problems = {}
+    for path in ("/jobs/?status=in_progress", "/customers/?show=at_risk&sort=health"):
+        page = open_page(viewport, path)
+        page.wait_for_load_state("networkidle")
+        found = blocking_violations(page)
+        if found:
+            problems[path] = found
+    assert not problems, problems
