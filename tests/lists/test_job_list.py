@@ -9,6 +9,7 @@ from django.utils import timezone
 from followthrough.customers.models import Engagement
 from followthrough.insights import metrics
 from followthrough.lists import jobs
+from followthrough.playbooks.library import install_builtin_playbooks
 from followthrough.touchpoints.models import Touchpoint
 from tests.lists.conftest import make_bulk, mark_happened, names, queries_for_5_then_60
 
@@ -239,3 +240,11 @@ def test_it_sorts_by_gaps_that_were_due_as_metrics_counts_them(business, make_jo
     assert {r.pk: r.sort_delta for r in rows} == {
         pk: -1 if d is None else d.count for pk, d in shown.items()}
     assert len({r.sort_delta for r in rows}) >= 3  # the cases differ, so the check bites
+
+
+def test_it_refuses_another_business_s_playbook(owner_client, make_job, other_business):
+    make_job("Ours")
+    theirs = install_builtin_playbooks(other_business)[0]
+    response = owner_client.get(URL, {"playbook": theirs.public_id})
+    assert "Playbook: Select a valid choice." in response.text
+    assert names(response) == ["Ours"]
