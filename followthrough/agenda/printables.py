@@ -81,7 +81,10 @@ def _zone_countries() -> dict[str, str]:
 
 
 def business_country(business) -> str:
-    """Where the business is, as far as we know it: its time zone, else its phone number."""
+    """Where the business is, as far as we know it: the country chosen in Settings, else its
+    time zone's (old aliases such as US/Pacific included), else its phone number's."""
+    if business.country:
+        return business.country
     zone = business.timezone or ""
     country = _zone_countries().get(zone) or {"US": "US", "Canada": "CA"}.get(
         zone.partition("/")[0], "")

@@ -52,6 +52,18 @@ def test_it_lists_overdue_promises(business, owner, customer):
     assert "Send the manual" in mail.outbox[0].body
 
 
+def test_it_writes_names_as_they_are_typed_in_the_plain_text_digest(business, owner,
+                                                                     customer):
+    from followthrough.agenda.models import Promise
+    customer.name = "Sean O'Brien & <Sons>"
+    customer.save()
+    Promise.objects.create(business=business, customer=customer, what='Bring the "big" ladder',
+                           due_on=dt.date(2025, 6, 8))
+    send_due_digests(at(7, 40))
+    deliver_due()
+    assert 'Bring the "big" ladder, to Sean O\'Brien & <Sons>' in mail.outbox[0].body
+
+
 def test_it_queues_the_digest_so_a_mail_server_outage_only_delays_it(business, owner, touch):
     touch(due_at=at(10))
     send_due_digests(at(7, 31))

@@ -76,8 +76,13 @@ def batch_of(owner_client, touch):
     ("UTC", "", printables.A4),
 ])
 def test_it_picks_the_paper_from_the_business_country(zone, phone, paper):
-    business = SimpleNamespace(timezone=zone, phone=phone)
+    business = SimpleNamespace(country="", timezone=zone, phone=phone)
     assert printables.default_paper(business) == paper
+
+
+def test_it_prefers_the_country_chosen_in_settings_to_the_time_zone():
+    business = SimpleNamespace(country="GB", timezone="America/New_York", phone="")
+    assert printables.default_paper(business) == printables.A4
 
 
 def test_it_fills_an_avery_5160_sheet_of_us_letter_with_30_labels():
