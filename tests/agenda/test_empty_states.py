@@ -52,3 +52,10 @@ def test_it_asks_for_a_delivered_job_before_starting_reminders(owner_client, bus
                               delivered_at=timezone.now())
     text = owner_client.get("/reminders/").text
     assert 'name="start_plan"' in text and 'href="#plan-title">Start reminders' in text
+
+
+def test_it_sends_an_empty_card_list_back_to_today_or_the_week(owner_client):
+    text = owner_client.get("/cards/").text
+    assert "No cards waiting." in text
+    assert 'href="/today/">Back to Today' in text
+    assert 'href="/week/">See the week' in text
