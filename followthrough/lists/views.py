@@ -88,7 +88,6 @@ def job_list(request):
     context.update({
         "sections": sections(params, form.cleaned_data.get("status", ""), "status",
                              [("", "All"), *((k, v[0]) for k, v in statuses.items())]),
-        "total": len(jobs.metrics.ELEMENTS),
         "has_any": bool(page.rows) or Engagement.objects.filter(business=business).exists(),
     })
     return render(request, "lists/job_list.html", context, nav="jobs")
