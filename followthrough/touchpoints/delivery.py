@@ -171,8 +171,10 @@ class Dispatcher:
     the next batch while the threads send this one."""
 
     def __init__(self, threads: int):
-        # One set of transports (one per sendable channel) per thread.
-        self.transports = [{channel: transport_for(channel) for channel in sendable_channels()}
+        # One set of transports (one per sendable channel) per thread. Which channels can
+        # send is asked once: for SMS it is a query, and an idle pass paid it per thread.
+        channels = sendable_channels()
+        self.transports = [{channel: transport_for(channel) for channel in channels}
                            for _ in range(max(1, threads))]
         self.idle: queue.SimpleQueue = queue.SimpleQueue()
         for transport in self.transports:
