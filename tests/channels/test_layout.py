@@ -59,6 +59,13 @@ def test_it_is_a_table_layout_with_an_outlook_fixed_width():
     assert 'name="viewport" content="width=device-width, initial-scale=1"' in html
 
 
+def test_it_lets_a_long_link_wrap_instead_of_widening_the_email_on_a_phone():
+    html = email_html(text_to_html("Join here: https://follow.example/invite/" + "x" * 120),
+                      BRAND)
+    for cell in ("content", "footer"):
+        assert re.search(rf'class="{cell}"[^>]*style="[^"]*overflow-wrap: anywhere', html)
+
+
 def test_it_shows_the_logo_or_else_the_business_name():
     with_logo = Brand(name="Riverside", logo_url="https://cdn.example/logo.png")
     assert re.search(r'<img class="logo"[^>]* src="https://cdn.example/logo.png"',
