@@ -59,3 +59,16 @@ def test_it_is_the_script_of_the_recovery_call(business, customer, engagement):
     assert "They are not happy with how things went" in call.rendered_body
     assert "The job: Water softener with installation kit\n" in call.rendered_body
     assert "happy with Water softener" not in call.rendered_body
+
+
+def test_it_shows_a_hostile_name_and_job_escaped_on_today(owner_client, customer, engagement):
+    Customer.objects.filter(pk=customer.pk).update(name=HOSTILE)
+    customer.refresh_from_db()
+    engagement.description = HOSTILE
+    engagement.save()
+    open_incident(customer, engagement, Incident.NPS, HOSTILE)
+
+    page = owner_client.get("/today/").content.decode()
+
+    assert "Recovery call" in page and "<script>alert(1)" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
