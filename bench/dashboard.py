@@ -19,11 +19,9 @@ import io
 import os
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-from bench.django_setup import setup, setup_url
+from bench.django_setup import on_database
 
 ELEMENTS = ("check_in", "feedback", "thank_you", "social_invite", "subscribe_invite",
             "review", "referral", "maintenance", "other", "progress_update")
@@ -166,20 +164,7 @@ def run(customers: int | None = None, touchpoints: int | None = None,
     customers = customers or int(os.environ.get("BENCH_DASH_CUSTOMERS", 100_000))
     touchpoints = touchpoints or int(os.environ.get("BENCH_DASH_TOUCHPOINTS", 1_000_000))
     database = database or os.environ.get("BENCH_DASH_DATABASE", "sqlite")
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    if database == "postgresql":
-        from bench.peers import side_database
-
-        with side_database("postgresql", Path(tempfile.gettempdir()), "dash") as url:
-            setup_url(url)
-            try:
-                return measure(customers, touchpoints)
-            finally:
-                from django.db import connections
-
-                connections.close_all()
-    setup(Path(tempfile.mkdtemp(prefix="bench-dash-")) / "dash.sqlite3")
-    return measure(customers, touchpoints)
+    return on_database(database, "dash", lambda: measure(customers, touchpoints))
 
 
 def measure(customers: int, touchpoints: int) -> dict:

@@ -25,3 +25,22 @@ def setup_url(url: str) -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
+
+
+def on_database(database: str, name: str, measure):
+    """Run `measure()` on a fresh database: an SQLite file, or with database="postgresql" a
+    side database on the local server, dropped afterwards."""
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    if database != "postgresql":
+        setup(Path(tempfile.mkdtemp(prefix=f"bench-{name}-")) / f"{name}.sqlite3")
+        return measure()
+    from bench.peers import side_database
+
+    with side_database("postgresql", Path(tempfile.gettempdir()), name) as url:
+        setup_url(url)
+        try:
+            return measure()
+        finally:
+            from django.db import connections
+
+            connections.close_all()

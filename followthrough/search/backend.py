@@ -44,7 +44,8 @@ def matching_ids(kind: schema.Kind, business_id: int, found: Terms, limit: int) 
                f"AND {schema.document(kind)} @@ to_tsquery('simple'::regconfig, %s) LIMIT %s")
         params = [business_id, found.tsquery(), limit]
     else:  # pragma: no cover - the project runs on SQLite and PostgreSQL only
-        raise NotImplementedError(connection.vendor)
+        raise NotImplementedError(
+            f"Search runs on SQLite and PostgreSQL; this database is {connection.vendor}.")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
