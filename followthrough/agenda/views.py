@@ -32,6 +32,7 @@ from followthrough.agenda.models import (
 from followthrough.channels import kinds
 from followthrough.customers.models import Customer
 from followthrough.feedback.models import Incident, SurveyResponse
+from followthrough.prepared import Prepared
 from followthrough.tenants.access import business_required, get_scoped_or_404
 from followthrough.tenants.views import in_business_zone, render
 from followthrough.tokens import new_public_id
@@ -81,31 +82,40 @@ def _mine(rows, request, who):
     return rows
 
 
-def _personal(request, until, who):
-    rows = (
-        Touchpoint.objects.filter(business=request.business, status=Status.PLANNED,
-                                  channel__in=kinds.PERSONAL, due_at__lt=until)
-        .select_related("customer", "engagement", "step").only(*CARD_FIELDS)
-        .order_by("-priority", "due_at", "id")
-    )
-    return _mine(rows, request, who)
-
-
 # Missed personal touches stay on Today this long, so one made but not logged in time
 # can still be logged late, with when it happened.
 MISSED_SHOWN_DAYS = 14
 MISSED_SHOWN = 20
 
 
+def _cards_query(business, until, since, user=None):
+    due = Q(status=Status.PLANNED, due_at__lt=until)
+    missed = Q(status=Status.MISSED, due_at__gte=since)
+    rows = (Touchpoint.objects.filter(due | missed, business_id=business,
+                                      channel__in=kinds.PERSONAL)
+            .select_related("customer", "engagement", "step").only(*CARD_FIELDS)
+            .order_by("-priority", "due_at", "id"))
+    if user is not None:
+        # Unassigned touches belong to everyone, so nothing falls between two chairs.
+        rows = rows.filter(Q(assigned_to_id=user) | Q(assigned_to__isnull=True))
+    return rows
+
+
+# Today's queries are compiled once per process (followthrough/prepared.py): writing their
+# SQL cost more than running it.
+_EVERYONES_CARDS = Prepared(_cards_query, business=int, until=dt.datetime, since=dt.datetime)
+_MY_CARDS = Prepared(_cards_query, business=int, until=dt.datetime, since=dt.datetime,
+                     user=int)
+
+
 def _personal_and_missed(request, until, now, who):
     """Today's open personal touches and the recently missed ones, in one query: (open, missed)."""
-    due = Q(status=Status.PLANNED, due_at__lt=until)
-    missed = Q(status=Status.MISSED, due_at__gte=now - dt.timedelta(days=MISSED_SHOWN_DAYS))
-    rows = list(_mine(
-        Touchpoint.objects.filter(due | missed, business=request.business,
-                                  channel__in=kinds.PERSONAL)
-        .select_related("customer", "engagement", "step").only(*CARD_FIELDS)
-        .order_by("-priority", "due_at", "id"), request, who))
+    since = now - dt.timedelta(days=MISSED_SHOWN_DAYS)
+    if who == "mine":
+        rows = _MY_CARDS(business=request.business.pk, until=until, since=since,
+                         user=request.user.pk)
+    else:
+        rows = _EVERYONES_CARDS(business=request.business.pk, until=until, since=since)
     late = sorted((t for t in rows if t.status == Status.MISSED),
                   key=lambda t: (t.due_at, t.id), reverse=True)
     return [t for t in rows if t.status == Status.PLANNED], late[:MISSED_SHOWN]
@@ -121,6 +131,13 @@ def _by_customer(rows, first_only=False) -> dict:
     return found
 
 
+_FEEDBACK = Prepared(
+    lambda business, customers: SurveyResponse.objects.filter(
+        business_id=business, customer_id__in=customers)
+    .only("customer_id", "created_at", "nps", "went_well", "improve"),  # newest first
+    business=int, customers=[int])
+
+
 def _cards(request, touches, now, promises=None):
     """Each touch with what the person needs to know, in a fixed number of queries however
     many touches: one each for promises, members, feedback, incidents and history."""
@@ -133,10 +150,8 @@ def _cards(request, touches, now, promises=None):
         promises = _by_customer(Promise.objects.filter(
             business=business, status=Promise.OPEN, customer_id__in=customer_ids))
     members = team.members(business)
-    feedback = _by_customer(SurveyResponse.objects.filter(
-        business=business, customer_id__in=customer_ids)
-        .only("customer_id", "created_at", "nps", "went_well", "improve"),
-        first_only=True)  # newest first
+    feedback = _by_customer(_FEEDBACK(business=business.pk, customers=sorted(customer_ids)),
+                            first_only=True)
     # An open incident holds the customer's marketing (feedback.services), so only held
     # customers can have one: most days that is nobody, and no query.
     held = {t.customer_id for t in touches if t.customer.marketing_hold}
@@ -191,36 +206,56 @@ PROMISE_FIELDS = ("public_id", "customer_id", "what", "due_on", "customer__publi
                   "customer__name")
 
 
+_PROMISES = Prepared(
+    lambda business, until, customers: Promise.objects.filter(
+        business_id=business, status=Promise.OPEN)
+    .filter(Q(due_on__lte=until) | Q(customer_id__in=customers))
+    .select_related("customer").only(*PROMISE_FIELDS),
+    business=int, until=dt.date, customers=[int])
+
+
 def _promises_for_today(business, local_today, customer_ids):
     """Open promises that are late, due by tomorrow, or about a customer on a card: one
     query, split three ways."""
-    rows = list(Promise.objects.filter(business=business, status=Promise.OPEN).filter(
-        Q(due_on__lte=local_today + dt.timedelta(days=1)) | Q(customer_id__in=customer_ids)
-    ).select_related("customer").only(*PROMISE_FIELDS))
+    tomorrow = local_today + dt.timedelta(days=1)
+    rows = _PROMISES(business=business.pk, until=tomorrow, customers=sorted(customer_ids))
     late = [p for p in rows if p.due_on < local_today]
-    soon = [p for p in rows if local_today <= p.due_on <= local_today + dt.timedelta(days=1)]
+    soon = [p for p in rows if local_today <= p.due_on <= tomorrow]
     return late, soon, _by_customer(p for p in rows if p.customer_id in customer_ids)
+
+
+_COUNTS = Prepared(
+    lambda business, until: Touchpoint.objects.filter(
+        business_id=business, status__in=(Status.DRAFT, Status.PLANNED), due_at__lt=until)
+    .values("business_id")
+    .annotate(drafts=Count("id", filter=Q(status=Status.DRAFT)),
+              upcoming=Count("id", filter=Q(status=Status.PLANNED,
+                                            channel__in=kinds.AUTOMATED)))
+    .values_list("drafts", "upcoming"),
+    business=int, until=dt.datetime)
 
 
 def _counts(business, now) -> dict[str, int]:
     """Drafts to approve and messages going out in the coming days: one query."""
-    return (Touchpoint.objects.filter(business=business, status__in=(Status.DRAFT, Status.PLANNED),
-                                      due_at__lt=now + dt.timedelta(days=APPROVE_DAYS))
-            .aggregate(drafts=Count("id", filter=Q(status=Status.DRAFT)),
-                       upcoming=Count("id", filter=Q(status=Status.PLANNED,
-                                                     channel__in=kinds.AUTOMATED))))
+    rows = _COUNTS(business=business.pk, until=now + dt.timedelta(days=APPROVE_DAYS))
+    drafts, upcoming = rows[0] if rows else (0, 0)
+    return {"drafts": drafts, "upcoming": upcoming}
+
+
+_DRAFTS = Prepared(
+    lambda business, until: Touchpoint.objects.filter(
+        business_id=business, status=Status.DRAFT, due_at__lt=until)
+    .select_related("customer").only("public_id", "name", "channel", "due_at",
+                                     "customer__name", "customer__public_id")
+    .order_by("due_at", "id")[:APPROVALS_SHOWN],
+    business=int, until=dt.datetime)
 
 
 def _drafts(business, now, count):
     """The approval queue: the first drafts due within APPROVE_DAYS, one line each."""
     if not count:
         return []
-    rows = (Touchpoint.objects.filter(business=business, status=Status.DRAFT,
-                                      due_at__lt=now + dt.timedelta(days=APPROVE_DAYS))
-            .select_related("customer").only("public_id", "name", "channel", "due_at",
-                                             "customer__name", "customer__public_id")
-            .order_by("due_at", "id"))
-    return list(rows[:APPROVALS_SHOWN])
+    return _DRAFTS(business=business.pk, until=now + dt.timedelta(days=APPROVE_DAYS))
 
 
 def _upcoming(business, now, page, count):
@@ -251,6 +286,12 @@ def _touch_sections(request, now, who, local_today) -> dict:
             "overdue_promises": late, "soon_promises": soon, "missed": missed}
 
 
+_OPPORTUNITIES = Prepared(
+    lambda business: Opportunity.objects.filter(business_id=business, status=Opportunity.OPEN)
+    .select_related("customer").only("text", "customer__public_id", "customer__name")[:20],
+    business=int)
+
+
 def _queue_and_rest(request, now, who) -> dict:
     """The approval queue and the rest: counts always, lists short or on request."""
     business = request.business
@@ -270,10 +311,7 @@ def _queue_and_rest(request, now, who) -> dict:
         "upcoming": upcoming, "upcoming_count": counts["upcoming"],
         "upcoming_pager": _pager("rest", rest_page, REST_PAGE, counts["upcoming"], who),
         "rest_open": "rest" in request.GET, "upcoming_days": UPCOMING_DAYS,
-        "opportunities": list(Opportunity.objects.filter(business=business,
-                                                         status=Opportunity.OPEN)
-                              .select_related("customer")
-                              .only("text", "customer__public_id", "customer__name")[:20]),
+        "opportunities": _OPPORTUNITIES(business=business.pk),
     }
 
 

@@ -1,3 +1,4 @@
+from followthrough.prepared import Prepared
 from followthrough.tenants.models import Membership
 from followthrough.text import clean_line
 
@@ -14,22 +15,32 @@ class BusinessMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.membership = _current_membership(request)
+        memberships = _memberships(request)
+        request.membership = _current(memberships, request)
         request.business = request.membership.business if request.membership else None
+        # The header's business switcher lists the rest, from the same query.
+        request.other_memberships = [m for m in memberships if m is not request.membership]
         return self.get_response(request)
 
 
-def _current_membership(request):
+# Every signed-in request reads this: compiled once (followthrough/prepared.py).
+_MEMBERSHIPS = Prepared(
+    lambda user: Membership.objects.filter(user_id=user).select_related("business")
+    .order_by("business__name", "id"), user=int)
+
+
+def _memberships(request) -> list:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return None
-    memberships = Membership.objects.filter(user=user).select_related("business")
-    wanted = request.session.get(SESSION_KEY)
-    if wanted:
-        chosen = memberships.filter(business__slug=wanted).first()
-        if chosen:
-            return chosen
-    return memberships.order_by("business__name").first()
+        return []
+    return _MEMBERSHIPS(user=user.pk)
+
+
+def _current(memberships, request):
+    """The business chosen in this session, else the first by name."""
+    wanted = request.session.get(SESSION_KEY) if memberships else None
+    chosen = [m for m in memberships if wanted and m.business.slug == wanted]
+    return (chosen or memberships or [None])[0]
 
 
 # ---- security (issue 8) ----

@@ -36,12 +36,7 @@ def render(request, template, context=None, status=None, nav=""):
     context = dict(context or {})
     context.setdefault("nav", nav)
     if getattr(request, "business", None) is not None and not request.htmx:
-        context["other_memberships"] = list(
-            Membership.objects.filter(user=request.user)
-            .exclude(business=request.business)
-            .select_related("business")
-            .order_by("business__name")
-        )
+        context["other_memberships"] = getattr(request, "other_memberships", [])
     return django_render(request, template, context, status=status)
 
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from followthrough.channels import kinds
 from followthrough.channels.rendering import TemplateProblem, plain, render_subject, render_text
 from followthrough.customers.templatetags.customer_tags import phone_display
+from followthrough.prepared import Prepared
 from followthrough.tenants.access import business_required, get_scoped_or_404
 from followthrough.tenants.views import in_business_zone, render
 from followthrough.touchpoints import lifecycle, services
@@ -74,20 +75,25 @@ def _render_touch(touchpoint):
         return step.subject, step.body, TEMPLATE_SHOWN
 
 
-def histories(customer_ids, limit=HISTORY_LENGTH) -> dict[int, list]:
-    """The last `limit` finished touches of each customer, newest first: one query however
-    many customers (a window function ranks each customer's rows)."""
-    rows = (
-        Touchpoint.objects.filter(customer_id__in=set(customer_ids),
-                                  status__in=Status.FINISHED)
+def _history_query(customers, limit=HISTORY_LENGTH):
+    return (
+        Touchpoint.objects.filter(customer_id__in=customers, status__in=Status.FINISHED)
         .annotate(rank=Window(RowNumber(), partition_by=[F("customer_id")],
                               order_by=[F("due_at").desc(), F("id").desc()]))
         .filter(rank__lte=limit)
         .only("customer_id", "due_at", "name", "status", "outcome_note")
         .order_by("customer_id", "rank")
     )
+
+
+_HISTORY = Prepared(_history_query, customers=[int])
+
+
+def histories(customer_ids) -> dict[int, list]:
+    """The last HISTORY_LENGTH finished touches of each customer, newest first: one query
+    however many customers (a window function ranks each customer's rows)."""
     found: dict[int, list] = {}
-    for row in rows:
+    for row in _HISTORY(customers=sorted(set(customer_ids))):
         found.setdefault(row.customer_id, []).append(row)
     return found
 
