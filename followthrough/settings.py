@@ -160,6 +160,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "followthrough@localhost")
 OUTBOX_ENABLED = EMAIL_BACKEND == "followthrough.channels.outbox.OutboxEmailBackend"
 
 SESSION_COOKIE_HTTPONLY = True
+# Database sessions, read with a query compiled once per process.
+SESSION_ENGINE = "followthrough.tenants.sessions"
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

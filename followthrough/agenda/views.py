@@ -2,6 +2,7 @@
 batches, maintenance reminders and the calendar feed settings."""
 
 import datetime as dt
+import functools
 
 from django.contrib import messages
 from django.contrib.messages import get_messages
@@ -10,6 +11,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -315,6 +317,16 @@ def _queue_and_rest(request, now, who) -> dict:
     }
 
 
+# Today's own links, reversed once per process (and script prefix and URLconf).
+TODAY_ROUTES = ("sale_new", "week", "promise_list", "batch_list", "reminder_list", "news_share",
+                "visit_plan", "settings_calendar")
+
+
+@functools.lru_cache(maxsize=16)
+def _today_links(prefix: str, urlconf) -> dict[str, str]:
+    return {name: reverse(name, urlconf=urlconf) for name in TODAY_ROUTES}
+
+
 def _recent_change(request, now):
     """After a full-page Done, Skip or Approve: Undo, for a few seconds. Every such action
     comes back here with a message saying what it did, so without one there is nothing to
@@ -339,6 +351,7 @@ def today(request):
         "recent": _recent_change(request, now),
         "checklist": checklist.checklist(business, request.user, request.membership),
         "undo_seconds": int(lifecycle.undo_window().total_seconds()),
+        "today_links": _today_links(get_script_prefix(), get_urlconf()),
     }
     return render(request, "agenda/today.html", context, nav="today")
 
