@@ -34,6 +34,7 @@ from followthrough.agenda.models import (
 from followthrough.channels import kinds
 from followthrough.customers.models import Customer
 from followthrough.feedback.models import Incident, SurveyResponse
+from followthrough.fragments import render_fragment
 from followthrough.prepared import Prepared
 from followthrough.tenants.access import business_required, get_scoped_or_404
 from followthrough.tenants.views import in_business_zone, render
@@ -271,6 +272,9 @@ def _upcoming(business, now, page, count):
     return list(rows[(page - 1) * REST_PAGE:page * REST_PAGE])
 
 
+CARD_TEMPLATE = "touchpoints/_touch_card.html"
+
+
 def _touch_sections(request, now, who, local_today) -> dict:
     """Recovery calls, late promises and one page of today's personal touches, as cards."""
     business = request.business
@@ -282,6 +286,12 @@ def _touch_sections(request, now, who, local_today) -> dict:
     late, soon, promises = _promises_for_today(
         business, local_today, {t.customer_id for t in recovery + shown})
     cards = _cards(request, recovery + shown, now, promises)
+    for group in (cards[:len(recovery)], cards[len(recovery):]):
+        for index, card in enumerate(group):
+            # Rendered here, from the cache when nothing on the card changed: the cards
+            # were most of Today's server time (followthrough/fragments.py).
+            card["html"] = render_fragment(CARD_TEMPLATE, {"card": card, "first": index == 0},
+                                           request)
     return {"recovery_cards": cards[:len(recovery)], "cards": cards[len(recovery):],
             "personal_count": len(others),
             "personal_pager": _pager("page", page, PERSONAL_PAGE, len(others), who),
