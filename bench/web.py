@@ -1,6 +1,8 @@
 """Web: the survey page (/s/<token>, anonymous) and the Today page (an owner signed in with a
 session cookie) under load, against a hello-world Django view on the same gunicorn server.
-Goal: the survey page reaches at least 0.3 of the hello-world view's requests per second.
+Goals (issue 17): the survey page reaches at least 0.5 of the hello-world view's requests per
+second, and Today at least 0.1. The hello-world view is the floor: the same server, settings
+and middleware doing nothing else.
 
 The server is the documented production command, `gunicorn --workers 3` (sync workers), on
 loopback, with the project's settings and middleware; the only change is a bench URLconf
@@ -37,7 +39,7 @@ import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-GOAL = 0.3
+GOALS = {"survey": 0.5, "today": 0.1}
 WORKERS = 3
 
 
@@ -225,7 +227,7 @@ def run() -> dict:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    survey_ratio = rates["survey"] / rates["hello"]
+    ratios = {name: round(rates[name] / rates["hello"], 2) for name in GOALS}
     return {
         "name": "web",
         "load": f"{tool}, {connections} connections, {seconds} s per URL, gunicorn "
@@ -233,10 +235,9 @@ def run() -> dict:
         "project": (f"survey {rates['survey']:.0f} requests/s, Today (signed in) "
                     f"{rates['today']:.0f} requests/s"),
         "baseline": f"hello-world view {rates['hello']:.0f} requests/s",
-        "ratio": {"survey": round(survey_ratio, 2),
-                  "today": round(rates["today"] / rates["hello"], 2)},
-        "goal": f"survey >= {GOAL} of hello-world",
-        "met": survey_ratio >= GOAL,
+        "ratio": ratios,
+        "goal": " and ".join(f"{name} >= {goal} of hello-world" for name, goal in GOALS.items()),
+        "met": all(ratios[name] >= goal for name, goal in GOALS.items()),
     }
 
 

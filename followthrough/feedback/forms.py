@@ -1,4 +1,5 @@
 import copy
+import functools
 import html
 from typing import NamedTuple
 
@@ -57,6 +58,28 @@ class RadioOption(NamedTuple):
             " checked" if self.checked else "")
 
 
+# The survey's radio groups hold constants (the scores, the quoting choices), so a group is
+# the same HTML for every customer who chose the same thing: each is written once per
+# process, not on every page load.
+@functools.lru_cache(maxsize=512)
+def _radio_options(choices: tuple, selected: frozenset, invalid: bool,
+                   auto_id: str) -> tuple[RadioOption, ...]:
+    return tuple(RadioOption(str(value), str(label), f"{auto_id}_{index}" if auto_id else "",
+                             str(value) in selected, invalid)
+                 for index, (value, label) in enumerate(choices))
+
+
+@functools.lru_cache(maxsize=512)
+def _radio_group(name: str, pattern: str, show_value: bool,
+                 options: tuple[RadioOption, ...]) -> SafeString:
+    """Escaped as a template would: the choices are plain text, and Django's escape() is
+    html.escape() behind a wrapper that cost more than the escaping."""
+    return mark_safe("".join(  # noqa: S308 (every value is escaped here)
+        pattern.format(name=name, value=html.escape(o.value), id=html.escape(o.id),
+                       state=o.state, text=html.escape(o.value if show_value else o.label))
+        for o in options))
+
+
 class SurveyForm(ControlFreeForm, forms.Form):
     """The customer's survey. The radio groups are written out by `*_radios` (no per-choice
     widget template, no template loop): the survey is the page customers load most, and
@@ -90,30 +113,37 @@ class SurveyForm(ControlFreeForm, forms.Form):
             raise forms.ValidationError("Please answer at least one question before sending.")
         return data
 
-    def radio_options(self, name: str) -> list[RadioOption]:
+    def radio_options(self, name: str) -> tuple[RadioOption, ...]:
         """What RadioSelect would render for `name`: the same values, ids, `checked` and
         `aria-invalid`, computed without a template per choice."""
-        bound = self[name]
         field = self.fields[name]
-        selected = set(field.widget.format_value(bound.value()))
-        invalid = bool(bound.errors)
-        auto_id = bound.auto_id
-        return [RadioOption(str(value), str(label), f"{auto_id}_{index}" if auto_id else "",
-                            str(value) in selected, invalid)
-                for index, (value, label) in enumerate(field.choices)]
+        value, invalid = self._shown(name)
+        return _radio_options(tuple(field.choices), frozenset(field.widget.format_value(value)),
+                              invalid, self._auto_id(name))
+
+    def _shown(self, name: str) -> tuple:
+        """The value field `name` shows and whether it is in error, as its BoundField gives
+        them. A survey GET has an unbound form, and there BoundField's machinery cost more
+        than the rest of the form: the value is the initial one, and nothing is in error."""
+        if self.is_bound:
+            bound = self[name]
+            return bound.value(), bool(bound.errors)
+        field = self.fields[name]
+        return field.prepare_value(self.get_initial_for_field(field, name)), False
+
+    def _auto_id(self, name: str) -> str:
+        """BoundField.auto_id without a BoundField."""
+        if self.auto_id and "%s" in str(self.auto_id):
+            return str(self.auto_id) % self.add_prefix(name)
+        return self.add_prefix(name) if self.auto_id else ""
 
     def radios(self, name: str, pattern: str, show_value: bool = False) -> SafeString:
-        """The radio group `name`, one `pattern` per choice, escaped as a template would: the
-        choices are plain text, and Django's escape() is html.escape() behind a wrapper that
-        cost more than the escaping."""
-        return mark_safe("".join(  # noqa: S308 (every value is escaped here)
-            pattern.format(name=name, value=html.escape(o.value), id=html.escape(o.id),
-                           state=o.state, text=html.escape(o.value if show_value else o.label))
-            for o in self.radio_options(name)))
+        """The radio group `name`, one `pattern` per choice, escaped as a template would."""
+        return _radio_group(name, pattern, show_value, self.radio_options(name))
 
     def answer_text(self, name: str) -> str:
         """What the Textarea for `name` would show: the posted or earlier text, or ""."""
-        value = self.fields[name].widget.format_value(self[name].value())
+        value = self.fields[name].widget.format_value(self._shown(name)[0])
         return "" if value is None else value
 
     @property

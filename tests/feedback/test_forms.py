@@ -13,9 +13,11 @@ def radio_inputs(html: str) -> list[set[str]]:
     return [set(ATTRIBUTE.findall(attrs)) for attrs in INPUT.findall(html)]
 
 
-@pytest.mark.parametrize("data", [None, {"nps": "12", "csat": "3", "quote_as": "initials"}])
-def test_it_writes_the_radio_inputs_radioselect_would(data):
-    form = SurveyForm(data, questions=FeedbackSettings())
+@pytest.mark.parametrize(("data", "initial"), [
+    (None, None), (None, {"nps": 7, "quote_as": "initials"}),
+    ({"nps": "12", "csat": "3", "quote_as": "initials"}, None)])
+def test_it_writes_the_radio_inputs_radioselect_would(data, initial):
+    form = SurveyForm(data, initial=initial, questions=FeedbackSettings())
     if data:
         form.is_valid()
     ours = radio_inputs(form.nps_radios + form.csat_radios + form.quote_radios)
@@ -32,3 +34,10 @@ def test_it_keeps_each_survey_forms_wording_to_itself():
     assert theirs.fields["nps"].label == "Theirs?"
     assert SurveyForm.base_fields["nps"].label != "Ours <b>?"
     assert ours.fields["nps"] is not SurveyForm.base_fields["nps"]
+
+
+@pytest.mark.parametrize("data", [None, {"went_well": "Tidy <b>work</b>"}])
+def test_it_shows_the_text_a_textarea_would(data):
+    form = SurveyForm(data, initial={"improve": "Earlier & kept"}, questions=FeedbackSettings())
+    for name in ("went_well", "improve"):
+        assert form.answer_text(name) == (form[name].value() or "")
