@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -111,10 +112,12 @@ def _answer(request, token):
 
 def _survey_form(request, form, touchpoint, editing: bool, one_tap: int | None = None,
                  saved: int | None = None):
-    return render(request, "feedback/survey.html", {
+    # The survey shows nothing of the signed-in app (no user, messages or CSRF token: its
+    # forms are csrf_exempt), so it is rendered without the app's context processors.
+    return HttpResponse(render_to_string("feedback/survey.html", {
         "form": form, "shop": touchpoint.business, "customer": touchpoint.customer,
         "editing": editing, "one_tap": one_tap, "saved": saved, "one_tap_field": ONE_TAP_FIELD,
-    }, status=400 if form.errors else 200)
+    }), status=400 if form.errors else 200)
 
 
 def _initial(request, earlier: dict | None) -> dict:
