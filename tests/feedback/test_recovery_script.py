@@ -42,8 +42,12 @@ def test_it_reads_as_sentences(description):
 def test_it_leaves_the_job_line_out_without_a_description():
     script = _script("")
     assert "The job:" not in script
-    assert script.startswith("Call Jamie today on +15185550100. They are not happy with how "
-                             "things went, and a quick, honest call")
+    assert script.startswith("Call Jamie today on +1 518-555-0100. They are not happy with "
+                             "how things went, and a quick, honest call")
+
+
+def test_it_writes_the_phone_number_as_people_read_it():
+    assert "today on +44 20 7946 0038." in _script("", phone="+442079460038")
 
 
 def test_it_keeps_a_hostile_description_as_plain_text_for_the_card_to_escape():
