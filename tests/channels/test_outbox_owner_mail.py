@@ -52,3 +52,11 @@ def test_it_hides_another_business_owner_mail(client, outsider, alert):
     assert "is unhappy" not in client.get("/outbox/").text
     assert client.get(f"/outbox/{alert.public_id}/").status_code == 404
     assert client.get(f"/outbox/{alert.public_id}/html/").status_code == 404
+
+
+def test_it_offers_the_email_full_size_in_its_sandbox(owner_client, alert):
+    page = owner_client.get(f"/outbox/{alert.public_id}/").text
+    link = f'href="/outbox/{alert.public_id}/html/" target="_blank" rel="noopener noreferrer"'
+    assert link in page
+    full = owner_client.get(f"/outbox/{alert.public_id}/html/")
+    assert "sandbox" in full["Content-Security-Policy"]
