@@ -1,7 +1,9 @@
 """Peers: schedule and fire the same N reminders (default 10,000) through APScheduler 3 with
 its SQLAlchemyJobStore, django-tasks with its database backend (django-tasks-db), and
-Followthrough. Goal: Followthrough at least 20x faster than both at scheduling and at least
-3x faster at firing.
+Followthrough. The first goal was 20x both at scheduling and 3x at firing; on this machine a
+raw COPY of the same rows is itself only 13-17x the peers, so issue 17 turned it into a guard:
+at least 5x both at scheduling and at least 1.5x APScheduler at firing must keep holding
+(each benchmark's distance to the physical floor is reported by its own benchmark).
 
 Each side runs in its own process (the peers need their own Django settings), one after the
 other, on a fresh database of its own: first a PostgreSQL database made for the run (the
@@ -64,8 +66,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SIDES = ("apscheduler", "django_tasks", "followthrough")
-SCHEDULING_GOAL = 20.0
-FIRING_GOAL = 3.0
+SCHEDULING_GOAL = 5.0  # against both peers
+FIRING_GOAL = 1.5  # against APScheduler
 POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 
 SUBJECT = "Thanks, {{ customer_first_name }}!"
@@ -355,8 +357,7 @@ def compare(count: int, folder: Path, port: int, received, database: str, job: s
 def goal_met(ratios: dict) -> bool:
     return (min(ratios["scheduling_vs_apscheduler"], ratios["scheduling_vs_django_tasks"])
             >= SCHEDULING_GOAL
-            and min(ratios["firing_vs_apscheduler"], ratios["firing_vs_django_tasks"])
-            >= FIRING_GOAL)
+            and ratios["firing_vs_apscheduler"] >= FIRING_GOAL)
 
 
 def run() -> dict:
@@ -377,7 +378,8 @@ def run() -> dict:
         "name": "peers",
         "reminders": count,
         "runs": results,
-        "goal": (f"scheduling >= {SCHEDULING_GOAL:g}x both, firing >= {FIRING_GOAL:g}x both "
+        "goal": (f"scheduling >= {SCHEDULING_GOAL:g}x both, firing >= {FIRING_GOAL:g}x "
+                 "APScheduler "
                  f"(judged on the first run: {databases[0]}, {jobs[0]} job)"),
         "met": goal_met(headline["ratio"]) if headline else None,
     }
