@@ -32,7 +32,7 @@ from django.utils import timezone
 from followthrough import vocabulary as v
 from followthrough.api.models import ApiKey
 from followthrough.customers.models import Customer, Engagement
-from followthrough.insights import rollup
+from followthrough.insights import metrics, rollup
 from followthrough.insights.metrics import PERIODS
 from followthrough.playbooks.library import install_builtin_playbooks
 from followthrough.tenants.models import Business, Membership
@@ -223,6 +223,12 @@ def sorted_after_reading(sql: str) -> list[str]:
     return found
 
 
+def sqlite_plan(sql: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql)
+        return [row[-1] for row in cursor.fetchall()]
+
+
 def assert_indexed(captured) -> None:
     assert len(captured.captured_queries) > 0
     scans = full_scans(captured.captured_queries)
@@ -279,6 +285,31 @@ class QueryPlans(TestCase):
             cache.clear()
             with self.subTest(period=key):
                 assert_indexed(self.capture(lambda k=key: self.get(f"/insights/?period={k}")))
+
+    def test_it_reads_the_monthly_trend_month_by_month_from_the_index_on_sqlite(self):
+        # PostgreSQL hashes the rows into their months (rollup._months_by_case); SQLite
+        # sorted them, so there it sums each month's range of the covering index.
+        if connection.vendor != "sqlite":
+            self.skipTest("the month-by-month ranges are SQLite's statement")
+        rollup.refresh(self.business)
+        captured = self.capture(lambda: rollup.delta_trend(self.business,
+                                                           metrics.period("all")))
+        (sql,) = [q["sql"] for q in captured.captured_queries if "UNION ALL" in q["sql"]]
+        plan = sqlite_plan(sql)
+        searches = [d for d in plan if d.startswith("SEARCH")]
+        assert len(searches) == sql.count("UNION ALL") + 1, plan
+        assert all("COVERING INDEX insights_engagement_due" in d for d in searches), plan
+        assert not [d for d in plan if "TEMP B-TREE" in d], plan
+
+    def test_it_counts_all_time_repeat_customers_without_a_distinct_count(self):
+        rollup.refresh(self.business)
+        captured = self.capture(lambda: rollup.repeat_purchase(self.business,
+                                                               metrics.period("all")))
+        (sql,) = [q["sql"] for q in captured.captured_queries]
+        assert "DISTINCT" not in sql
+        if connection.vendor == "sqlite":
+            plan = sqlite_plan(sql)
+            assert [d for d in plan if "COVERING INDEX" in d] == plan, plan
 
     def test_it_serves_the_survey_page_through_an_index(self):
         token = Touchpoint.objects.filter(business=self.business, element="feedback",

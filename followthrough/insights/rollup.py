@@ -21,12 +21,13 @@ The definitions stay in metrics.py: a customer's rollup is metrics.health_inputs
 that customer, and the SQL ranking below mirrors metrics.evaluate()
 (tests/insights/test_rollup.py checks the two agree)."""
 
+import bisect
 import datetime as dt
 import statistics
 import time
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, IntegerField, Max, Min, Q, Sum, Value, When
+from django.db.models import Case, Count, F, IntegerField, Min, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, Collate, Greatest
 from django.utils import timezone
 
@@ -422,28 +423,26 @@ def practice_delta(business, p: m.Period) -> dict:
 
 def delta_trend(business, p: m.Period) -> list[dict]:
     """metrics.delta_trend, from the engagement rollups. Months are told apart by
-    comparing with each month's first local midnight, so no per-row time-zone call."""
+    comparing with each month's first local midnight, so no per-row time-zone call. Each
+    database gets the statement it runs fastest: on the bench's 100,000 customers the
+    month-by-month ranges took a third of the grouped CASE's time on SQLite, and half as
+    long again as it on PostgreSQL (which plans every part and starts workers for them)."""
     zone = business.zone
     delivered = EngagementRollup.objects.filter(business_id=business.pk,
                                                 delivered_at__isnull=False)
     first = delivered.aggregate(first=Min("delivered_at"))["first"]
     months = m.month_starts(business, p, first)
     starts = [dt.datetime.combine(month, dt.time(0), tzinfo=zone) for month in months]
-    which = Case(*[When(delivered_at__lt=start, then=Value(i - 1))
-                   for i, start in enumerate(starts) if i],
-                 default=Value(len(starts) - 1), output_field=IntegerField())
-    rows = (delivered.filter(delivered_at__gte=starts[0], delivered_at__lte=p.end)
-            .annotate(month=which).values("month")
-            .annotate(n=Count("*"), happened=Sum("happened"), **_due_by(p.end),
-                      **{f"plan_{e}": Max(name) for e, name in DUE_FIELDS.items()})
-            .order_by())
-    by_month = {r["month"]: r for r in rows}
+    figures = {"n": Count("delivered_at"), "happened": Sum("happened"), **_due_by(p.end),
+               **{f"plan_{e}": Count(name) for e, name in DUE_FIELDS.items()}}
+    by_month = (_months_by_range if connection.vendor == "sqlite" else _months_by_case)(
+        delivered, starts, p.end, figures)
     out = []
     for i, month in enumerate(months):
         r = by_month.get(i)
         n = r["n"] if r else 0
         due = sum(r[f"n_{name}"] for name in DUE_FIELDS.values()) if r else 0
-        planned = sum(r[f"plan_{e}"] is not None for e in DUE_FIELDS) if r else 0
+        planned = sum(r[f"plan_{e}"] > 0 for e in DUE_FIELDS) if r else 0
         out.append({
             "month": month,
             "engagements": n,
@@ -453,13 +452,53 @@ def delta_trend(business, p: m.Period) -> list[dict]:
     return out
 
 
+def _months_by_case(delivered, starts: list, end: dt.datetime,
+                    figures: dict) -> dict[int, dict]:
+    """Month index → `figures` over its rows: each row's month is a CASE over the month
+    starts, and PostgreSQL hashes the rows into their months."""
+    which = Case(*[When(delivered_at__lt=start, then=Value(i - 1))
+                   for i, start in enumerate(starts) if i],
+                 default=Value(len(starts) - 1), output_field=IntegerField())
+    rows = (delivered.filter(delivered_at__gte=starts[0], delivered_at__lte=end)
+            .annotate(month=which)
+            .values("month").annotate(**figures).order_by())
+    return {r["month"]: r for r in rows}
+
+
+def _months_by_range(delivered, starts: list, end: dt.datetime,
+                     figures: dict) -> dict[int, dict]:
+    """The same, as one aggregate per month over that month's range of the covering index,
+    all in one statement: SQLite would try the CASE's branches one by one for every row,
+    then sort the rows to group them. Each part is told by its first delivery, which falls
+    in its month (an empty month gives no row), so the aggregates are built once for every
+    month. Only the last month is bounded by the period's end: given a second upper bound,
+    SQLite searched each month's range up to the end instead of up to the next month."""
+    each = (delivered.values("business_id").annotate(first=Min("delivered_at"), **figures)
+            .values("first", *figures))
+    parts = [each.filter(delivered_at__gte=start, delivered_at__lt=after)
+             for start, after in zip(starts, starts[1:], strict=False)]
+    parts.append(each.filter(delivered_at__gte=starts[-1], delivered_at__lte=end))
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return {bisect.bisect_right(starts, r["first"]) - 1: r for r in rows}
+
+
 # ------------------------------------------------------------ reading: outcomes
 
 def repeat_purchase(business, p: m.Period) -> dict:
-    """metrics.repeat_purchase, from the engagement rollups."""
-    r = (EngagementRollup.objects.filter(p.q("won_at"), business_id=business.pk)
-         .aggregate(customers=Count("customer_id", distinct=True),
-                    repeat=Count("customer_id", distinct=True, filter=Q(repeat=True))))
+    """metrics.repeat_purchase, from the engagement rollups. For all time each customer
+    is counted by their first sale or job (the one row with no gap before it): they have
+    a sale by the period's end exactly when the first one is by then. Counting those rows
+    needs no distinct count, which took 55 ms of an all-time view on SQLite at 100,000
+    customers (10 ms without). A shorter period still counts distinct customers: a first
+    sale in it is not marked in the rollup."""
+    rows = EngagementRollup.objects.filter(p.q("won_at"), business_id=business.pk)
+    if p.start is None:
+        r = rows.filter(gap_days__isnull=True).aggregate(
+            customers=Count("won_at"), repeat=Count("won_at", filter=Q(repeat=True)))
+    else:
+        r = rows.aggregate(
+            customers=Count("customer_id", distinct=True),
+            repeat=Count("customer_id", distinct=True, filter=Q(repeat=True)))
     return {"customers": r["customers"], "repeat": r["repeat"],
             "rate": m._rate(r["repeat"], r["customers"])}
 

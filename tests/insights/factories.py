@@ -4,12 +4,18 @@ planner, so each test knows exactly which rows exist."""
 import datetime as dt
 import itertools
 
+from hypothesis import HealthCheck, settings
+
 from followthrough import vocabulary as v
 from followthrough.customers.models import Customer, Engagement
 from followthrough.touchpoints.models import Touchpoint
 
 NOW = dt.datetime(2026, 6, 15, 12, 0, tzinfo=dt.UTC)
 _seq = itertools.count()
+# The property tests: each example builds a business inside the test's transaction.
+PROPERTY = settings(max_examples=40, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                           HealthCheck.too_slow])
 
 
 def days_ago(n: float) -> dt.datetime:

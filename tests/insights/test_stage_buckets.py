@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from followthrough import vocabulary as v
@@ -17,7 +17,7 @@ from followthrough.insights.models import StageDay
 from followthrough.tenants.models import Business
 from followthrough.touchpoints import lifecycle
 from followthrough.touchpoints.models import Status, Touchpoint
-from tests.insights.factories import NOW, customer, engagement, touch
+from tests.insights.factories import NOW, PROPERTY, customer, engagement, touch
 
 STATUSES = [Status.SENT, Status.DONE, Status.SKIPPED, Status.MISSED, Status.FAILED,
             Status.CANCELLED, Status.PLANNED]
@@ -59,9 +59,7 @@ def make(business, rows):
     return people, made
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                 HealthCheck.too_slow])
+@PROPERTY
 @given(case=case_st)
 def test_it_counts_from_the_buckets_what_the_touchpoints_say(db, case):
     with transaction.atomic():
