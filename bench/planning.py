@@ -137,7 +137,7 @@ def _time_project(engagements) -> tuple[int, float]:
 
     now = timezone.now()
     started = time.perf_counter()
-    rows = plan_new_engagements(engagements.iterator(chunk_size=2000), now=now)
+    rows = plan_new_engagements(engagements, now=now)
     return rows, time.perf_counter() - started
 
 

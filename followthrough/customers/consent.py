@@ -10,7 +10,7 @@ is audited)."""
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.core import signing
 
@@ -172,6 +172,10 @@ def may_contact_many(wanted: Iterable[tuple[int, str, str]]) -> set[tuple[int, s
     return reach_many(wanted)[1]
 
 
+# What reach_of() reads of each customer.
+REACH_FIELDS = ("pk", "business_id", "email", "phone", "erasure")
+
+
 def reach_many(wanted: Iterable[tuple[int, str, str]],
                customer_ids: Iterable[int] = ()) -> tuple[set[int], set[tuple[int, str, str]]]:
     """(the customers no one may contact at all, as do_not_contact() says; the wanted
@@ -182,9 +186,15 @@ def reach_many(wanted: Iterable[tuple[int, str, str]],
     ids = set(customer_ids) | {c for c, _, _ in wanted}
     if not ids:
         return set(), set()
-    rows = Customer.objects.filter(pk__in=ids).values_list(
-        "pk", "business_id", "email", "phone", "erasure")
-    blocked, suppressed = _listed(rows)
+    return reach_of(Customer.objects.filter(pk__in=ids).values_list(*REACH_FIELDS), wanted)
+
+
+def reach_of(customers: Iterable[Sequence], wanted: Iterable[tuple[int, str, str]],
+             ) -> tuple[set[int], set[tuple[int, str, str]]]:
+    """reach_many's answer from the REACH_FIELDS of the customers, already read by a caller
+    that needs more of them (every customer in `wanted` must be among them)."""
+    wanted = set(wanted)
+    blocked, suppressed = _listed(customers)
     if not wanted:
         return blocked, set()
     newest = newest_many(ConsentEvent.objects.filter(

@@ -198,6 +198,17 @@ def plan(
     return [_finish(d, calendar, now) for d in drafts]
 
 
+def events_read(steps: Sequence[StepSpec]) -> frozenset[str]:
+    """The events whose local dates a plan of these steps reads; it reads no other, so two
+    engagements that agree on these get the same plan: the anchors, the ends of repeats,
+    and the start when a step is meant for before the work (_decide_intent)."""
+    read = {s.anchor for s in steps}
+    read.update(s.repeat_until for s in steps if s.repeat_every_days and s.repeat_until)
+    if any(s.before_the_work for s in steps):
+        read.add(v.STARTED)
+    return frozenset(read)
+
+
 def _next_only(drafts: list[_Draft], calendar: BusinessCalendar,
                now: dt.datetime) -> list[_Draft]:
     """A repeat keeps one occurrence planned: the first that is not already past. The next

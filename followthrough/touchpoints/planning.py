@@ -10,23 +10,34 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
-from itertools import islice
+from itertools import islice, repeat
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.dispatch import receiver
 from django.utils import timezone
 
 from followthrough import events
 from followthrough import vocabulary as v
 from followthrough.channels import kinds
-from followthrough.customers.consent import do_not_contact, may_contact_many, reach_many
+from followthrough.customers.consent import (
+    REACH_FIELDS,
+    do_not_contact,
+    may_contact_many,
+    reach_of,
+)
 from followthrough.customers.models import Customer, Engagement
 from followthrough.playbooks.models import Playbook, Step
-from followthrough.playbooks.planner import BusinessCalendar, PlannedTouchpoint, StepSpec, plan
+from followthrough.playbooks.planner import (
+    BusinessCalendar,
+    PlannedTouchpoint,
+    StepSpec,
+    events_read,
+    plan,
+)
 from followthrough.tenants.models import Business
 from followthrough.tokens import new_public_ids
 from followthrough.touchpoints import lifecycle
@@ -293,14 +304,21 @@ def _time_values(item: PlannedTouchpoint, step: Step | None = None,
 # The bulk path: many new engagements at once (benchmark, CSV import).
 
 BULK_ENGAGEMENTS = 2000
-# Columns the bulk path computes per row, in the order of the tuples it builds; every other
-# column of the table gets its model default, adapted once per run.
-BULK_COLUMNS = (
-    "public_id", "link_token", "occurrence", "idempotency_key", "name", "channel", "stage",
-    "element", "purpose", "status", "due_at", "local_date", "local_time", "moved_reason",
-    "reason_code", "origin", "created_at", "updated_at", "business_id", "customer_id",
-    "engagement_id", "step_id",
+# Columns that differ on every row: the two tokens, the key, and whose row it is.
+ROW_COLUMNS = ("public_id", "link_token", "idempotency_key", "customer_id", "engagement_id")
+# Columns every engagement planned on the same dates shares, made once per cached plan;
+# every other column of the table follows them with its model default, adapted once per run.
+PART_COLUMNS = (
+    "occurrence", "name", "channel", "stage", "element", "purpose", "status", "due_at",
+    "local_date", "local_time", "moved_reason", "reason_code", "step_id", "business_id",
+    "origin", "created_at", "updated_at",
 )
+BULK_COLUMNS = (*ROW_COLUMNS, *PART_COLUMNS)
+STATUS_AT = PART_COLUMNS.index("status")
+REASON_AT = PART_COLUMNS.index("moved_reason")
+# What the bulk path reads of an engagement, in the order of the tuples it plans from.
+JOB_FIELDS = ("pk", "public_id", "customer_id", "playbook_id",
+              *(f"{name}_at" for name in PLAN_EVENTS))
 
 
 def _default_columns() -> tuple[list[str], tuple]:
@@ -322,14 +340,19 @@ def _default_columns() -> tuple[list[str], tuple]:
 class _PlaybookPlan:
     """What the bulk path needs of one playbook, loaded once."""
 
-    def __init__(self, playbook: Playbook):
+    def __init__(self, playbook: Playbook, fixed: tuple):
         steps = list(playbook.steps.all())
         self.business = playbook.business
-        self.business_id = playbook.business_id
         self.calendar = business_calendar(playbook.business)
         self.specs = [step_spec(s) for s in steps]
         self.step_ids = {s.public_id: s.pk for s in steps}
         self.approval = {s.public_id for s in steps if s.requires_approval}
+        # Where the events a plan of these steps reads sit in a job tuple: a plan is the
+        # same for every engagement whose dates agree on those, whatever the others.
+        read = events_read(self.specs)
+        self.reads = tuple(4 + n for n, name in enumerate(PLAN_EVENTS) if name in read)
+        # The end of every row: the business, the origin, the stamps and the defaults.
+        self.fixed = (playbook.business_id, *fixed)
         # What the consent ledger is asked for each customer: automated steps only (a
         # person decides on a call or a card).
         self.asks = [(s.pk, s.channel, s.purpose) for s in steps
@@ -368,12 +391,12 @@ class _CachedPlan:
     zone and whether an incident is open). The per-row decisions of plan_engagement are
     made here once: approval turns a planned row into a draft."""
 
-    __slots__ = ("parts", "counted", "screens")
+    __slots__ = ("suffixes", "tails", "counted", "screens")
 
     def __init__(self, book: _PlaybookPlan, planned: list[PlannedTouchpoint],
                  calendar: BusinessCalendar):
         specs = {s.key: s for s in book.specs}
-        self.parts = []
+        suffixes, tails = [], []
         screens = []  # per part: (step id, holds a cap slot, due time) of open rows
         for item in planned:
             spec = specs[item.step_key]
@@ -381,42 +404,45 @@ class _CachedPlan:
             if status == Status.PLANNED and item.step_key in book.approval:
                 status = Status.DRAFT  # "approve before send": waits on Today
             step_id = book.step_ids[item.step_key]
-            self.parts.append((
-                f":{item.step_key}:{item.occurrence}", item.occurrence, spec.name,
-                spec.channel, spec.stage, spec.element, spec.purpose, status,
-                book.adapt(item.due_at), book.adapt(item.local_date),
+            suffixes.append(f":{item.step_key}:{item.occurrence}")
+            tails.append((
+                item.occurrence, spec.name, spec.channel, spec.stage, spec.element,
+                spec.purpose, status, book.adapt(item.due_at), book.adapt(item.local_date),
                 book.adapt(item.local_time), item.moved_reason,
-                lifecycle.planner_reason(item), step_id,
+                lifecycle.planner_reason(item), step_id, *book.fixed,
             ))
             if item.status == Status.PLANNED:
                 counts = calendar.counts_toward_cap(spec.channel, spec.purpose)
                 screens.append((step_id, counts, item.due_at))
             else:
                 screens.append(None)
+        self.suffixes = tuple(suffixes)
+        self.tails = tuple(tails)
         self.screens = tuple(screens)
         self.counted = tuple(s[2] for s in screens if s and s[1])
 
     def refused(self, step_ids: set[int] | None) -> tuple[list[tuple], tuple]:
-        """The parts and capped times once the steps the customer may not get (None: all
+        """The tails and capped times once the steps the customer may not get (None: all
         of them) are skipped for want of consent, as plan_engagement does."""
-        parts, counted = [], []
-        for part, screen in zip(self.parts, self.screens, strict=True):
+        tails, counted = [], []
+        for tail, screen in zip(self.tails, self.screens, strict=True):
             if screen is not None and (step_ids is None or screen[0] in step_ids):
-                part = (*part[:7], Status.SKIPPED, *part[8:11], NO_CONSENT,
-                        Reason.NO_CONSENT, part[13])
+                tail = (*tail[:STATUS_AT], Status.SKIPPED, *tail[STATUS_AT + 1:REASON_AT],
+                        NO_CONSENT, Reason.NO_CONSENT, *tail[REASON_AT + 2:])
             elif screen is not None and screen[1]:
                 counted.append(screen[2])
-            parts.append(part)
-        return parts, tuple(counted)
+            tails.append(tail)
+        return tails, tuple(counted)
 
 
-def plan_new_engagements(engagements: Iterable[Engagement],
+def plan_new_engagements(engagements: QuerySet | Iterable[Engagement],
                          now: dt.datetime | None = None) -> int:
     """Plan many engagements that have no touchpoints yet; returns the rows written.
 
-    One transaction, large multi-row batches, and no model instances per touchpoint: plans
-    are cached per playbook and local event dates. Keys that already exist are skipped, so a
-    rerun never duplicates. For replanning existing engagements use plan_engagement.
+    One transaction, large multi-row batches, and no model instances at all: a queryset is
+    read as plain values, plans are cached per playbook and local event dates. Keys that
+    already exist are skipped, so a rerun never duplicates. For replanning existing
+    engagements use plan_engagement.
     """
     now = now or timezone.now()
     books: dict[int, _PlaybookPlan] = {}
@@ -426,20 +452,31 @@ def plan_new_engagements(engagements: Iterable[Engagement],
     columns = [*BULK_COLUMNS, *extra_columns]
     stamp = connection.ops.adapt_datetimefield_value(timezone.now())
     # Every row the bulk path writes is a playbook step's: a constant, not per-row work.
-    fixed = (Origin.PLAYBOOK_STEP, stamp, stamp)
+    fixed = (Origin.PLAYBOOK_STEP, stamp, stamp, *defaults)
     with transaction.atomic(), connection.cursor() as cursor:
-        for chunk in _chunks(engagements, BULK_ENGAGEMENTS):
-            chunk = [e for e in chunk if not e.cancelled_at and e.playbook_id]
-            for engagement in chunk:
-                _book(engagement, books)
+        for chunk in _chunks(_jobs(engagements), BULK_ENGAGEMENTS):
+            for job in chunk:
+                _book(job[3], books, fixed)
             # Everything the per-row decisions read, in a few queries per chunk.
-            known = (_busy_for(chunk), _customers_for(chunk), _refusals_for(chunk, books))
-            rows = []
-            for engagement in chunk:
-                rows.extend(_rows_for(engagement, books, known, taken, now, fixed, defaults))
+            customers = _customers_for(chunk, books)
+            known = (_busy_for(chunk), customers[0], customers[1])
+            rows = _rows(chunk, books, known, taken, now)
             if rows:
                 written += _insert_rows(cursor, columns, rows)
     return written
+
+
+def _jobs(engagements: QuerySet | Iterable[Engagement]) -> Iterator[tuple]:
+    """The JOB_FIELDS of each engagement to plan (not cancelled, with a playbook); a
+    queryset is read as values, never as model instances."""
+    if isinstance(engagements, QuerySet):
+        yield from (engagements.filter(cancelled_at__isnull=True, playbook__isnull=False)
+                    .values_list(*JOB_FIELDS).iterator(chunk_size=BULK_ENGAGEMENTS))
+        return
+    for e in engagements:
+        if not e.cancelled_at and e.playbook_id:
+            yield (e.pk, e.public_id, e.customer_id, e.playbook_id,
+                   *(getattr(e, f"{name}_at") for name in PLAN_EVENTS))
 
 
 def _insert_rows(cursor, columns: list[str], rows: list[tuple]) -> int:
@@ -453,20 +490,34 @@ def _insert_rows(cursor, columns: list[str], rows: list[tuple]) -> int:
 
 
 def _copy_rows(cursor, columns: list[str], rows: list[tuple]) -> int:
-    """PostgreSQL: COPY into a temporary table, then one INSERT ... SELECT. About five times
-    faster than a statement per row, and COPY cannot skip existing keys by itself."""
+    """PostgreSQL: COPY straight into the table, as new engagements have no rows yet. COPY
+    cannot skip a key that exists (a rerun, or another planner got there first): it stops
+    at it, and then the chunk goes again through a staging table and one INSERT that skips
+    them."""
+    from psycopg.errors import UniqueViolation
+
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     table = connection.ops.quote_name(Touchpoint._meta.db_table)
+    try:
+        with transaction.atomic():  # a savepoint: a failed COPY leaves nothing behind
+            _copy(cursor, f"COPY {table} ({names}) FROM STDIN", rows)
+        return len(rows)
+    except UniqueViolation:
+        pass
     # Every name comes from the model, never from input; the values travel through COPY.
     cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS planning_staging ON COMMIT DROP "  # noqa: S608
                    f"AS SELECT {names} FROM {table} WITH NO DATA")
-    with cursor.cursor.copy(f"COPY planning_staging ({names}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
+    _copy(cursor, f"COPY planning_staging ({names}) FROM STDIN", rows)
     cursor.execute(_insert_sql(columns, f"SELECT {names} FROM planning_staging"))  # noqa: S608
     written = max(cursor.rowcount, 0)
     cursor.execute("TRUNCATE planning_staging")
     return written
+
+
+def _copy(cursor, statement: str, rows: list[tuple]) -> None:
+    with cursor.cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _insert_sql(column_names: list[str], source: str) -> str:
@@ -487,37 +538,42 @@ def _chunks(items: Iterable, size: int) -> Iterable[list]:
         yield chunk
 
 
-def _busy_for(chunk: Sequence[Engagement]) -> dict[int, list[tuple]]:
+def _busy_for(chunk: Sequence[tuple]) -> dict[int, list[tuple]]:
     """(engagement id, channel, purpose, due time) of the touchpoints that may hold a cap
     slot for the chunk's customers; whether they count is up to each business's calendar."""
     busy: dict[int, list[tuple]] = {}
     rows = Touchpoint.objects.filter(
         Q(channel__in=kinds.AUTOMATED, status__in=CAP_STATUSES)
         | Q(channel__in=kinds.PERSONAL, status__in=PERSONAL_CAP_STATUSES),
-        customer_id__in={e.customer_id for e in chunk},
+        customer_id__in={job[2] for job in chunk},
     ).values_list("customer_id", "engagement_id", "channel", "purpose", "due_at")
     for customer_id, *rest in rows:
         busy.setdefault(customer_id, []).append(tuple(rest))
     return busy
 
 
-def _customers_for(chunk: Sequence[Engagement]) -> dict[int, tuple[str, bool]]:
-    """Customer id → (time zone name, incident open), for the customers who live outside
-    the business zone or have an open incident; the rest plan with ("", False)."""
-    rows = (Customer.objects.filter(pk__in={e.customer_id for e in chunk})
-            .filter(~Q(timezone="") | Q(marketing_hold=True))
-            .values_list("pk", "timezone", "marketing_hold"))
-    return {pk: (zone, hold) for pk, zone, hold in rows}
+def _customers_for(chunk: Sequence[tuple], books: dict) -> tuple[dict, dict]:
+    """From one read of the chunk's customers: customer id → (time zone name, incident
+    open) for those who live outside the business zone or have an open incident (the rest
+    plan with ("", False)), and the refusals (_refusals)."""
+    rows = Customer.objects.filter(pk__in={job[2] for job in chunk}).values_list(
+        *REACH_FIELDS, "timezone", "marketing_hold")
+    zones, reach = {}, []
+    for *fields, zone, hold in rows:
+        reach.append(fields)
+        if zone or hold:
+            zones[fields[0]] = (zone, hold)
+    return zones, _refusals(chunk, books, reach)
 
 
-def _refusals_for(chunk: Sequence[Engagement], books: dict) -> dict[tuple, set | None]:
+def _refusals(chunk: Sequence[tuple], books: dict, reach: list) -> dict[tuple, set | None]:
     """(customer id, playbook id) → the ids of the steps the customer may not get, None for
     all of them (the do-not-contact list); absent when they may get every step. The same
     rule as plan_engagement's, asked of the ledger once per chunk."""
-    pairs = {(e.customer_id, e.playbook_id) for e in chunk}
+    pairs = {(job[2], job[3]) for job in chunk}
     asks = {(customer_id, channel, purpose) for customer_id, playbook_id in pairs
             for _, channel, purpose in books[playbook_id].asks}
-    blocked, yes = reach_many(asks, customer_ids={e.customer_id for e in chunk})
+    blocked, yes = reach_of(reach, asks)
     refusals: dict[tuple, set | None] = {}
     for customer_id, playbook_id in pairs:
         if customer_id in blocked:
@@ -530,58 +586,73 @@ def _refusals_for(chunk: Sequence[Engagement], books: dict) -> dict[tuple, set |
     return refusals
 
 
-def _book(engagement: Engagement, books: dict) -> _PlaybookPlan:
-    book = books.get(engagement.playbook_id)
+def _book(playbook_id: int, books: dict, fixed: tuple) -> _PlaybookPlan:
+    book = books.get(playbook_id)
     if book is None:
-        book = books[engagement.playbook_id] = _PlaybookPlan(
-            Playbook.objects.select_related("business").get(pk=engagement.playbook_id)
-        )
+        book = books[playbook_id] = _PlaybookPlan(
+            Playbook.objects.select_related("business").get(pk=playbook_id), fixed)
     return book
 
 
-def _rows_for(engagement: Engagement, books: dict, known: tuple, taken: dict,
-              now: dt.datetime, stamps: tuple, defaults: tuple) -> list[tuple]:
-    book = books[engagement.playbook_id]
-    cached = _plan_cached(engagement, book, known, taken, now)
-    parts, counted = cached.parts, cached.counted
-    key = (engagement.customer_id, engagement.playbook_id)
-    if key in known[2]:
-        parts, counted = cached.refused(known[2][key])
+def _rows(chunk: Sequence[tuple], books: dict, known: tuple, taken: dict,
+          now: dt.datetime) -> list[tuple]:
+    """The chunk's rows in BULK_COLUMNS order: per row only the tokens, the key and the
+    owner are new; the rest is the cached plan's."""
+    keys, customer_ids, engagement_ids, tails = [], [], [], []
+    for job in chunk:
+        suffixes, job_tails = _parts_for(job, books[job[3]], known, taken, now)
+        pk, public_id, customer_id = job[:3]
+        keys.extend(public_id + suffix for suffix in suffixes)
+        customer_ids.extend(repeat(customer_id, len(suffixes)))
+        engagement_ids.extend(repeat(pk, len(suffixes)))
+        tails.extend(job_tails)
+    tokens = new_public_ids(2 * len(tails))
+    heads = zip(tokens[::2], tokens[1::2], keys, customer_ids, engagement_ids, strict=True)
+    return list(map(tuple.__add__, heads, tails))
+
+
+def _parts_for(job: tuple, book: _PlaybookPlan, known: tuple, taken: dict,
+               now: dt.datetime) -> tuple[tuple, Sequence[tuple]]:
+    """The job's key suffixes and row tails, after its consent; its capped times are
+    noted in `taken` for the customer's later engagements."""
+    customer_id = job[2]
+    cached = _plan_cached(job, book, known, taken, now)
+    tails, counted = cached.tails, cached.counted
+    refused = known[2].get((customer_id, job[3]), cached)
+    if refused is not cached:
+        tails, counted = cached.refused(refused)
     if counted:
-        taken[engagement.customer_id] = taken.get(engagement.customer_id, ()) + counted
-    prefix = engagement.public_id
-    ids = (book.business_id, engagement.customer_id, engagement.pk)
-    tokens = iter(new_public_ids(2 * len(parts)))
-    return [
-        (next(tokens), next(tokens), occ, prefix + suffix, name, channel, stage, element,
-         purpose, status, due, day, time, reason, code, *stamps, *ids, step_id, *defaults)
-        for (suffix, occ, name, channel, stage, element, purpose, status, due, day, time,
-             reason, code, step_id) in parts
-    ]
+        taken[customer_id] = taken.get(customer_id, ()) + counted
+    return cached.suffixes, tails
 
 
-def _plan_cached(engagement: Engagement, book: _PlaybookPlan, known: tuple, taken: dict,
+def _plan_cached(job: tuple, book: _PlaybookPlan, known: tuple, taken: dict,
                  now: dt.datetime) -> _CachedPlan:
     busy, customers = known[0], known[1]
-    customer_timezone, held = customers.get(engagement.customer_id, ("", False))
+    pk, customer_id = job[0], job[2]
+    customer_timezone, held = customers.get(customer_id, ("", False))
     calendar = book.calendar_for(customer_timezone)
-    events = {name: getattr(engagement, f"{name}_at") for name in PLAN_EVENTS}
-    others = [at for eng_id, channel, purpose, at in busy.get(engagement.customer_id, ())
-              if eng_id != engagement.pk and calendar.counts_toward_cap(channel, purpose)]
-    others.extend(taken.get(engagement.customer_id, ()))
+    others = [at for eng_id, channel, purpose, at in busy.get(customer_id, ())
+              if eng_id != pk and calendar.counts_toward_cap(channel, purpose)]
+    others.extend(taken.get(customer_id, ()))
     if others:
         # Another engagement holds slots for this customer: plan this one on its own.
-        planned = plan(events, book.specs, calendar, now, busy=others, incident_open=held)
+        planned = plan(_events(job), book.specs, calendar, now, busy=others,
+                       incident_open=held)
         return _CachedPlan(book, planned, calendar)
     zone = calendar.zone
-    key = (customer_timezone, held, *(at.astimezone(zone).date() if at else None
-                                      for at in events.values()))
+    key = (customer_timezone, held, *(job[at].astimezone(zone).date() if job[at] else None
+                                      for at in book.reads))
     cached = book.plans.get(key)
     if cached is None:
         cached = book.plans[key] = _CachedPlan(
-            book, plan(events, book.specs, calendar, now, incident_open=held), calendar
-        )
+            book, plan(_events(job), book.specs, calendar, now, incident_open=held),
+            calendar)
     return cached
+
+
+def _events(job: tuple) -> dict[str, dt.datetime | None]:
+    return dict(zip(PLAN_EVENTS, job[4:], strict=True))
 
 
 # Replanning when a touch ends or an incident opens or closes ---------------------------------

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from followthrough.playbooks.planner import (
     BusinessCalendar,
     StepSpec,
+    events_read,
     intents,
     local_date,
     next_allowed,
@@ -212,6 +213,28 @@ def test_it_caps_repeats_at_fifty_two():
     step = spec(anchor="started", every=1, until="delivered")
     series = intents(step, {"started": dt.date(2026, 6, 1)})
     assert len(series) == 52
+
+
+def test_it_reads_the_anchors_and_the_ends_of_repeats():
+    steps = [spec("a", anchor="delivered"), spec("b", anchor="won", until="closed"),
+             spec("c", anchor="delivered", every=7, until="closed")]
+    assert events_read(steps) == {"delivered", "won", "closed"}
+
+
+def test_it_reads_the_start_when_a_step_is_meant_for_before_the_work():
+    before = replace(spec(anchor="won"), stage=1)
+    assert events_read([before]) == {"won", "started"}
+
+
+def test_it_plans_the_same_whatever_the_dates_of_events_it_does_not_read():
+    steps = [spec("a", anchor="delivered", days=1), spec("b", anchor="delivered", days=2)]
+    cal = calendar(frequency_cap=dt.timedelta(days=2))
+    delivered = local(NEW_YORK, 2026, 6, 10, 8)
+    plans = [plan({"won": local(NEW_YORK, 2026, 6, day, 8), "started": started,
+                   "delivered": delivered}, steps, cal, LONG_AGO)
+             for day, started in ((1, None), (3, local(NEW_YORK, 2026, 6, 4, 8)))]
+    assert events_read(steps) == {"delivered"}
+    assert plans[0] == plans[1]
 
 
 def test_it_moves_a_second_message_inside_the_frequency_cap():

@@ -211,6 +211,31 @@ def test_it_never_duplicates_in_bulk(job):
     assert job.touchpoints.count() == 2
 
 
+def test_it_writes_only_the_missing_rows_when_some_keys_exist_in_bulk(job, customer, playbooks):
+    plan_new_engagements([job], now=NOW)
+    other = engagement_for(customer, playbooks["product"])
+    written = plan_new_engagements([job, other], now=NOW)
+    assert written == other.touchpoints.count() > 0
+    assert job.touchpoints.count() == 2
+
+
+def test_it_bulk_plans_a_queryset_as_it_plans_a_list(customer, playbooks):
+    dates = {"started_at": WON, "delivered_at": WON + dt.timedelta(days=8)}
+    listed = engagement_for(customer, playbooks["service"], **dates)
+    plan_new_engagements([listed], now=NOW)
+    other = Customer.objects.create(business=customer.business, name="Alex")
+    queried = engagement_for(other, playbooks["service"], **dates)
+    engagement_for(other, playbooks["service"], cancelled_at=WON)
+    plan_new_engagements(Engagement.objects.filter(customer=other), now=NOW)
+
+    def shape(engagement):
+        return [(t.step_id, t.occurrence, t.due_at, t.status, t.moved_reason)
+                for t in engagement.touchpoints.order_by("due_at", "step_id")]
+
+    assert shape(queried) == shape(listed)
+    assert Touchpoint.objects.filter(customer=other).count() == len(shape(listed))
+
+
 def test_it_applies_the_frequency_cap_across_engagements_in_one_bulk_run(customer, playbooks):
     first = engagement_for(customer, playbooks["service"])
     second = engagement_for(customer, playbooks["service"])
