@@ -172,40 +172,63 @@ def may_contact_many(wanted: Iterable[tuple[int, str, str]]) -> set[tuple[int, s
     return reach_many(wanted)[1]
 
 
-# What reach_of() reads of each customer.
+# What refusals_of() reads of each customer.
 REACH_FIELDS = ("pk", "business_id", "email", "phone", "erasure")
 
 
 def reach_many(wanted: Iterable[tuple[int, str, str]],
-               customer_ids: Iterable[int] = ()) -> tuple[set[int], set[tuple[int, str, str]]]:
+               ) -> tuple[set[int], set[tuple[int, str, str]]]:
     """(the customers no one may contact at all, as do_not_contact() says; the wanted
     (customer id, channel, purpose) triples that may be contacted, as may_contact() says),
-    for `customer_ids` and the customers in `wanted`, reading each customer, the list and
-    the ledger once: the bulk planner asks both questions of thousands of customers."""
+    reading each customer, the list and the ledger once: the worker asks this once a batch
+    instead of once a message."""
     wanted = set(wanted)
-    ids = set(customer_ids) | {c for c, _, _ in wanted}
+    ids = {c for c, _, _ in wanted}
     if not ids:
         return set(), set()
-    return reach_of(Customer.objects.filter(pk__in=ids).values_list(*REACH_FIELDS), wanted)
-
-
-def reach_of(customers: Iterable[Sequence], wanted: Iterable[tuple[int, str, str]],
-             ) -> tuple[set[int], set[tuple[int, str, str]]]:
-    """reach_many's answer from the REACH_FIELDS of the customers, already read by a caller
-    that needs more of them (every customer in `wanted` must be among them)."""
-    wanted = set(wanted)
-    blocked, suppressed = _listed(customers)
+    rows = Customer.objects.filter(pk__in=ids).values_list(*REACH_FIELDS)
+    blocked, suppressed = _listed(rows)
     if not wanted:
         return blocked, set()
     newest = newest_many(ConsentEvent.objects.filter(
         customer_id__in={c for c, _, _ in wanted},
         purpose__in={p for _, _, p in wanted} | {v.TRANSACTIONAL}))
-    return blocked, {
-        (customer_id, channel, purpose) for customer_id, channel, purpose in wanted
-        if (customer_id, channel) not in suppressed
-        and _allowed(purpose, newest.get((customer_id, channel, purpose)),
-                     newest.get((customer_id, channel, v.TRANSACTIONAL)) is False)
-    }
+    return blocked, {(customer_id, channel, purpose)
+                     for customer_id, channel, purpose in wanted
+                     if _reaches(customer_id, channel, purpose, suppressed, newest)}
+
+
+def refusals_of(customers: Iterable[Sequence], asks: Iterable[tuple[str, str]],
+                ) -> tuple[set[int], dict[int, frozenset[tuple[str, str]]]]:
+    """The same rules for the same (channel, purpose) asks of every customer (REACH_FIELDS
+    rows): (the customers no one may contact at all; customer id → the asks they may not
+    get, for those who may not get some). A customer with no word in the ledger and no
+    address on the list gets the answer worked out once for all of them: the bulk planner
+    asks this of thousands of customers at a time, most of them new."""
+    customers, asks = list(customers), set(asks)
+    blocked, suppressed = _listed(customers)
+    if not asks:
+        return blocked, {}
+    newest = newest_many(ConsentEvent.objects.filter(
+        customer_id__in={row[0] for row in customers},
+        purpose__in={p for _, p in asks} | {v.TRANSACTIONAL}))
+    spoken = {c for c, _, _ in newest} | {c for c, _ in suppressed}
+    blank = frozenset((ch, p) for ch, p in asks if not _reaches(None, ch, p, set(), {}))
+    refused = {}
+    for customer_id, *_ in customers:
+        no = blank if customer_id not in spoken else frozenset(
+            (ch, p) for ch, p in asks
+            if not _reaches(customer_id, ch, p, suppressed, newest))
+        if no:
+            refused[customer_id] = no
+    return blocked, refused
+
+
+def _reaches(customer_id: int | None, channel: str, purpose: str,
+             suppressed: set[tuple[int, str]], newest: dict) -> bool:
+    return (customer_id, channel) not in suppressed and _allowed(
+        purpose, newest.get((customer_id, channel, purpose)),
+        newest.get((customer_id, channel, v.TRANSACTIONAL)) is False)
 
 
 def _listed(rows) -> tuple[set[int], set[tuple[int, str]]]:

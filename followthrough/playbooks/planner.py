@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 from followthrough import vocabulary as v
@@ -82,26 +82,28 @@ class StepSpec:
     purpose: str
     window_days: int | None = None  # None: the element's default (WINDOW_DAYS)
     priority: int | None = None  # None: the element's default (default_priority)
+    # The properties below are worked out once per spec (a frozen spec never changes): the
+    # bulk planner asks them of the same few specs for thousands of plans.
 
-    @property
+    @cached_property
     def window(self) -> dt.timedelta | None:
         days = self.window_days if self.window_days is not None else WINDOW_DAYS.get(
             self.element)
         return None if days is None else dt.timedelta(days=days)
 
-    @property
+    @cached_property
     def rank(self) -> int:
         return self.priority if self.priority is not None else default_priority(
             self.element, self.channel)
 
-    @property
+    @cached_property
     def before_the_work(self) -> bool:
         """A step meant for before the job starts ("Before we start"): stage 1 or 2,
         counted from the win. A thank-you and a transactional message are not."""
         return (self.anchor == v.WON and self.stage in (1, 2)
                 and self.element != v.THANK_YOU and self.purpose != v.TRANSACTIONAL)
 
-    @property
+    @cached_property
     def held_by_incident(self) -> bool:
         return self.element in HELD_ELEMENTS or self.purpose == v.MARKETING
 

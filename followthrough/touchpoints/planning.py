@@ -27,7 +27,7 @@ from followthrough.customers.consent import (
     REACH_FIELDS,
     do_not_contact,
     may_contact_many,
-    reach_of,
+    refusals_of,
 )
 from followthrough.customers.models import Customer, Engagement
 from followthrough.playbooks.models import Playbook, Step
@@ -570,19 +570,20 @@ def _refusals(chunk: Sequence[tuple], books: dict, reach: list) -> dict[tuple, s
     """(customer id, playbook id) → the ids of the steps the customer may not get, None for
     all of them (the do-not-contact list); absent when they may get every step. The same
     rule as plan_engagement's, asked of the ledger once per chunk."""
-    pairs = {(job[2], job[3]) for job in chunk}
-    asks = {(customer_id, channel, purpose) for customer_id, playbook_id in pairs
+    playbook_ids = {job[3] for job in chunk}
+    asks = {(channel, purpose) for playbook_id in playbook_ids
             for _, channel, purpose in books[playbook_id].asks}
-    blocked, yes = reach_of(reach, asks)
+    blocked, refused = refusals_of(reach, asks)
     refusals: dict[tuple, set | None] = {}
-    for customer_id, playbook_id in pairs:
+    for customer_id, playbook_id in {(job[2], job[3]) for job in chunk}:
         if customer_id in blocked:
             refusals[(customer_id, playbook_id)] = None
             continue
-        refused = {step_id for step_id, channel, purpose in books[playbook_id].asks
-                   if (customer_id, channel, purpose) not in yes}
-        if refused:
-            refusals[(customer_id, playbook_id)] = refused
+        no = refused.get(customer_id)
+        steps = no and {step_id for step_id, channel, purpose in books[playbook_id].asks
+                        if (channel, purpose) in no}
+        if steps:
+            refusals[(customer_id, playbook_id)] = steps
     return refusals
 
 
@@ -601,11 +602,10 @@ def _rows(chunk: Sequence[tuple], books: dict, known: tuple, taken: dict,
     keys, customer_ids, engagement_ids, tails = [], [], [], []
     for job in chunk:
         suffixes, job_tails = _parts_for(job, books[job[3]], known, taken, now)
-        pk, public_id, customer_id = job[:3]
-        keys.extend(public_id + suffix for suffix in suffixes)
-        customer_ids.extend(repeat(customer_id, len(suffixes)))
-        engagement_ids.extend(repeat(pk, len(suffixes)))
-        tails.extend(job_tails)
+        keys += map(job[1].__add__, suffixes)
+        customer_ids += repeat(job[2], len(suffixes))
+        engagement_ids += repeat(job[0], len(suffixes))
+        tails += job_tails
     tokens = new_public_ids(2 * len(tails))
     heads = zip(tokens[::2], tokens[1::2], keys, customer_ids, engagement_ids, strict=True)
     return list(map(tuple.__add__, heads, tails))

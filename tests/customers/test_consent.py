@@ -3,12 +3,13 @@ from django.core import signing
 
 from followthrough import vocabulary as v
 from followthrough.customers.consent import (
+    REACH_FIELDS,
     do_not_contact,
     may_contact,
     may_contact_many,
-    reach_many,
     read_unsubscribe_token,
     record_consent,
+    refusals_of,
     suppress,
     unsubscribe_token,
     unsuppress,
@@ -68,17 +69,19 @@ def test_it_answers_the_bulk_planners_questions_as_the_one_by_one_rules_do(custo
     stopped = Customer.objects.create(business=business, name="Cy", email="cy@example.com",
                                       phone="+14155550101")
     texted_stop = Customer.objects.create(business=business, name="Di", phone="+14155550102")
+    new = Customer.objects.create(business=business, name="Ed", email="ed@example.com")
     suppress(bounced, "email", Suppression.BOUNCED)
     suppress(stopped, "email", Suppression.UNSUBSCRIBED)
     record_consent(texted_stop, "sms", v.TRANSACTIONAL, granted=False, source="sms")
     record_consent(customer, "email", v.MARKETING, granted=True, source="form")
-    people = (customer, bounced, stopped, texted_stop)
-    wanted = {(c.id, channel, purpose) for c in people for channel in ("email", "sms")
-              for purpose in (v.TRANSACTIONAL, v.RELATIONSHIP, v.MARKETING)}
-    blocked, allowed = reach_many(wanted)
+    people = (customer, bounced, stopped, texted_stop, new)
+    asks = {(channel, purpose) for channel in ("email", "sms")
+            for purpose in (v.TRANSACTIONAL, v.RELATIONSHIP, v.MARKETING)}
+    rows = Customer.objects.filter(pk__in=[c.id for c in people]).values_list(*REACH_FIELDS)
+    blocked, refused = refusals_of(rows, asks)
     assert blocked == {c.id for c in people if do_not_contact(c)} == {stopped.id}
-    assert allowed == {key for key in wanted if may_contact(
-        Customer.objects.get(id=key[0]), key[1], key[2])}
+    assert {(c.id, *ask) for c in people for ask in refused.get(c.id, ())} == {
+        (c.id, *ask) for c in people for ask in asks if not may_contact(c, *ask)}
 
 
 def test_it_round_trips_an_unsubscribe_token(customer):
