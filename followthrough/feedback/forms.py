@@ -146,29 +146,21 @@ class SurveyForm(ControlFreeForm, forms.Form):
         value = self.fields[name].widget.format_value(self._shown(name)[0])
         return "" if value is None else value
 
-    @property
-    def went_well_text(self) -> str:
-        return self.answer_text("went_well")
-
-    @property
-    def improve_text(self) -> str:
-        return self.answer_text("improve")
-
-    @property
-    def anything_else_text(self) -> str:
-        return self.answer_text("anything_else")
-
-    @property
-    def nps_radios(self) -> SafeString:
-        return self.radios("nps", SCALE_RADIO)
-
-    @property
-    def csat_radios(self) -> SafeString:
-        return self.radios("csat", SCALE_RADIO, show_value=True)
-
-    @property
-    def quote_radios(self) -> SafeString:
-        return self.radios("quote_as", CHECK_RADIO)
+    def parts(self) -> dict:
+        """What survey.html shows, by name: each label, radio group and answer text. The
+        template reads them from this dict: a name looked up on a form is tried as a field
+        first, and each miss builds an error message listing every field, which for the
+        page's thirteen values cost more than the rest of its lookups together."""
+        return {
+            **{f"{name}_label": field.label for name, field in self.fields.items()},
+            "quote_help": self.fields["quote_as"].help_text,
+            "nps_radios": self.radios("nps", SCALE_RADIO),
+            "csat_radios": self.radios("csat", SCALE_RADIO, show_value=True),
+            "quote_radios": self.radios("quote_as", CHECK_RADIO),
+            **{f"{name}_text": self.answer_text(name)
+               for name in ("went_well", "improve", "anything_else")},
+            "has_errors": bool(self.errors),
+        }
 
 
 

@@ -115,8 +115,9 @@ def _survey_form(request, form, touchpoint, editing: bool, one_tap: int | None =
     # The survey shows nothing of the signed-in app (no user, messages or CSRF token: its
     # forms are csrf_exempt), so it is rendered without the app's context processors.
     return HttpResponse(render_to_string("feedback/survey.html", {
-        "form": form, "shop": touchpoint.business, "customer": touchpoint.customer,
-        "editing": editing, "one_tap": one_tap, "saved": saved, "one_tap_field": ONE_TAP_FIELD,
+        "form": form, "parts": form.parts(), "shop": touchpoint.business,
+        "customer": touchpoint.customer, "editing": editing, "one_tap": one_tap,
+        "saved": saved, "one_tap_field": ONE_TAP_FIELD,
     }), status=400 if form.errors else 200)
 
 

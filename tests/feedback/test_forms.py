@@ -20,7 +20,8 @@ def test_it_writes_the_radio_inputs_radioselect_would(data, initial):
     form = SurveyForm(data, initial=initial, questions=FeedbackSettings())
     if data:
         form.is_valid()
-    ours = radio_inputs(form.nps_radios + form.csat_radios + form.quote_radios)
+    parts = form.parts()
+    ours = radio_inputs(parts["nps_radios"] + parts["csat_radios"] + parts["quote_radios"])
     djangos = radio_inputs(str(form["nps"]) + str(form["csat"]) + str(form["quote_as"]))
     assert ours == djangos
 
@@ -41,3 +42,11 @@ def test_it_shows_the_text_a_textarea_would(data):
     form = SurveyForm(data, initial={"improve": "Earlier & kept"}, questions=FeedbackSettings())
     for name in ("went_well", "improve"):
         assert form.answer_text(name) == (form[name].value() or "")
+
+
+def test_it_gives_the_page_each_fields_label_and_help():
+    form = SurveyForm(questions=FeedbackSettings(q_nps="Would you <b>recommend</b> us?"))
+    parts = form.parts()
+    assert parts["nps_label"] == form["nps"].label == "Would you <b>recommend</b> us?"
+    assert parts["quote_help"] == form["quote_as"].help_text
+    assert parts["has_errors"] is False
