@@ -105,23 +105,33 @@ _PLAIN = frozenset({str, int, float, bool, type(None), dt.datetime, dt.date, dt.
                     dt.timedelta, decimal.Decimal})
 
 
-def _inputs(value):
-    """Everything `value` holds that a template could show, as nested tuples of plain values."""
+def _inputs(value, seen=None):
+    """Everything `value` holds that a template could show, as nested tuples of plain values.
+    A model met again (a row and its related rows can point at each other) is written as
+    its place among the models already met, so the walk ends and stays one-to-one."""
     if type(value) in _PLAIN:
         return value
+    seen = {} if seen is None else seen
     if isinstance(value, str | Promise):  # a SafeString shows unescaped: not the same input
         return (type(value).__name__, str(value))
     if isinstance(value, Model):
-        fields = tuple((name, field if type(field) in _PLAIN else _inputs(field))
-                       for name, field in value.__dict__.items() if name != "_state")
-        related = tuple((name, _inputs(row)) for name, row in
-                        value._state.fields_cache.items())
-        return (type(value).__name__, fields, related)
+        return _model_inputs(value, seen)
     if isinstance(value, dict):
-        return tuple((key, _inputs(item)) for key, item in value.items())
+        return tuple((key, _inputs(item, seen)) for key, item in value.items())
     if dataclasses.is_dataclass(value):
-        return (type(value).__name__, tuple((field.name, _inputs(getattr(value, field.name)))
+        return (type(value).__name__, tuple((field.name, _inputs(getattr(value, field.name), seen))
                                             for field in dataclasses.fields(value)))
     if isinstance(value, list | tuple | set | frozenset):
-        return (type(value).__name__, tuple(_inputs(item) for item in value))
+        return (type(value).__name__, tuple(_inputs(item, seen) for item in value))
     raise TypeError(f"a cached fragment cannot tell when a {type(value).__name__} changes")
+
+
+def _model_inputs(value: Model, seen: dict):
+    if id(value) in seen:
+        return ("again", seen[id(value)])
+    seen[id(value)] = len(seen)
+    fields = tuple((name, field if type(field) in _PLAIN else _inputs(field, seen))
+                   for name, field in value.__dict__.items() if name != "_state")
+    related = tuple((name, _inputs(row, seen)) for name, row in
+                    value._state.fields_cache.items())
+    return (type(value).__name__, fields, related)

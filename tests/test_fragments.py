@@ -140,3 +140,12 @@ def test_it_takes_a_user_as_an_input(renders, request_):
     user.username = "pat2"
     fragments.render_fragment("name.html", {"note": "hi", "user": user}, request_)
     assert len(renders) == 2
+
+
+def test_it_walks_rows_that_point_at_each_other(customer, renders, request_):
+    job = Engagement(business=customer.business, customer=customer, description="a boiler")
+    # A reverse one-to-one (or a prefetch) caches the way back: the walk must still end.
+    customer._state.fields_cache["latest_job"] = job
+    first = fragments.render_fragment("name.html", {"customer": customer}, request_)
+    again = fragments.render_fragment("name.html", {"customer": customer}, request_)
+    assert first == again and len(renders) == 1
