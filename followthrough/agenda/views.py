@@ -337,6 +337,14 @@ def _today_links(prefix: str, urlconf) -> dict[str, str]:
     return {name: reverse(name, urlconf=urlconf) for name in TODAY_ROUTES}
 
 
+def _checklist(request) -> dict:
+    """Getting started, rendered once per process while its answers stay the same."""
+    found = checklist.checklist(request.business, request.user, request.membership)
+    html = render_fragment("agenda/_checklist.html", {"checklist": found}, request) if found \
+        else ""
+    return {"checklist": found, "checklist_html": html}
+
+
 def _recent_change(request, now):
     """After a full-page Done, Skip or Approve: Undo, for a few seconds. Every such action
     comes back here with a message saying what it did, so without one there is nothing to
@@ -359,7 +367,7 @@ def today(request):
         **_touch_sections(request, now, who, local_today),
         **_queue_and_rest(request, now, who),
         "recent": _recent_change(request, now),
-        "checklist": checklist.checklist(business, request.user, request.membership),
+        **_checklist(request),
         "undo_seconds": int(lifecycle.undo_window().total_seconds()),
         "today_links": _today_links(get_script_prefix(), get_urlconf()),
     }
