@@ -168,3 +168,13 @@ def test_it_heads_the_page_with_the_business_and_no_app_navigation(client, surve
     assert f'<span class="brand">{survey_touch.business.name}</span>' in page
     assert "/login/" not in page and "<nav" not in page and "<script" not in page
     assert "csrftoken" not in response.cookies  # the form is csrf_exempt: no cookie needed
+
+
+def test_it_shows_the_owners_questions_as_text(client, survey_touch):
+    hostile = '<script>alert("q")</script>&'
+    FeedbackSettings.objects.update_or_create(
+        business=survey_touch.business,
+        defaults={"q_nps": hostile, "q_went_well": hostile, "q_testimonial": hostile})
+    page = client.get(url(survey_touch)).text
+    assert "<script>" not in page
+    assert page.count("&lt;script&gt;alert(&quot;q&quot;)&lt;/script&gt;&amp;") == 3
