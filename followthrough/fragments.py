@@ -60,7 +60,8 @@ _rendered = _LeastRecentlyUsed(ENTRIES)
 
 def render_fragment(template_name: str, context: dict, request) -> SafeString:
     """`template_name` rendered with `context` (and no context processors), from the cache
-    when the same inputs were rendered before."""
+    when the same inputs were rendered before. Its template must read nothing but `context`:
+    no clock ({% now %}, timesince) and no request, since neither is an input."""
     key = _digest(template_name, context)
     html = _rendered.get(key)
     if html is None:

@@ -149,3 +149,23 @@ def test_it_walks_rows_that_point_at_each_other(customer, renders, request_):
     first = fragments.render_fragment("name.html", {"customer": customer}, request_)
     again = fragments.render_fragment("name.html", {"customer": customer}, request_)
     assert first == again and len(renders) == 1
+
+
+@pytest.mark.parametrize("template", ["touchpoints/_touch_card.html", "agenda/_checklist.html",
+                                      "_site_header.html"])
+def test_it_is_used_only_with_templates_that_read_no_clock_and_no_request(template):
+    """The templates Today and the layout render as fragments: a clock or the request in
+    them would not be among the inputs, and the cached text would go stale."""
+    import re
+    from pathlib import Path
+
+    import followthrough
+
+    folder, waiting, read = Path(followthrough.__file__).parent / "templates", [template], set()
+    while waiting:  # the template and every template it includes
+        name = waiting.pop()
+        read.add(name)
+        source = (folder / name).read_text()
+        for tag in ("{% now", "timesince", "timeuntil", "naturaltime", "request."):
+            assert tag not in source, (name, tag)
+        waiting += [n for n in re.findall(r'{% include "([^"]+)"', source) if n not in read]

@@ -2,7 +2,6 @@
 batches, maintenance reminders and the calendar feed settings."""
 
 import datetime as dt
-import functools
 
 from django.contrib import messages
 from django.contrib.messages import get_messages
@@ -11,7 +10,6 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -37,6 +35,7 @@ from followthrough.feedback.models import Incident, SurveyResponse
 from followthrough.fragments import render_fragment
 from followthrough.prepared import Prepared
 from followthrough.tenants.access import business_required, get_scoped_or_404
+from followthrough.tenants.context_processors import paths
 from followthrough.tenants.views import in_business_zone, render
 from followthrough.tokens import new_public_id
 from followthrough.touchpoints import lifecycle
@@ -327,14 +326,10 @@ def _queue_and_rest(request, now, who) -> dict:
     }
 
 
-# Today's own links, reversed once per process (and script prefix and URLconf).
-TODAY_ROUTES = ("sale_new", "week", "promise_list", "batch_list", "reminder_list", "news_share",
-                "visit_plan", "settings_calendar")
-
-
-@functools.lru_cache(maxsize=16)
-def _today_links(prefix: str, urlconf) -> dict[str, str]:
-    return {name: reverse(name, urlconf=urlconf) for name in TODAY_ROUTES}
+# Today's own links (tenants.context_processors.paths: reversed once per process).
+TODAY_ROUTES = {name: name for name in (
+    "sale_new", "week", "promise_list", "batch_list", "reminder_list", "news_share",
+    "visit_plan", "settings_calendar")}
 
 
 def _checklist(request) -> dict:
@@ -369,7 +364,7 @@ def today(request):
         "recent": _recent_change(request, now),
         **_checklist(request),
         "undo_seconds": int(lifecycle.undo_window().total_seconds()),
-        "today_links": _today_links(get_script_prefix(), get_urlconf()),
+        "today_links": paths(TODAY_ROUTES),
     }
     return render(request, "agenda/today.html", context, nav="today")
 

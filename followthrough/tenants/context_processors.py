@@ -3,8 +3,7 @@ import functools
 from django.conf import settings
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
-# The header's links, by the name base.html uses. Reversed once per process (and script
-# prefix and URLconf): sixteen reverses were a tenth of a signed-in page's server time.
+# The header's links, by the name _site_header.html uses.
 LAYOUT_ROUTES = {
     "today": "today", "login": "login", "search": "search",
     "search_suggestions": "search_suggestions", "week": "week", "customers": "customer_list",
@@ -20,17 +19,23 @@ def business(request):
         "membership": getattr(request, "membership", None),
         "outbox_enabled": settings.OUTBOX_ENABLED,
         "demo_mode": settings.DEMO_MODE,
-        "site_links": _links(get_script_prefix(), get_urlconf()),
+        "site_links": paths(LAYOUT_ROUTES),
     }
 
 
-@functools.lru_cache(maxsize=16)
-def _links(prefix: str, urlconf) -> dict[str, str]:
-    """Each layout link's path; "" for a page whose app is not installed."""
+def paths(routes: dict[str, str]) -> dict[str, str]:
+    """Each name's path ({name: route}, routes without arguments), reversed once per process
+    (and script prefix and URLconf): a page's sixteen reverses were a tenth of its server
+    time. "" for a route whose app is not installed."""
+    return _paths(tuple(routes.items()), get_script_prefix(), get_urlconf())
+
+
+@functools.lru_cache(maxsize=64)
+def _paths(routes: tuple, prefix: str, urlconf) -> dict[str, str]:
     found = {}
-    for key, route in LAYOUT_ROUTES.items():
+    for name, route in routes:
         try:
-            found[key] = reverse(route, urlconf=urlconf)
+            found[name] = reverse(route, urlconf=urlconf)
         except NoReverseMatch:
-            found[key] = ""
+            found[name] = ""
     return found
